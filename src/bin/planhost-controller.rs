@@ -1,0 +1,162 @@
+//! `planhost-controller`: the controller daemon and the provider's commands.
+
+use clap::{Parser, Subcommand};
+use planhost::cli::{fail, init_tracing, print};
+use planhost::controller::{Controller, DEFAULT_PLANNINGS};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "planhost-controller",
+    version,
+    about = "Planhost controller: daemon and provider commands"
+)]
+struct Cli {
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a data directory: database, CA, server certificate.
+    Init {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        /// Domain name the server certificate is made for (besides localhost).
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Hosting accounts (the provider's side).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Serve the controller over TLS 1.3 with client certificates.
+    Serve {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account; prints its hosting number, console password and invoice number once.
+    Create {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        #[arg(long, default_value_t = DEFAULT_PLANNINGS)]
+        plannings: i64,
+    },
+    List {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+    },
+    /// Give an account a new console password (printed once) and lift its lock-out.
+    ResetPassword {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        hosting_number: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    init_tracing();
+    planhost::init_crypto();
+    let cli = Cli::parse();
+    let json = cli.json;
+    let result = match cli.command {
+        Command::Init { data, domain } => Controller::init(&data, domain.as_deref()).map(|c| {
+            print(
+                json,
+                &serde_json::json!({"data": data, "domain": c.domain()}),
+                |_| {
+                    format!(
+                        "Controller initialised in {} for {}.",
+                        data.display(),
+                        c.domain()
+                    )
+                },
+            )
+        }),
+        Command::Account { command } => account(command, json),
+        Command::Serve { data, listen } => serve(data, listen, json).await,
+    };
+    if let Err(e) = result {
+        fail(json, &e);
+    }
+}
+
+fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
+    match command {
+        AccountCommand::Create { data, plannings } => {
+            let a = Controller::open(&data)?.create_account(plannings)?;
+            print(json, &a, |a| {
+                format!(
+                    "Hosting number:   {}\nConsole password: {}\nInvoice number:   {}\nPlannings:        {}\n(Shown once: send them to the hosting manager now.)",
+                    a.hosting_number, a.console_password, a.invoice_number, a.plannings_quota
+                )
+            });
+        }
+        AccountCommand::List { data } => {
+            let list = Controller::open(&data)?.list_accounts()?;
+            print(json, &list, |l| {
+                l.iter()
+                    .map(|a| {
+                        format!(
+                            "{}  plannings={}  created={}  licence={}  failures={}",
+                            a.hosting_number,
+                            a.plannings_quota,
+                            a.created_at,
+                            if a.licence_accepted {
+                                "accepted"
+                            } else {
+                                "pending"
+                            },
+                            a.failures
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        AccountCommand::ResetPassword {
+            data,
+            hosting_number,
+        } => {
+            let password = Controller::open(&data)?.reset_password(&hosting_number)?;
+            print(
+                json,
+                &serde_json::json!({"hosting_number": hosting_number, "console_password": password}),
+                |_| format!("New console password: {password}\n(Shown once.)"),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn serve(data: PathBuf, listen: SocketAddr, json: bool) -> planhost::Result<()> {
+    let controller = Arc::new(Controller::open(&data)?);
+    let server = planhost::server::start(controller.clone(), listen).await?;
+    // One line that scripts wait for.
+    print(
+        json,
+        &serde_json::json!({"listening": server.addr.to_string(), "domain": controller.domain()}),
+        |_| format!("listening on {} ({})", server.addr, controller.domain()),
+    );
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(planhost::Error::internal)?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    server.stop().await;
+    Ok(())
+}

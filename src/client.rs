@@ -1,0 +1,378 @@
+//! HTTPS client of the controller API, over rustls with TLS 1.3 and an optional client certificate.
+//!
+//! Trust: once a device is enrolled, the controller's CA is pinned and the server certificate must chain to it
+//! (any name: the CA is private to one controller and only its server certificate has the serverAuth usage).
+//! Before enrolment nothing is pinned yet: the server certificate is recorded, and the CA returned by enrolment must
+//! have signed it, or nothing is installed.
+
+use crate::api::*;
+use crate::error::{Error, ErrorCode, Result};
+use crate::server::crypto_provider;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A device's key and certificate (PEM). The key is secret.
+#[derive(Clone, Serialize, serde::Deserialize)]
+pub struct Identity {
+    pub key_pem: String,
+    pub cert_pem: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Identity(…)")
+    }
+}
+
+pub enum Trust {
+    /// The CA pinned at enrolment (PEM).
+    Pinned(String),
+    /// First contact: accept the server certificate for now; `enrol` checks it against the returned CA.
+    FirstUse,
+}
+
+/// Canonical `host:port` from what a user types (`host:port`, `https://host:port/`, `[::1]:port`).
+pub fn normalize_address(input: &str) -> Result<String> {
+    let s = input
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
+    let invalid = || {
+        Error::invalid(
+            format!("'{}' is not a controller address: write it as name:port, for example controller.example.org:8443.", input.trim()),
+            format!("« {} » n'est pas une adresse de contrôleur : écrivez nom:port, par exemple controleur.exemple.fr:8443.", input.trim()),
+        )
+    };
+    let (host, port) = s.rsplit_once(':').ok_or_else(invalid)?;
+    let port: u16 = port.parse().map_err(|_| invalid())?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let host_ok =
+        bare.parse::<std::net::IpAddr>().is_ok() || crate::ids::DomainName::parse(bare).is_ok();
+    if port == 0 || !host_ok {
+        return Err(invalid());
+    }
+    Ok(format!("{}:{port}", host.to_ascii_lowercase()))
+}
+
+#[derive(Debug)]
+struct ControllerVerifier {
+    pinned: Option<Arc<WebPkiServerVerifier>>,
+    seen: Arc<Mutex<Option<CertificateDer<'static>>>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+fn pinned_verifier(ca_pem: &str) -> Result<Arc<WebPkiServerVerifier>> {
+    let mut roots = RootCertStore::empty();
+    let ca = CertificateDer::from_pem_slice(ca_pem.as_bytes()).map_err(|e| {
+        Error::invalid(
+            format!("Bad CA certificate: {e}"),
+            format!("Certificat d'autorité illisible : {e}"),
+        )
+    })?;
+    roots.add(ca).map_err(|e| {
+        Error::invalid(
+            format!("Bad CA certificate: {e}"),
+            format!("Certificat d'autorité illisible : {e}"),
+        )
+    })?;
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), crypto_provider())
+        .build()
+        .map_err(Error::internal)
+}
+
+/// Chain to the pinned CA; the name is not checked (see the module comment).
+fn verify_chain(
+    v: &WebPkiServerVerifier,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    now: UnixTime,
+) -> std::result::Result<ServerCertVerified, rustls::Error> {
+    let name = ServerName::try_from("localhost").expect("valid name");
+    match v.verify_server_cert(end_entity, intermediates, &name, &[], now) {
+        Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
+        | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+            ..
+        })) => Ok(ServerCertVerified::assertion()),
+        other => other,
+    }
+}
+
+impl ServerCertVerifier for ControllerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _name: &ServerName<'_>,
+        _ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        *self.seen.lock().expect("lock") = Some(end_entity.clone().into_owned());
+        match &self.pinned {
+            Some(v) => verify_chain(v, end_entity, intermediates, now),
+            None => Ok(ServerCertVerified::assertion()),
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+pub struct ControllerClient {
+    address: String,
+    http: reqwest::Client,
+    seen: Arc<Mutex<Option<CertificateDer<'static>>>>,
+    token: Option<String>,
+}
+
+impl ControllerClient {
+    pub fn new(address: &str, trust: &Trust, identity: Option<&Identity>) -> Result<Self> {
+        let address = normalize_address(address)?;
+        let provider = crypto_provider();
+        let seen = Arc::new(Mutex::new(None));
+        let verifier = ControllerVerifier {
+            pinned: match trust {
+                Trust::Pinned(ca) => Some(pinned_verifier(ca)?),
+                Trust::FirstUse => None,
+            },
+            seen: seen.clone(),
+            provider: provider.clone(),
+        };
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(Error::internal)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        let tls = match identity {
+            Some(id) => {
+                let bad = |e: rustls::pki_types::pem::Error| {
+                    Error::new(
+                        ErrorCode::Keyring,
+                        format!("The stored device certificate is unreadable: {e}"),
+                        format!("Le certificat enregistré du poste est illisible : {e}"),
+                    )
+                };
+                let cert = CertificateDer::from_pem_slice(id.cert_pem.as_bytes()).map_err(bad)?;
+                let key = PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes()).map_err(bad)?;
+                builder
+                    .with_client_auth_cert(vec![cert], key)
+                    .map_err(Error::internal)?
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(Error::internal)?;
+        Ok(ControllerClient {
+            address,
+            http,
+            seen,
+            token: None,
+        })
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        get: bool,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T> {
+        let url = format!("https://{}{API_PREFIX}{path}", self.address);
+        let mut req = if get {
+            self.http.get(&url)
+        } else {
+            self.http.post(&url)
+        };
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, &self.address))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| transport_error(&e, &self.address))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                Error::internal(format!("unexpected answer from the controller: {e}"))
+            });
+        }
+        Err(serde_json::from_slice::<Error>(&bytes).unwrap_or_else(|_| {
+            Error::internal(format!(
+                "the controller answered {status} without explanation"
+            ))
+        }))
+    }
+
+    /// First connection of this device. Checks that the returned CA signed the certificate the server presented.
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
+        let resp: EnrolResponse = self.call(false, "/enrol", Some(req)).await?;
+        let seen = self
+            .seen
+            .lock()
+            .expect("lock")
+            .clone()
+            .ok_or_else(|| Error::internal("no server certificate seen"))?;
+        let verifier = pinned_verifier(&resp.ca_pem)?;
+        if verify_chain(&verifier, &seen, &[], UnixTime::now()).is_err() {
+            return Err(ca_mismatch(&self.address));
+        }
+        Ok(resp)
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse> {
+        self.call(false, "/login", Some(req)).await
+    }
+    pub async fn logout(&self) -> Result<serde_json::Value> {
+        self.call(false, "/logout", None::<&()>).await
+    }
+    pub async fn whoami(&self) -> Result<WhoAmI> {
+        self.call(true, "/session", None::<&()>).await
+    }
+    pub async fn licence(&self) -> Result<Licence> {
+        self.call(true, "/licence", None::<&()>).await
+    }
+    pub async fn accept_licence(&self, version: i64) -> Result<Licence> {
+        self.call(
+            false,
+            "/licence/accept",
+            Some(&AcceptLicenceRequest { version }),
+        )
+        .await
+    }
+    pub async fn account(&self) -> Result<AccountInfo> {
+        self.call(true, "/account", None::<&()>).await
+    }
+}
+
+fn ca_mismatch(address: &str) -> Error {
+    Error::new(
+        ErrorCode::CaMismatch,
+        format!("The controller at {address} presented a certificate that does not match the one recorded for it. The connection was refused: this may not be your controller. If it was reinstalled, remove it from the console and connect again."),
+        format!("Le contrôleur {address} a présenté un certificat qui ne correspond pas à celui enregistré. La connexion a été refusée : ce n'est peut-être pas votre contrôleur. S'il a été réinstallé, retirez-le de la console puis reconnectez-vous."),
+    )
+}
+
+fn find_tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        // io::Error hides its payload from `source()`.
+        if let Some(tls) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            return Some(tls);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn transport_error(e: &reqwest::Error, address: &str) -> Error {
+    match find_tls_error(e) {
+        Some(rustls::Error::InvalidCertificate(_)) => ca_mismatch(address),
+        Some(rustls::Error::AlertReceived(alert)) => Error::new(
+            ErrorCode::CertificateRevoked,
+            format!("The controller at {address} refused this device's certificate ({alert:?}). Install a certificate again with the invoice number."),
+            format!("Le contrôleur {address} a refusé le certificat de ce poste ({alert:?}). Réinstallez un certificat avec le numéro de facture."),
+        ),
+        _ => {
+            let mut detail = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                detail = format!("{detail}: {s}");
+                src = s.source();
+            }
+            Error::new(
+                ErrorCode::Unreachable,
+                format!("Cannot reach the controller at {address} ({detail})."),
+                format!("Impossible de joindre le contrôleur {address} ({detail})."),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_normalised_and_bad_ones_refused() {
+        assert_eq!(
+            normalize_address(" https://Ctl.Example.org:8443/ ").unwrap(),
+            "ctl.example.org:8443"
+        );
+        assert_eq!(normalize_address("127.0.0.1:1").unwrap(), "127.0.0.1:1");
+        assert_eq!(normalize_address("[::1]:443").unwrap(), "[::1]:443");
+        for bad in [
+            "",
+            "ctl.example.org",
+            "ctl:0",
+            "ctl:70000",
+            "bad host:80",
+            ":80",
+        ] {
+            assert_eq!(
+                normalize_address(bad).unwrap_err().code,
+                ErrorCode::InvalidInput,
+                "{bad:?}"
+            );
+        }
+    }
+}

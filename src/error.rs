@@ -1,0 +1,152 @@
+//! The one error type that crosses every boundary (HTTP, Tauri, CLI) as `{code, message, message_fr}`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// What went wrong, in a form the UI and scripts can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// A field failed validation; nothing was sent or changed.
+    InvalidInput,
+    /// Hosting number, password or invoice number wrong (deliberately not saying which).
+    BadCredentials,
+    /// Too many failures for this hosting number: wait `retry_after_secs`.
+    TooManyAttempts,
+    /// The route needs a client certificate from this controller.
+    CertificateRequired,
+    /// The client certificate was revoked or is unknown to the controller.
+    CertificateRevoked,
+    /// This device has no certificate for this controller and hosting number yet: ask the invoice number.
+    EnrolmentRequired,
+    /// The controller's certificate does not match the one pinned at enrolment.
+    CaMismatch,
+    /// No session, or it ended: log in again.
+    SessionRequired,
+    /// The licence agreement must be accepted first.
+    LicenceNotAccepted,
+    /// The controller could not be reached.
+    Unreachable,
+    /// The console is not connected to any controller.
+    NotConnected,
+    NotFound,
+    /// Data written by a newer version of Planhost.
+    UnsupportedVersion,
+    /// The OS keyring (Secret Service, Keychain, Credential Manager) failed or is missing.
+    Keyring,
+    /// Local files or the database failed.
+    Storage,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidInput => 400,
+            ErrorCode::BadCredentials | ErrorCode::SessionRequired => 401,
+            ErrorCode::CertificateRequired | ErrorCode::CertificateRevoked => 401,
+            ErrorCode::LicenceNotAccepted => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::TooManyAttempts => 429,
+            ErrorCode::UnsupportedVersion => 409,
+            _ => 500,
+        }
+    }
+}
+
+/// An error with messages in English (`message`) and French (`message_fr`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub message_fr: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_secs: Option<u64>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: ErrorCode, en: impl Into<String>, fr: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: en.into(),
+            message_fr: fr.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn invalid(en: impl Into<String>, fr: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, en, fr)
+    }
+
+    /// The same words whichever of hosting number, password or invoice number was wrong.
+    pub fn bad_credentials() -> Self {
+        Self::new(
+            ErrorCode::BadCredentials,
+            "The hosting number, password or invoice number is incorrect.",
+            "Le numéro d'hébergement, le mot de passe ou le numéro de facture est incorrect.",
+        )
+    }
+
+    pub fn too_many_attempts(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            ErrorCode::TooManyAttempts,
+            format!("Too many failed attempts. Try again in {retry_after_secs} s."),
+            format!("Trop de tentatives échouées. Réessayez dans {retry_after_secs} s."),
+        );
+        e.retry_after_secs = Some(retry_after_secs);
+        e
+    }
+
+    pub fn session_required() -> Self {
+        Self::new(
+            ErrorCode::SessionRequired,
+            "You are not logged in, or your session has ended. Log in again.",
+            "Vous n'êtes pas connecté, ou votre session a expiré. Reconnectez-vous.",
+        )
+    }
+
+    pub fn storage(what: impl std::fmt::Display) -> Self {
+        tracing::error!("storage error: {what}");
+        Self::new(
+            ErrorCode::Storage,
+            format!("Storage error: {what}"),
+            format!("Erreur de stockage : {what}"),
+        )
+    }
+
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {what}");
+        Self::new(
+            ErrorCode::Internal,
+            format!("Internal error: {what}"),
+            format!("Erreur interne : {what}"),
+        )
+    }
+
+    /// The message in the user's language (`fr` or anything else for English).
+    pub fn localized(&self, language: &str) -> &str {
+        if language.starts_with("fr") {
+            &self.message_fr
+        } else {
+            &self.message
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::storage(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::storage(e)
+    }
+}

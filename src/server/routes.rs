@@ -1,0 +1,185 @@
+//! HTTP routes of the controller. Each handler turns a request into one `Controller` call; the extractors below
+//! enforce "client certificate, then session" for everything but enrolment.
+
+use super::ConnInfo;
+use crate::api::{AcceptLicenceRequest, EnrolRequest, LoginRequest, API_PREFIX};
+use crate::controller::store::DeviceRow;
+use crate::controller::{Controller, Session};
+use crate::error::{Error, ErrorCode, Result};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+type Ctl = Arc<Controller>;
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(&self)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
+        }
+        response
+    }
+}
+
+pub(super) fn router(controller: Ctl) -> Router {
+    let api = Router::new()
+        .route("/enrol", post(enrol))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/session", get(whoami))
+        .route("/licence", get(licence))
+        .route("/licence/accept", post(accept_licence))
+        .route("/account", get(account));
+    Router::new()
+        .nest(API_PREFIX, api)
+        .fallback(not_found)
+        .with_state(controller)
+}
+
+fn conn(parts: &Parts) -> Result<ConnInfo> {
+    parts
+        .extensions
+        .get::<ConnInfo>()
+        .cloned()
+        .ok_or_else(|| Error::internal("connection info missing"))
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        Error::invalid(
+            format!("The request is not valid: {e}"),
+            format!("La requête n'est pas valide : {e}"),
+        )
+    })
+}
+
+/// Runs password hashing and database work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Error::internal)?
+}
+
+fn certificate_required() -> Error {
+    Error::new(
+        ErrorCode::CertificateRequired,
+        "This device has no certificate for this controller: install one first with the invoice number.",
+        "Ce poste n'a pas de certificat pour ce contrôleur : installez-en un d'abord avec le numéro de facture.",
+    )
+}
+
+/// The connection's peer address, for the history.
+struct Peer(String);
+
+impl FromRequestParts<Ctl> for Peer {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &Ctl) -> Result<Self> {
+        Ok(Peer(conn(parts)?.peer.ip().to_string()))
+    }
+}
+
+/// A device whose certificate verified at the handshake and is still valid on the controller.
+struct Device(DeviceRow, String);
+
+impl FromRequestParts<Ctl> for Device {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, ctl: &Ctl) -> Result<Self> {
+        let info = conn(parts)?;
+        let der = info.client_cert.ok_or_else(certificate_required)?;
+        Ok(Device(
+            ctl.device_for_certificate(&der)?,
+            info.peer.ip().to_string(),
+        ))
+    }
+}
+
+/// A device and its session (bearer token).
+struct Authed {
+    session: Session,
+    peer: String,
+}
+
+impl FromRequestParts<Ctl> for Authed {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, ctl: &Ctl) -> Result<Self> {
+        let Device(device, peer) = Device::from_request_parts(parts, ctl).await?;
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(Error::session_required)?;
+        Ok(Authed {
+            session: ctl.session(&device, token)?,
+            peer,
+        })
+    }
+}
+
+async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
+    let req: EnrolRequest = parse(&body)?;
+    Ok(Json(blocking(move || ctl.enrol(&req, &peer)).await?))
+}
+
+async fn login(
+    State(ctl): State<Ctl>,
+    Device(device, peer): Device,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: LoginRequest = parse(&body)?;
+    Ok(Json(
+        blocking(move || ctl.login(&device, &req, &peer)).await?,
+    ))
+}
+
+async fn logout(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    ctl.logout(&a.session, &a.peer)?;
+    Ok(Json(serde_json::json!({})))
+}
+
+async fn whoami(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    Ok(Json(ctl.whoami(&a.session)?))
+}
+
+async fn licence(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    Ok(Json(ctl.licence(&a.session)?))
+}
+
+async fn accept_licence(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: AcceptLicenceRequest = parse(&body)?;
+    Ok(Json(ctl.accept_licence(
+        &a.session,
+        req.version,
+        &a.peer,
+    )?))
+}
+
+async fn account(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    Ok(Json(ctl.account_info(&a.session)?))
+}
+
+/// Unknown paths: without a certificate the answer is the same as for any other protected route.
+async fn not_found(req: axum::extract::Request) -> Error {
+    match req.extensions().get::<ConnInfo>() {
+        Some(ConnInfo {
+            client_cert: Some(_),
+            ..
+        }) => Error::new(ErrorCode::NotFound, "No such route.", "Route inconnue."),
+        _ => certificate_required(),
+    }
+}
