@@ -217,6 +217,10 @@ impl ControllerClient {
         &self.address
     }
 
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         get: bool,
@@ -306,22 +310,18 @@ fn ca_mismatch(address: &str) -> Error {
 }
 
 fn find_tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return Some(tls);
-        }
-        // io::Error hides its payload from `source()`.
-        if let Some(tls) = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
-            return Some(tls);
-        }
-        cur = err.source();
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(tls);
     }
-    None
+    // io::Error hides its payload from `source()` (and reqwest nests io::Errors): look inside it.
+    if let Some(inner) = e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        return find_tls_error(inner);
+    }
+    e.source().and_then(find_tls_error)
 }
 
 fn transport_error(e: &reqwest::Error, address: &str) -> Error {

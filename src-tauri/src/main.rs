@@ -1,1 +1,58 @@
-fn main() {}
+//! The Planhost desktop console: a window over the core `Console`, with the local controller running in-process.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use planhost::console::{default_config_dir, default_data_dir, Console};
+use planhost::local::{self, LocalController};
+use planhost::Error;
+use tokio::sync::Mutex;
+
+pub struct AppState {
+    pub console: Mutex<Console>,
+    pub local: Option<LocalController>,
+    pub local_error: Option<Error>,
+}
+
+fn main() {
+    planhost::cli::init_tracing();
+    planhost::init_crypto();
+    let console = Console::open(&default_config_dir()).unwrap_or_else(|e| {
+        eprintln!("{}", e.message);
+        std::process::exit(1)
+    });
+    tauri::Builder::default()
+        .setup(move |app| {
+            use tauri::Manager;
+            let mut console = console;
+            // The local controller runs on Tauri's Tokio runtime, on 127.0.0.1 and a free port.
+            let (local, local_error) =
+                match tauri::async_runtime::block_on(local::start(&default_data_dir())) {
+                    Ok(l) => match console.register_local(&l.info.address, l.controller.ca_pem()) {
+                        Ok(()) => (Some(l), None),
+                        Err(e) => (Some(l), Some(e)),
+                    },
+                    Err(e) => (None, Some(e)),
+                };
+            app.manage(AppState {
+                console: Mutex::new(console),
+                local,
+                local_error,
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::startup,
+            commands::set_language,
+            commands::needs_enrolment,
+            commands::enrol,
+            commands::login,
+            commands::licence,
+            commands::accept_licence,
+            commands::info,
+            commands::logout,
+            commands::forget_controller,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the Planhost console");
+}

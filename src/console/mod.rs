@@ -424,3 +424,40 @@ fn device_label() -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "poste".into())
 }
+
+/// What the first screen needs to draw itself.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StartupState {
+    pub language: Language,
+    pub local: Option<crate::local::LocalControllerInfo>,
+    /// Why the local controller could not start, if it could not.
+    pub local_error: Option<Error>,
+    /// Remote controllers this console knows (`host:port`).
+    pub remote_controllers: Vec<String>,
+    pub current: Option<String>,
+    pub last_hosting_number: Option<String>,
+}
+
+impl Console {
+    pub fn startup_state(
+        &self,
+        local: Option<crate::local::LocalControllerInfo>,
+        local_error: Option<Error>,
+    ) -> StartupState {
+        StartupState {
+            language: self.config.language,
+            local,
+            local_error,
+            remote_controllers: self
+                .config
+                .controllers
+                .keys()
+                .filter(|k| k.as_str() != LOCAL)
+                .cloned()
+                .collect(),
+            current: self.config.current.clone(),
+            last_hosting_number: self.config.last_hosting_number.clone(),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Tauri commands: each converts its arguments and forwards to the core `Console`. Errors reach the UI as the core's
+//! `{code, message, message_fr}`.
+
+use crate::AppState;
+use planhost::api::Licence;
+use planhost::console::config::Language;
+use planhost::console::{ConsoleInfo, EnrolmentReceipt, SessionInfo, StartupState};
+use planhost::Result;
+use tauri::State;
+
+#[tauri::command]
+pub async fn startup(state: State<'_, AppState>) -> Result<StartupState> {
+    let local = state.local.as_ref().map(|l| l.info.clone());
+    Ok(state
+        .console
+        .lock()
+        .await
+        .startup_state(local, state.local_error.clone()))
+}
+
+#[tauri::command]
+pub async fn set_language(state: State<'_, AppState>, language: Language) -> Result<()> {
+    state.console.lock().await.set_language(language)
+}
+
+#[tauri::command]
+pub async fn needs_enrolment(
+    state: State<'_, AppState>,
+    controller: String,
+    hosting_number: String,
+) -> Result<bool> {
+    state
+        .console
+        .lock()
+        .await
+        .needs_enrolment(&controller, &hosting_number)
+        .await
+}
+
+#[tauri::command]
+pub async fn enrol(
+    state: State<'_, AppState>,
+    controller: String,
+    hosting_number: String,
+    password: String,
+    invoice_number: String,
+) -> Result<EnrolmentReceipt> {
+    state
+        .console
+        .lock()
+        .await
+        .enrol(&controller, &hosting_number, &password, &invoice_number)
+        .await
+}
+
+#[tauri::command]
+pub async fn login(
+    state: State<'_, AppState>,
+    controller: String,
+    hosting_number: String,
+    password: String,
+) -> Result<SessionInfo> {
+    state
+        .console
+        .lock()
+        .await
+        .login(&controller, &hosting_number, &password)
+        .await
+}
+
+#[tauri::command]
+pub async fn licence(state: State<'_, AppState>) -> Result<Licence> {
+    state.console.lock().await.licence().await
+}
+
+#[tauri::command]
+pub async fn accept_licence(state: State<'_, AppState>, version: i64) -> Result<Licence> {
+    state.console.lock().await.accept_licence(version).await
+}
+
+#[tauri::command]
+pub async fn info(state: State<'_, AppState>) -> Result<ConsoleInfo> {
+    state.console.lock().await.info().await
+}
+
+#[tauri::command]
+pub async fn logout(state: State<'_, AppState>) -> Result<()> {
+    state.console.lock().await.logout().await
+}
+
+#[tauri::command]
+pub async fn forget_controller(state: State<'_, AppState>, controller: String) -> Result<()> {
+    state.console.lock().await.forget(&controller).await
+}

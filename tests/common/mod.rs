@@ -1,0 +1,119 @@
+//! A real controller on 127.0.0.1 (its own data directory, real TLS, real SQLite), and helpers to talk to it.
+#![allow(dead_code)]
+
+use planhost::api::{EnrolRequest, EnrolResponse, LoginRequest};
+use planhost::client::{ControllerClient, Identity, Trust};
+use planhost::controller::{Controller, NewAccount};
+use planhost::server::{self, RunningServer};
+use std::sync::Arc;
+
+pub struct TestController {
+    pub dir: tempfile::TempDir,
+    pub controller: Arc<Controller>,
+    pub server: RunningServer,
+    pub account: NewAccount,
+}
+
+impl TestController {
+    pub async fn start() -> TestController {
+        planhost::init_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let controller =
+            Controller::init(&dir.path().join("ctl"), Some("lycee.example.fr")).unwrap();
+        let account = controller.create_account(2).unwrap();
+        let controller = Arc::new(controller);
+        let server = server::start(controller.clone(), ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        TestController {
+            dir,
+            controller,
+            server,
+            account,
+        }
+    }
+
+    pub fn address(&self) -> String {
+        self.server.addr.to_string()
+    }
+
+    pub fn ca_pem(&self) -> String {
+        self.controller.ca_pem().to_owned()
+    }
+
+    /// A client trusting this controller's CA, with or without a device identity.
+    pub fn client(&self, identity: Option<&Identity>) -> ControllerClient {
+        ControllerClient::new(&self.address(), &Trust::Pinned(self.ca_pem()), identity).unwrap()
+    }
+
+    pub fn enrol_request(&self, invoice: &str, password: &str) -> (String, EnrolRequest) {
+        let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
+        let req = EnrolRequest {
+            hosting_number: self.account.hosting_number.clone(),
+            password: password.to_owned(),
+            invoice_number: invoice.to_owned(),
+            csr_pem,
+            device_label: "test device".into(),
+        };
+        (key_pem, req)
+    }
+
+    /// Enrols a new device with the right credentials.
+    pub async fn enrol(&self) -> (Identity, EnrolResponse) {
+        let (key_pem, req) =
+            self.enrol_request(&self.account.invoice_number, &self.account.console_password);
+        let resp = self.client(None).enrol(&req).await.expect("enrolment");
+        (
+            Identity {
+                key_pem,
+                cert_pem: resp.certificate_pem.clone(),
+            },
+            resp,
+        )
+    }
+
+    pub fn login_request(&self, password: &str) -> LoginRequest {
+        LoginRequest {
+            hosting_number: self.account.hosting_number.clone(),
+            password: password.to_owned(),
+        }
+    }
+
+    /// A device enrolled and logged in: a client carrying its session token.
+    pub async fn session(&self) -> (Identity, ControllerClient) {
+        let (identity, _) = self.enrol().await;
+        let login = self
+            .client(Some(&identity))
+            .login(&self.login_request(&self.account.console_password))
+            .await
+            .unwrap();
+        let client = self.client(Some(&identity)).with_token(login.token);
+        (identity, client)
+    }
+
+    /// The controller's SQLite file, opened as any other tool would.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("ctl/controller.sqlite3")).unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// A password of the right shape that is not the account's.
+pub fn wrong_password(right: &str) -> String {
+    if right == "WrongPassword1" {
+        "WrongPassword2".into()
+    } else {
+        "WrongPassword1".into()
+    }
+}
+
+pub fn wrong_invoice(right: &str) -> String {
+    if right == "1111111111" {
+        "2222222222".into()
+    } else {
+        "1111111111".into()
+    }
+}

@@ -1,0 +1,40 @@
+// Typed wrappers over the Tauri commands; the types are generated from Rust (ui/src/bindings, by ts-rs).
+import { invoke } from "@tauri-apps/api/core";
+import type { ConsoleInfo } from "../bindings/ConsoleInfo";
+import type { EnrolmentReceipt } from "../bindings/EnrolmentReceipt";
+import type { Error as ApiError } from "../bindings/Error";
+import type { Language } from "../bindings/Language";
+import type { Licence } from "../bindings/Licence";
+import type { SessionInfo } from "../bindings/SessionInfo";
+import type { StartupState } from "../bindings/StartupState";
+
+export const api = {
+  startup: () => invoke<StartupState>("startup"),
+  setLanguage: (language: Language) => invoke<void>("set_language", { language }),
+  enrol: (controller: string, hostingNumber: string, password: string, invoiceNumber: string) =>
+    invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber }),
+  login: (controller: string, hostingNumber: string, password: string) =>
+    invoke<SessionInfo>("login", { controller, hostingNumber, password }),
+  licence: () => invoke<Licence>("licence"),
+  acceptLicence: (version: number) => invoke<Licence>("accept_licence", { version }),
+  info: () => invoke<ConsoleInfo>("info"),
+  logout: () => invoke<void>("logout"),
+  forgetController: (controller: string) => invoke<void>("forget_controller", { controller }),
+};
+
+export function isApiError(e: unknown): e is ApiError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+/// The error's text in the UI language; never "unknown error": anything unexpected is shown as it came.
+export function errorText(e: unknown, language: Language, unexpected: string): string {
+  if (isApiError(e)) return language === "fr" ? e.message_fr : e.message;
+  return `${unexpected} ${String(e)}`;
+}
+
+// Input masks: what a user may type into each field.
+export const onlyDigits = (s: string, max: number) => s.replace(/\D/g, "").slice(0, max);
+export const validHostingNumber = (s: string) => /^\d{12}$/.test(s);
+export const validInvoiceNumber = (s: string) => /^\d{10}$/.test(s);
+export const validPassword = (s: string) => [...s.trim()].length === 14 && !/\s/.test(s.trim());
+export const validAddress = (s: string) => /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(s.trim().replace(/^https:\/\//, "").replace(/\/$/, ""));
