@@ -1,0 +1,384 @@
+//! End to end: the real app window (built with its front-end embedded) under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver, against a real `planhost-controller` process. Screenshots of every screen go to
+//! `test-artifacts/e2e/`. Run by `scripts/test` (needs a display, a D-Bus session with a Secret Service, tauri-driver).
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver too.
+        unsafe_term(self.0.id());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+fn unsafe_term(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("PLANHOST_APP") {
+        return PathBuf::from(p);
+    }
+    // target/<profile>/deps/e2e-… → target/<profile>/planhost-console
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("planhost-console")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A `planhost-controller` process with one account; returns it, its address and the account.
+fn start_controller(data: &Path) -> (Killed, String, serde_json::Value) {
+    let bin = env!("CARGO_BIN_EXE_planhost-controller");
+    let dir = data.to_str().unwrap();
+    assert!(Command::new(bin)
+        .args(["init", "--data", dir, "--domain", "lycee-e2e.example.fr"])
+        .status()
+        .unwrap()
+        .success());
+    let out = Command::new(bin)
+        .args(["--json", "account", "create", "--data", dir])
+        .output()
+        .unwrap();
+    let account: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut child = Command::new(bin)
+        .args(["serve", "--data", dir, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|s| s.split_whitespace().next())
+        .expect(&line)
+        .to_owned();
+    (Killed(child), address, account)
+}
+
+struct Driver {
+    _process: Killed,
+    url: String,
+}
+
+fn start_driver(config: &Path, data: &Path) -> Driver {
+    let (port, native) = (free_port(), free_port());
+    let child = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("PLANHOST_CONFIG_DIR", config)
+        .env("PLANHOST_DATA_DIR", data)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("tauri-driver (cargo install tauri-driver)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Driver {
+        _process: Killed(child),
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Launches the app: a new WebDriver session starts it, closing the session closes it.
+/// (WebKitWebDriver cannot read the text of a `<section>`: tests read headings and fields instead.)
+async fn launch(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session")
+}
+
+struct Ui<'a> {
+    c: &'a Client,
+    shots: PathBuf,
+}
+
+impl Ui<'_> {
+    async fn wait(&self, id: &str) -> fantoccini::elements::Element {
+        self.c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id} never appeared: {e}"))
+    }
+    /// Finds the element afresh for each try: WebKitWebDriver can lose a reference while the page settles.
+    async fn act(&self, id: &str, what: &str, text: Option<&str>) {
+        let mut last = None;
+        for _ in 0..5 {
+            let e = self.wait(id).await;
+            let result = match text {
+                None => e.click().await,
+                Some(t) => match e.clear().await {
+                    Ok(()) => e.send_keys(t).await,
+                    Err(err) => Err(err),
+                },
+            };
+            match result {
+                Ok(()) => return,
+                Err(err) => last = Some(err),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{what} #{id} failed: {last:?}");
+    }
+    async fn click(&self, id: &str) {
+        self.act(id, "click on", None).await
+    }
+    async fn type_in(&self, id: &str, text: &str) {
+        self.act(id, "typing into", Some(text)).await
+    }
+    async fn text(&self, id: &str) -> String {
+        self.wait(id).await.text().await.unwrap()
+    }
+    async fn value(&self, id: &str) -> String {
+        self.wait(id)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+    /// Waits until the element's text contains `needle` (the UI updates asynchronously).
+    async fn text_contains(&self, id: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text(id).await;
+            if text.contains(needle) || Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    async fn shot(&self, name: &str) {
+        // Two animation frames, so the screenshot shows the current frame and not the previous one.
+        let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        self.c.execute_async(script, vec![]).await.unwrap();
+        std::fs::write(
+            self.shots.join(format!("{name}.png")),
+            self.c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
+async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again() {
+    planhost::init_crypto();
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, data) = (tmp.path().join("config"), tmp.path().join("data"));
+    let (_controller, address, account) = start_controller(&tmp.path().join("controller"));
+    let db = tmp.path().join("controller/controller.sqlite3");
+    let hosting = account["hosting_number"].as_str().unwrap();
+    let password = account["console_password"].as_str().unwrap();
+    let invoice = account["invoice_number"].as_str().unwrap();
+    let driver = start_driver(&config, &data);
+    let shots = artifacts();
+
+    // First launch.
+    let c = launch(&driver).await;
+    let ui = Ui {
+        c: &c,
+        shots: shots.clone(),
+    };
+    ui.wait("login-screen").await;
+    assert!(
+        ui.text("demo-credentials").await.contains("démonstration"),
+        "the local controller shows its demo account"
+    );
+    ui.shot("01-first-screen").await;
+    ui.click("controller-remote").await;
+    ui.type_in("remote-address", &address).await;
+
+    // Validation happens before anything is sent.
+    ui.type_in("hosting-number", "12ab345").await;
+    assert_eq!(
+        ui.value("hosting-number").await,
+        "12345",
+        "the mask keeps digits only"
+    );
+    ui.type_in("password", "short").await;
+    ui.click("login-submit").await;
+    assert!(ui.text("hosting-error").await.contains("12 chiffres"));
+    assert!(ui.text("password-error").await.contains("14 caractères"));
+    ui.shot("02-validation").await;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM history WHERE actor = 'hosting_manager'"
+        ),
+        0,
+        "nothing reached the controller"
+    );
+
+    ui.type_in("hosting-number", hosting).await;
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    ui.wait("invoice-number").await;
+    ui.shot("03-invoice-number").await;
+    ui.type_in("invoice-number", invoice).await;
+    ui.click("install-certificate").await;
+    ui.wait("certificate-installed").await;
+    let fingerprint = ui.text("installed-fingerprint").await;
+    assert_eq!(
+        fingerprint.len(),
+        95,
+        "SHA-256 as 32 hex pairs: {fingerprint}"
+    );
+    ui.shot("04-certificate-installed").await;
+    ui.click("continue-login").await;
+
+    ui.wait("licence-text").await;
+    assert!(ui.text("licence-text").await.contains("CONTRAT DE LICENCE"));
+    ui.shot("05-licence").await;
+    assert_eq!(
+        ui.wait("licence-accept")
+            .await
+            .prop("disabled")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    ui.click("licence-accept-check").await;
+    ui.click("licence-accept").await;
+
+    ui.wait("shell").await;
+    assert_eq!(
+        ui.text_contains("info-hosting-number", hosting).await,
+        hosting
+    );
+    assert_eq!(ui.text("info-fingerprint").await, fingerprint);
+    assert!(ui.text("info-controller-address").await.contains(&address));
+    ui.shot("06-console-information").await;
+    ui.click("pane-configuration").await;
+    assert!(ui
+        .text("not-available")
+        .await
+        .contains("pas encore disponible"));
+
+    // Switch to English: every label follows, and the choice is remembered.
+    ui.wait("lang-switch")
+        .await
+        .select_by_value("en")
+        .await
+        .unwrap();
+    assert!(ui
+        .text_contains("not-available", "not available yet")
+        .await
+        .contains("not available yet"));
+    ui.click("pane-information").await;
+    ui.text_contains("info-hosting-number", hosting).await;
+    ui.shot("07-console-english").await;
+    assert_eq!(count(&db, "SELECT count(*) FROM devices"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM accounts WHERE licence_accepted_at IS NOT NULL"
+        ),
+        1
+    );
+    c.close().await.unwrap();
+
+    // Relaunch on the same machine: English remembered, no invoice number, a wrong password is refused.
+    let c = launch(&driver).await;
+    let ui = Ui { c: &c, shots };
+    ui.wait("login-screen").await;
+    assert!(ui
+        .text("login-title")
+        .await
+        .contains("Log in to the hosting console"));
+    assert_eq!(
+        ui.value("remote-address").await,
+        address,
+        "the last controller is preselected"
+    );
+    assert_eq!(
+        ui.value("hosting-number").await,
+        hosting,
+        "the last hosting number is prefilled"
+    );
+    let wrong: String = password.chars().rev().collect();
+    ui.type_in("password", &wrong).await;
+    ui.click("login-submit").await;
+    let error = ui.text("error").await;
+    assert!(
+        error.contains("hosting number, password or invoice number is incorrect"),
+        "{error}"
+    );
+    ui.shot("08-wrong-password").await;
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    ui.wait("shell").await;
+    ui.text_contains("info-hosting-number", hosting).await;
+    ui.shot("09-relaunch-console").await;
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM devices"),
+        1,
+        "no second enrolment"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM history WHERE action = 'session.login' AND outcome = 'ok'"
+        ),
+        2
+    );
+    c.close().await.unwrap();
+}
