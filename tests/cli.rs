@@ -1,0 +1,149 @@
+//! The `planhost` command line against a real controller: connect, enroll, login with the password on stdin,
+//! whoami/info in JSON, logout; and clear errors with a non-zero exit. Needs a Secret Service: run scripts/test.
+
+mod common;
+
+use common::{wrong_invoice, TestController};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `planhost` with its own settings directory, feeding `stdin`, off the runtime's threads.
+async fn planhost(config: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let (config, args, stdin) = (
+        config.to_owned(),
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        stdin.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_planhost"))
+            .args(&args)
+            .env("PLANHOST_CONFIG_DIR", &config)
+            .env("LANG", "en_GB.UTF-8")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = (
+        tc.account.hosting_number.as_str(),
+        tc.account.console_password.as_str(),
+        tc.account.invoice_number.as_str(),
+    );
+    let pw_line = format!("{password}\n");
+
+    let out = planhost(cfg.path(), &["whoami"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error[not_connected]: Not logged in"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = planhost(cfg.path(), &["connect", "not an address"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_input]"));
+    assert!(planhost(cfg.path(), &["connect", &tc.address()], "")
+        .await
+        .status
+        .success());
+
+    let out = planhost(
+        cfg.path(),
+        &["--json", "login", "--hosting-number", hosting],
+        &pw_line,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["code"], "enrolment_required");
+
+    let out = planhost(
+        cfg.path(),
+        &[
+            "--json",
+            "enroll",
+            "--invoice",
+            &wrong_invoice(invoice),
+            "--hosting-number",
+            hosting,
+        ],
+        &pw_line,
+    )
+    .await;
+    assert_eq!(json(&out)["code"], "bad_credentials");
+    let out = planhost(
+        cfg.path(),
+        &[
+            "--json",
+            "enroll",
+            "--invoice",
+            invoice,
+            "--hosting-number",
+            hosting,
+        ],
+        &pw_line,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let device_id = json(&out)["device_id"].as_str().unwrap().to_owned();
+
+    let out = planhost(
+        cfg.path(),
+        &["--json", "login", "--hosting-number", hosting],
+        &pw_line,
+    )
+    .await;
+    assert!(out.status.success());
+    assert_eq!(json(&out)["licence_accepted"], false);
+    assert_eq!(
+        json(&planhost(cfg.path(), &["--json", "info"], "").await)["code"],
+        "licence_not_accepted"
+    );
+    assert!(planhost(cfg.path(), &["licence", "--accept"], "")
+        .await
+        .status
+        .success());
+
+    let who = json(&planhost(cfg.path(), &["--json", "whoami"], "").await);
+    assert_eq!(who["hosting_number"], hosting);
+    assert_eq!(who["device_id"], device_id.as_str());
+    let info = planhost(cfg.path(), &["info"], "").await;
+    assert!(String::from_utf8_lossy(&info.stdout).contains(&device_id));
+
+    assert!(planhost(cfg.path(), &["logout"], "").await.status.success());
+    assert_eq!(
+        planhost(cfg.path(), &["whoami"], "").await.status.code(),
+        Some(1)
+    );
+    // Logging in again needs no invoice number; the last hosting number is remembered.
+    assert!(planhost(cfg.path(), &["login"], &pw_line)
+        .await
+        .status
+        .success());
+    assert_eq!(tc.count("SELECT count(*) FROM devices"), 1);
+}

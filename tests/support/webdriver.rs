@@ -1,0 +1,137 @@
+//! WebDriver harness shared by the end-to-end tests and the launch benchmark: a `planhost-controller` process,
+//! tauri-driver (which starts WebKitWebDriver), and the app launched by a WebDriver session.
+#![allow(dead_code)]
+
+use fantoccini::{Client, ClientBuilder};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver too.
+        terminate(self.0.id());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+fn terminate(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("PLANHOST_APP") {
+        return PathBuf::from(p);
+    }
+    // target/<profile>/deps/<test>-… → target/<profile>/planhost-console
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("planhost-console")
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A `planhost-controller` process with one account; returns it, its address and the account.
+pub fn start_controller(data: &Path) -> (Killed, String, serde_json::Value) {
+    let bin = env!("CARGO_BIN_EXE_planhost-controller");
+    let dir = data.to_str().unwrap();
+    assert!(Command::new(bin)
+        .args(["init", "--data", dir, "--domain", "lycee-e2e.example.fr"])
+        .status()
+        .unwrap()
+        .success());
+    let out = Command::new(bin)
+        .args(["--json", "account", "create", "--data", dir])
+        .output()
+        .unwrap();
+    let account: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut child = Command::new(bin)
+        .args(["serve", "--data", dir, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|s| s.split_whitespace().next())
+        .expect(&line)
+        .to_owned();
+    (Killed(child), address, account)
+}
+
+pub struct Driver {
+    _process: Killed,
+    pub url: String,
+}
+
+pub fn start_driver(config: &Path, data: &Path) -> Driver {
+    let (port, native) = (free_port(), free_port());
+    let child = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("PLANHOST_CONFIG_DIR", config)
+        .env("PLANHOST_DATA_DIR", data)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("tauri-driver (cargo install tauri-driver)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Driver {
+        _process: Killed(child),
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Launches the app: a new WebDriver session starts it, closing the session closes it.
+/// (WebKitWebDriver cannot read the text of a `<section>`: tests read headings and fields instead.)
+pub async fn launch(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session")
+}
