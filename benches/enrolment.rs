@@ -4,10 +4,12 @@
 //! - argon2id: the two password-hash checks the controller does per enrolment, the cost floor by design.
 //! Run: `scripts/bench` (or `cargo bench --bench enrolment`; PLANHOST_BENCH_N sets the count, default 50).
 
+#[path = "../tests/support/webdriver.rs"]
+mod webdriver;
+
 use planhost::api::EnrolRequest;
 use planhost::client::{ControllerClient, Trust};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -33,28 +35,7 @@ fn main() {
         .unwrap_or(50);
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("ctl");
-    let bin = env!("CARGO_BIN_EXE_planhost-controller");
-    let dir = data.to_str().unwrap();
-    assert!(Command::new(bin)
-        .args(["init", "--data", dir])
-        .status()
-        .unwrap()
-        .success());
-    let out = Command::new(bin)
-        .args(["--json", "account", "create", "--data", dir])
-        .output()
-        .unwrap();
-    let account: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut server = Command::new(bin)
-        .args(["serve", "--data", dir, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line.split_whitespace().nth(2).unwrap().to_owned();
+    let (_server, address, account) = webdriver::start_controller(&data);
     let ca_pem = std::fs::read_to_string(data.join("ca.pem")).unwrap();
     let request = |csr_pem: String| EnrolRequest {
         hosting_number: account["hosting_number"].as_str().unwrap().into(),
@@ -135,5 +116,4 @@ fn main() {
     let theirs = report("curl, same request", theirs);
     report("argon2id x2 (cost floor)", floor);
     println!("ratio planhost/curl p50: {:.2}", ours / theirs);
-    let _ = server.kill();
 }

@@ -8,7 +8,7 @@ mod webdriver;
 use fantoccini::{Client, Locator};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use webdriver::{artifacts, launch, start_controller, start_driver};
+use webdriver::{artifacts, launch, start_controller, start_controller_on, start_driver};
 
 struct Ui<'a> {
     c: &'a Client,
@@ -254,5 +254,102 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
         ),
         2
     );
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
+async fn the_demo_account_of_the_local_controller_reaches_the_console() {
+    let tmp = tempfile::tempdir().unwrap();
+    let driver = start_driver(&tmp.path().join("config"), &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.wait("login-screen").await;
+    let demo_hosting = ui.text("demo-hosting-number").await;
+    ui.click("demo-fill").await;
+    assert_eq!(ui.value("hosting-number").await, demo_hosting);
+    ui.click("login-submit").await;
+    ui.wait("invoice-number").await;
+    assert_eq!(
+        ui.value("invoice-number").await.len(),
+        10,
+        "the demo invoice number is filled in"
+    );
+    ui.click("install-certificate").await;
+    ui.click("continue-login").await;
+    ui.click("licence-accept-check").await;
+    ui.click("licence-accept").await;
+    ui.wait("shell").await;
+    assert_eq!(
+        ui.text_contains("info-hosting-number", &demo_hosting).await,
+        demo_hosting
+    );
+    assert!(ui
+        .text("info-controller-address")
+        .await
+        .contains("Contrôleur local"));
+    ui.shot("10-local-demo-console").await;
+    // The local controller's data lives in the app's data directory, like a real one.
+    let db = tmp.path().join("data/local-controller/controller.sqlite3");
+    assert_eq!(count(&db, "SELECT count(*) FROM devices"), 1);
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
+async fn a_replaced_controller_is_refused_with_a_warning_and_can_be_forgotten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    let (genuine, address, account) = start_controller(&tmp.path().join("genuine"));
+    let hosting = account["hosting_number"].as_str().unwrap();
+    let password = account["console_password"].as_str().unwrap();
+    // This machine enrols with the command line (same core, same keyring, same settings as the app).
+    let cli = |args: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planhost"))
+            .args(args)
+            .env("PLANHOST_CONFIG_DIR", &config)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        assert!(child.wait().unwrap().success(), "planhost {args:?}");
+    };
+    cli(&["connect", &address]);
+    cli(&[
+        "enroll",
+        "--hosting-number",
+        hosting,
+        "--invoice",
+        account["invoice_number"].as_str().unwrap(),
+    ]);
+    drop(genuine);
+
+    // Another controller, with another CA, now answers on the same address.
+    let (_impostor, _, _) = start_controller_on(&tmp.path().join("impostor"), &address);
+    let driver = start_driver(&config, &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.wait("login-screen").await;
+    assert_eq!(ui.value("remote-address").await, address);
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    let warning = ui.text("error").await;
+    assert!(
+        warning.contains("ne correspond pas") && warning.contains(&address),
+        "{warning}"
+    );
+    ui.shot("11-ca-mismatch").await;
+    // Forgetting it makes the next login a first connection again.
+    ui.click("forget-controller").await;
+    ui.wait("login-title").await;
+    ui.click("login-submit").await;
+    ui.wait("invoice-number").await;
     c.close().await.unwrap();
 }

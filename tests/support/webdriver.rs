@@ -1,5 +1,5 @@
-//! WebDriver harness shared by the end-to-end tests and the launch benchmark: a `planhost-controller` process,
-//! tauri-driver (which starts WebKitWebDriver), and the app launched by a WebDriver session.
+//! Processes shared by the end-to-end tests and the benchmarks: a `planhost-controller` process, tauri-driver
+//! (which starts WebKitWebDriver), and the app launched by a WebDriver session.
 #![allow(dead_code)]
 
 use fantoccini::{Client, ClientBuilder};
@@ -59,6 +59,11 @@ pub fn artifacts() -> PathBuf {
 
 /// A `planhost-controller` process with one account; returns it, its address and the account.
 pub fn start_controller(data: &Path) -> (Killed, String, serde_json::Value) {
+    start_controller_on(data, "127.0.0.1:0")
+}
+
+/// The same, listening on a given address.
+pub fn start_controller_on(data: &Path, listen: &str) -> (Killed, String, serde_json::Value) {
     let bin = env!("CARGO_BIN_EXE_planhost-controller");
     let dir = data.to_str().unwrap();
     assert!(Command::new(bin)
@@ -72,7 +77,7 @@ pub fn start_controller(data: &Path) -> (Killed, String, serde_json::Value) {
         .unwrap();
     let account: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut child = Command::new(bin)
-        .args(["serve", "--data", dir, "--listen", "127.0.0.1:0"])
+        .args(["serve", "--data", dir, "--listen", listen])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

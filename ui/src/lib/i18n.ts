@@ -28,6 +28,7 @@ const fr = {
   demoTitle: "Compte de démonstration du contrôleur local",
   demoFill: "Utiliser ce compte",
   invoiceNumber: "Numéro de facture",
+  forgetController: "Ce contrôleur a été réinstallé : l'oublier et réinstaller le certificat",
   // Certificat
   invoiceTitle: "Première connexion depuis ce poste",
   invoiceExplain:
@@ -96,6 +97,7 @@ const en: Messages = {
   demoTitle: "Demo account of the local controller",
   demoFill: "Use this account",
   invoiceNumber: "Invoice number",
+  forgetController: "This controller was reinstalled: forget it and install the certificate again",
   invoiceTitle: "First connection from this machine",
   invoiceExplain:
     "Enter the invoice number (10 digits, received by e-mail) to install this machine's certificate. You will not be asked for it again on this machine.",
