@@ -76,3 +76,205 @@ pub struct AccountInfo {
     pub controller_domain: String,
     pub licence_accepted_at: Option<String>,
 }
+
+/// Where a timetable client connects: a domain name and a port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Coordinates {
+    pub domain: String,
+    pub port: u16,
+}
+
+/// The account's controller: its coordinates (once a domain is set) and whether it is active.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ControllerSettings {
+    pub coordinates: Option<Coordinates>,
+    pub active: bool,
+}
+
+/// A planning's state, computed by the controller from real checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PlanningStatus {
+    /// Its base is in service and its server answers.
+    Online,
+    /// Its base is in service but its server does not answer.
+    Offline,
+    /// Configured, no base in service yet.
+    NoBase,
+    /// Switched off by the hosting manager.
+    Disabled,
+    /// Beyond the account's planning quota or its licence seats.
+    Limited,
+}
+
+impl PlanningStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanningStatus::Online => "online",
+            PlanningStatus::Offline => "offline",
+            PlanningStatus::NoBase => "no_base",
+            PlanningStatus::Disabled => "disabled",
+            PlanningStatus::Limited => "limited",
+        }
+    }
+    pub fn parse(s: &str) -> PlanningStatus {
+        match s {
+            "online" => PlanningStatus::Online,
+            "offline" => PlanningStatus::Offline,
+            "disabled" => PlanningStatus::Disabled,
+            "limited" => PlanningStatus::Limited,
+            _ => PlanningStatus::NoBase,
+        }
+    }
+}
+
+/// Simultaneous connections: Modification (editing) and Consultation (read-only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Seats {
+    pub modification: u32,
+    pub consultation: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Planning {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub coordinates: Option<Coordinates>,
+    /// IANA name, e.g. Europe/Paris.
+    pub time_zone: String,
+    pub web_publication: bool,
+    /// The name users see; the planning's name unless set.
+    pub publication_name: String,
+    pub disabled: bool,
+    pub seats: Seats,
+    pub status: PlanningStatus,
+    /// RFC 3339: when the status last changed.
+    pub status_changed_at: String,
+    /// The base in service, if any.
+    pub base: Option<String>,
+}
+
+/// The licence's seats, what the plannings hold, and what is left to share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SeatsSummary {
+    pub licence: Seats,
+    pub allocated: Seats,
+    pub left: Seats,
+}
+
+/// Everything the Configuration pane shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Configuration {
+    pub controller: ControllerSettings,
+    pub plannings: Vec<Planning>,
+    #[ts(type = "number")]
+    pub plannings_quota: i64,
+    pub seats: SeatsSummary,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DomainRequest {
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActiveRequest {
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NameRequest {
+    pub name: Option<String>,
+}
+
+/// Changes to a planning; fields left out stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanningChanges {
+    #[ts(optional)]
+    pub time_zone: Option<String>,
+    #[ts(optional)]
+    pub web_publication: Option<bool>,
+    /// Empty resets it to the planning's name.
+    #[ts(optional)]
+    pub publication_name: Option<String>,
+    #[ts(optional)]
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SeatAllocation {
+    #[ts(type = "number")]
+    pub planning_id: i64,
+    pub seats: Seats,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeatsRequest {
+    pub allocations: Vec<SeatAllocation>,
+}
+
+/// What an active controller answers on its coordinates: the plannings a timetable client can reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Directory {
+    pub controller: Coordinates,
+    pub plannings: Vec<DirectoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub name: String,
+    pub publication_name: String,
+    pub coordinates: Coordinates,
+    pub time_zone: String,
+    pub web_publication: bool,
+}
+
+/// One change to the account's configuration. The app, the CLI and the tests all send these through
+/// `ControllerClient::apply`, which maps each to its route.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConfigChange {
+    ControllerDomain {
+        domain: String,
+    },
+    ControllerActive {
+        active: bool,
+    },
+    AddPlanning {
+        #[ts(optional)]
+        name: Option<String>,
+    },
+    RenamePlanning {
+        #[ts(type = "number")]
+        id: i64,
+        name: String,
+    },
+    PlanningDomain {
+        #[ts(type = "number")]
+        id: i64,
+        domain: String,
+    },
+    ChangePlanning {
+        #[ts(type = "number")]
+        id: i64,
+        changes: PlanningChanges,
+    },
+    RemovePlanning {
+        #[ts(type = "number")]
+        id: i64,
+    },
+    Seats {
+        allocations: Vec<SeatAllocation>,
+    },
+}

@@ -8,6 +8,7 @@
 use crate::api::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::server::crypto_provider;
+use reqwest::Method;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;
@@ -223,16 +224,12 @@ impl ControllerClient {
 
     async fn call<T: DeserializeOwned>(
         &self,
-        get: bool,
+        method: Method,
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T> {
         let url = format!("https://{}{API_PREFIX}{path}", self.address);
-        let mut req = if get {
-            self.http.get(&url)
-        } else {
-            self.http.post(&url)
-        };
+        let mut req = self.http.request(method, &url);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
@@ -260,9 +257,15 @@ impl ControllerClient {
         }))
     }
 
+    /// True when `GET path` (outside the API) answers with success: a planning server's health check.
+    pub async fn probe(&self, path: &str) -> bool {
+        let url = format!("https://{}{path}", self.address);
+        matches!(self.http.get(url).send().await, Ok(r) if r.status().is_success())
+    }
+
     /// First connection of this device. Checks that the returned CA signed the certificate the server presented.
     pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
-        let resp: EnrolResponse = self.call(false, "/enrol", Some(req)).await?;
+        let resp: EnrolResponse = self.call(Method::POST, "/enrol", Some(req)).await?;
         let seen = self
             .seen
             .lock()
@@ -277,27 +280,108 @@ impl ControllerClient {
     }
 
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse> {
-        self.call(false, "/login", Some(req)).await
+        self.call(Method::POST, "/login", Some(req)).await
     }
     pub async fn logout(&self) -> Result<serde_json::Value> {
-        self.call(false, "/logout", None::<&()>).await
+        self.call(Method::POST, "/logout", None::<&()>).await
     }
     pub async fn whoami(&self) -> Result<WhoAmI> {
-        self.call(true, "/session", None::<&()>).await
+        self.call(Method::GET, "/session", None::<&()>).await
     }
     pub async fn licence(&self) -> Result<Licence> {
-        self.call(true, "/licence", None::<&()>).await
+        self.call(Method::GET, "/licence", None::<&()>).await
     }
     pub async fn accept_licence(&self, version: i64) -> Result<Licence> {
         self.call(
-            false,
+            Method::POST,
             "/licence/accept",
             Some(&AcceptLicenceRequest { version }),
         )
         .await
     }
+    pub async fn configuration(&self) -> Result<Configuration> {
+        self.call(Method::GET, "/config", None::<&()>).await
+    }
+
+    /// The configuration with every planning's status checked now.
+    pub async fn statuses(&self) -> Result<Configuration> {
+        self.call(Method::GET, "/plannings/status", None::<&()>)
+            .await
+    }
+
+    pub async fn apply(&self, change: &ConfigChange) -> Result<Configuration> {
+        const POST: Method = Method::POST;
+        const DELETE: Method = Method::DELETE;
+        match change {
+            ConfigChange::ControllerDomain { domain } => {
+                self.call(
+                    POST,
+                    "/config/domain",
+                    Some(&DomainRequest {
+                        domain: domain.clone(),
+                    }),
+                )
+                .await
+            }
+            ConfigChange::ControllerActive { active } => {
+                self.call(
+                    POST,
+                    "/config/active",
+                    Some(&ActiveRequest { active: *active }),
+                )
+                .await
+            }
+            ConfigChange::AddPlanning { name } => {
+                self.call(
+                    POST,
+                    "/plannings",
+                    Some(&NameRequest { name: name.clone() }),
+                )
+                .await
+            }
+            ConfigChange::RenamePlanning { id, name } => {
+                self.call(
+                    POST,
+                    &format!("/plannings/{id}/name"),
+                    Some(&NameRequest {
+                        name: Some(name.clone()),
+                    }),
+                )
+                .await
+            }
+            ConfigChange::PlanningDomain { id, domain } => {
+                self.call(
+                    POST,
+                    &format!("/plannings/{id}/domain"),
+                    Some(&DomainRequest {
+                        domain: domain.clone(),
+                    }),
+                )
+                .await
+            }
+            ConfigChange::ChangePlanning { id, changes } => {
+                self.call(POST, &format!("/plannings/{id}/settings"), Some(changes))
+                    .await
+            }
+            ConfigChange::RemovePlanning { id } => {
+                self.call(DELETE, &format!("/plannings/{id}"), None::<&()>)
+                    .await
+            }
+            ConfigChange::Seats { allocations } => {
+                self.call(
+                    POST,
+                    "/plannings/seats",
+                    Some(&SeatsRequest {
+                        allocations: allocations.clone(),
+                    }),
+                )
+                .await
+            }
+        }
+    }
+
     pub async fn account(&self) -> Result<AccountInfo> {
-        self.call(true, "/account", None::<&()>).await
+        self.call(Method::GET, "/account", None::<&()>).await
     }
 }
 

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     /// The console is not connected to any controller.
     NotConnected,
     NotFound,
+    /// The change clashes with the current state (a name or domain already used, a quota reached, a base in service).
+    Conflict,
     /// Data written by a newer version of Planhost.
     UnsupportedVersion,
     /// The OS keyring (Secret Service, Keychain, Credential Manager) failed or is missing.
@@ -49,7 +51,7 @@ impl ErrorCode {
             ErrorCode::LicenceNotAccepted => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::TooManyAttempts => 429,
-            ErrorCode::UnsupportedVersion => 409,
+            ErrorCode::UnsupportedVersion | ErrorCode::Conflict => 409,
             _ => 500,
         }
     }

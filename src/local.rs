@@ -40,7 +40,7 @@ pub async fn start(data_dir: &Path) -> Result<LocalController> {
     let controller = if Controller::is_initialised(&dir) {
         Controller::open(&dir)?
     } else {
-        let c = Controller::init(&dir, None)?;
+        let c = Controller::init(&dir, None, None)?;
         let NewAccount {
             hosting_number,
             console_password,

@@ -2,8 +2,8 @@
 //! `{code, message, message_fr}`.
 
 use crate::AppState;
-use planhost::api::Licence;
-use planhost::console::config::Language;
+use planhost::api::{ConfigChange, Configuration, Licence};
+use planhost::console::config::{Language, StatusListPreferences};
 use planhost::console::{ConsoleInfo, EnrolmentReceipt, SessionInfo, StartupState};
 use planhost::Result;
 use tauri::State;
@@ -91,4 +91,31 @@ pub async fn logout(state: State<'_, AppState>) -> Result<()> {
 #[tauri::command]
 pub async fn forget_controller(state: State<'_, AppState>, controller: String) -> Result<()> {
     state.console.lock().await.forget(&controller).await
+}
+
+#[tauri::command]
+pub async fn configuration(state: State<'_, AppState>) -> Result<Configuration> {
+    state.console.lock().await.configuration().await
+}
+
+#[tauri::command]
+pub async fn statuses(state: State<'_, AppState>) -> Result<Configuration> {
+    state.console.lock().await.statuses().await
+}
+
+#[tauri::command]
+pub async fn configure(state: State<'_, AppState>, change: ConfigChange) -> Result<Configuration> {
+    state.console.lock().await.apply(&change).await
+}
+
+#[tauri::command]
+pub async fn set_status_list_preferences(
+    state: State<'_, AppState>,
+    preferences: StatusListPreferences,
+) -> Result<()> {
+    state
+        .console
+        .lock()
+        .await
+        .set_status_list_preferences(preferences)
 }

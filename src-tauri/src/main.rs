@@ -52,6 +52,10 @@ fn main() {
             commands::info,
             commands::logout,
             commands::forget_controller,
+            commands::configuration,
+            commands::statuses,
+            commands::configure,
+            commands::set_status_list_preferences,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Planhost console");

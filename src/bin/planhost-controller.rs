@@ -30,6 +30,9 @@ enum Command {
         /// Domain name the server certificate is made for (besides localhost).
         #[arg(long)]
         domain: Option<String>,
+        /// Ports handed to accounts' controllers and plannings, FIRST-LAST.
+        #[arg(long, default_value = "20000-20999")]
+        ports: String,
     },
     /// Hosting accounts (the provider's side).
     Account {
@@ -58,6 +61,18 @@ enum AccountCommand {
         #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
         data: PathBuf,
     },
+    /// Set an account's planning quota and simultaneous connections (Modification, Consultation).
+    SetLicence {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        hosting_number: String,
+        #[arg(long)]
+        plannings: i64,
+        #[arg(long)]
+        modification: u32,
+        #[arg(long)]
+        consultation: u32,
+    },
     /// Give an account a new console password (printed once) and lift its lock-out.
     ResetPassword {
         #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
@@ -73,19 +88,25 @@ async fn main() {
     let cli = Cli::parse();
     let json = cli.json;
     let result = match cli.command {
-        Command::Init { data, domain } => Controller::init(&data, domain.as_deref()).map(|c| {
-            print(
-                json,
-                &serde_json::json!({"data": data, "domain": c.domain()}),
-                |_| {
-                    format!(
-                        "Controller initialised in {} for {}.",
-                        data.display(),
-                        c.domain()
-                    )
-                },
-            )
-        }),
+        Command::Init {
+            data,
+            domain,
+            ports,
+        } => planhost::controller::parse_port_pool(&ports)
+            .and_then(|pool| Controller::init(&data, domain.as_deref(), Some(pool)))
+            .map(|c| {
+                print(
+                    json,
+                    &serde_json::json!({"data": data, "domain": c.domain()}),
+                    |_| {
+                        format!(
+                            "Controller initialised in {} for {}.",
+                            data.display(),
+                            c.domain()
+                        )
+                    },
+                )
+            }),
         Command::Account { command } => account(command, json),
         Command::Serve { data, listen } => serve(data, listen, json).await,
     };
@@ -126,6 +147,26 @@ fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+        }
+        AccountCommand::SetLicence {
+            data,
+            hosting_number,
+            plannings,
+            modification,
+            consultation,
+        } => {
+            let seats = planhost::api::Seats {
+                modification,
+                consultation,
+            };
+            Controller::open(&data)?.set_licence(&hosting_number, plannings, seats)?;
+            print(
+                json,
+                &serde_json::json!({"hosting_number": hosting_number, "plannings": plannings, "seats": seats}),
+                |_| {
+                    format!("{hosting_number}: {plannings} plannings, {modification} Modification and {consultation} Consultation connections.")
+                },
+            );
         }
         AccountCommand::ResetPassword {
             data,

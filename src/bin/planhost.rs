@@ -1,6 +1,7 @@
 //! `planhost`: the hosting console on the command line, over the same core as the desktop app.
 
 use clap::{Parser, Subcommand};
+use planhost::api::{ConfigChange, Configuration, PlanningChanges, SeatAllocation, Seats};
 use planhost::cli::{fail, init_tracing, print};
 use planhost::console::{default_config_dir, Console};
 use planhost::{Error, Result};
@@ -57,6 +58,173 @@ enum Command {
     Logout,
     /// Remove a controller and this machine's certificates for it.
     Forget { address: String },
+    /// The controller's domain, port and activation.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Plannings: list with statuses, add, rename, settings, removal, connection seats.
+    Plannings {
+        #[command(subcommand)]
+        command: PlanningsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    Show,
+    /// Associate a domain name with the controller (a port is allocated the first time).
+    SetDomain {
+        domain: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    Activate,
+    Deactivate,
+}
+
+#[derive(Subcommand)]
+enum PlanningsCommand {
+    /// The plannings and their statuses, checked now.
+    List,
+    /// Add a planning (named planningNN unless a name is given).
+    Add {
+        name: Option<String>,
+    },
+    Rename {
+        planning: String,
+        name: String,
+    },
+    /// Change a planning's domain, time zone, web publication, publication name or state.
+    Set {
+        planning: String,
+        #[arg(long)]
+        domain: Option<String>,
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// on or off
+        #[arg(long)]
+        publication: Option<OnOff>,
+        /// An empty name goes back to the planning's name.
+        #[arg(long)]
+        publication_name: Option<String>,
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+    Remove {
+        planning: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Reserve simultaneous connections for a planning.
+    Seats {
+        planning: String,
+        #[arg(long)]
+        modification: u32,
+        #[arg(long)]
+        consultation: u32,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+/// Asks on a terminal; elsewhere (scripts) `--yes` is required.
+fn confirm(question: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if std::io::stdin().is_terminal() {
+        let answer = prompt(&format!("{question} [o/N]"), false)?;
+        if matches!(
+            answer.trim().to_lowercase().as_str(),
+            "o" | "oui" | "y" | "yes"
+        ) {
+            return Ok(());
+        }
+    }
+    Err(Error::invalid(
+        format!("Not confirmed: {question} (pass --yes)"),
+        format!("Non confirmé : {question} (ajoutez --yes)"),
+    ))
+}
+
+fn planning_ref(config: &Configuration, given: &str) -> Result<i64> {
+    config
+        .plannings
+        .iter()
+        .find(|p| p.id.to_string() == given || p.name.eq_ignore_ascii_case(given))
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            Error::new(
+                planhost::ErrorCode::NotFound,
+                format!("No planning '{given}' (give its name or its number)."),
+                format!("Aucun planning « {given} » (indiquez son nom ou son numéro)."),
+            )
+        })
+}
+
+fn describe(config: &Configuration) -> String {
+    let c = &config.controller;
+    let mut out = match &c.coordinates {
+        Some(k) => format!(
+            "Controller: {}:{} ({})\n",
+            k.domain,
+            k.port,
+            if c.active { "active" } else { "not active" }
+        ),
+        None => "Controller: no domain name yet\n".to_string(),
+    };
+    out += &format!(
+        "Plannings ({} of {}):\n",
+        config.plannings.len(),
+        config.plannings_quota
+    );
+    for p in &config.plannings {
+        let coords = p
+            .coordinates
+            .as_ref()
+            .map(|k| format!("{}:{}", k.domain, k.port))
+            .unwrap_or_else(|| "—".into());
+        out += &format!(
+            "  {:>3}  {:<20} {:<9} {:<28} {:<18} web {:<3}  {}M/{}C  since {}\n",
+            p.id,
+            p.name,
+            p.status.as_str(),
+            coords,
+            p.time_zone,
+            if p.web_publication { "on" } else { "off" },
+            p.seats.modification,
+            p.seats.consultation,
+            p.status_changed_at
+        );
+    }
+    let s = &config.seats;
+    out + &format!(
+        "Connections left: {} Modification of {}, {} Consultation of {}",
+        s.left.modification, s.licence.modification, s.left.consultation, s.licence.consultation
+    )
+}
+
+async fn configure(console: &Console, json: bool, changes: Vec<ConfigChange>) -> Result<()> {
+    let mut config = None;
+    for change in &changes {
+        config = Some(console.apply(change).await?);
+    }
+    let config = match config {
+        Some(c) => c,
+        None => console.configuration().await?,
+    };
+    print(json, &config, describe);
+    Ok(())
 }
 
 fn prompt(label: &str, secret: bool) -> Result<String> {
@@ -196,6 +364,35 @@ async fn run(cli: Cli) -> Result<()> {
                 "Logged out.".into()
             });
         }
+        Command::Config { command } => match command {
+            ConfigCommand::Show => configure(&console, json, vec![]).await?,
+            ConfigCommand::SetDomain { domain, yes } => {
+                confirm(&format!("Associer {domain} au contrôleur ? / Associate {domain} with the controller?"), yes)?;
+                configure(
+                    &console,
+                    json,
+                    vec![ConfigChange::ControllerDomain { domain }],
+                )
+                .await?
+            }
+            ConfigCommand::Activate => {
+                configure(
+                    &console,
+                    json,
+                    vec![ConfigChange::ControllerActive { active: true }],
+                )
+                .await?
+            }
+            ConfigCommand::Deactivate => {
+                configure(
+                    &console,
+                    json,
+                    vec![ConfigChange::ControllerActive { active: false }],
+                )
+                .await?
+            }
+        },
+        Command::Plannings { command } => plannings(&console, json, command).await?,
         Command::Forget { address } => {
             console.forget(&address).await?;
             print(json, &serde_json::json!({"forgotten": address}), |_| {
@@ -204,6 +401,91 @@ async fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> Result<()> {
+    let current = || async { console.configuration().await };
+    match command {
+        PlanningsCommand::List => {
+            let config = console.statuses().await?;
+            print(json, &config, describe);
+            Ok(())
+        }
+        PlanningsCommand::Add { name } => {
+            configure(console, json, vec![ConfigChange::AddPlanning { name }]).await
+        }
+        PlanningsCommand::Rename { planning, name } => {
+            let id = planning_ref(&current().await?, &planning)?;
+            configure(
+                console,
+                json,
+                vec![ConfigChange::RenamePlanning { id, name }],
+            )
+            .await
+        }
+        PlanningsCommand::Set {
+            planning,
+            domain,
+            time_zone,
+            publication,
+            publication_name,
+            disable,
+            enable,
+            yes,
+        } => {
+            let id = planning_ref(&current().await?, &planning)?;
+            let mut changes = Vec::new();
+            if let Some(domain) = domain {
+                confirm(
+                    &format!(
+                        "Associer {domain} au planning ? / Associate {domain} with the planning?"
+                    ),
+                    yes,
+                )?;
+                changes.push(ConfigChange::PlanningDomain { id, domain });
+            }
+            let settings = PlanningChanges {
+                time_zone,
+                web_publication: publication.map(|p| matches!(p, OnOff::On)),
+                publication_name,
+                disabled: if disable {
+                    Some(true)
+                } else if enable {
+                    Some(false)
+                } else {
+                    None
+                },
+            };
+            changes.push(ConfigChange::ChangePlanning {
+                id,
+                changes: settings,
+            });
+            configure(console, json, changes).await
+        }
+        PlanningsCommand::Remove { planning, yes } => {
+            let id = planning_ref(&current().await?, &planning)?;
+            confirm(
+                &format!("Supprimer le planning {planning} ? / Remove planning {planning}?"),
+                yes,
+            )?;
+            configure(console, json, vec![ConfigChange::RemovePlanning { id }]).await
+        }
+        PlanningsCommand::Seats {
+            planning,
+            modification,
+            consultation,
+        } => {
+            let id = planning_ref(&current().await?, &planning)?;
+            let allocations = vec![SeatAllocation {
+                planning_id: id,
+                seats: Seats {
+                    modification,
+                    consultation,
+                },
+            }];
+            configure(console, json, vec![ConfigChange::Seats { allocations }]).await
+        }
+    }
 }
 
 #[tokio::main]

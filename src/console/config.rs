@@ -28,6 +28,30 @@ impl Language {
     }
 }
 
+/// How the status list is shown; remembered between launches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StatusListPreferences {
+    /// Refresh every 30 s.
+    pub auto_refresh: bool,
+    /// `list` or `details`.
+    pub view: String,
+    /// `name`, `status` or `changed`.
+    pub sort: String,
+    pub group_by_status: bool,
+}
+
+impl Default for StatusListPreferences {
+    fn default() -> Self {
+        StatusListPreferences {
+            auto_refresh: true,
+            view: "list".into(),
+            sort: "name".into(),
+            group_by_status: false,
+        }
+    }
+}
+
 /// This device's certificate for one hosting number on one controller (the key itself is in the keyring).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeviceRecord {
@@ -66,6 +90,8 @@ pub struct ConsoleConfig {
     #[serde(default)]
     pub controllers: BTreeMap<String, KnownController>,
     pub session: Option<SessionRef>,
+    #[serde(default)]
+    pub status_list: StatusListPreferences,
 }
 
 impl Default for ConsoleConfig {
@@ -77,6 +103,7 @@ impl Default for ConsoleConfig {
             last_hosting_number: None,
             controllers: BTreeMap::new(),
             session: None,
+            status_list: StatusListPreferences::default(),
         }
     }
 }

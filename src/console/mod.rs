@@ -4,13 +4,17 @@
 
 pub mod config;
 
-use crate::api::{AccountInfo, EnrolRequest, Licence, LoginRequest, WhoAmI};
+use crate::api::{
+    AccountInfo, ConfigChange, Configuration, EnrolRequest, Licence, LoginRequest, WhoAmI,
+};
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
 use crate::pki::{self, CertificateInfo};
 use crate::secrets::SecretStore;
-use config::{ConsoleConfig, DeviceRecord, KnownController, Language, SessionRef};
+use config::{
+    ConsoleConfig, DeviceRecord, KnownController, Language, SessionRef, StatusListPreferences,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -344,6 +348,35 @@ impl Console {
         self.session_client().await?.1.accept_licence(version).await
     }
 
+    pub async fn configuration(&self) -> Result<Configuration> {
+        self.session_client().await?.1.configuration().await
+    }
+
+    /// The configuration with every planning's status checked now.
+    pub async fn statuses(&self) -> Result<Configuration> {
+        self.session_client().await?.1.statuses().await
+    }
+
+    pub async fn apply(&self, change: &ConfigChange) -> Result<Configuration> {
+        self.session_client().await?.1.apply(change).await
+    }
+
+    pub fn set_status_list_preferences(
+        &mut self,
+        preferences: StatusListPreferences,
+    ) -> Result<()> {
+        if !["list", "details"].contains(&preferences.view.as_str())
+            || !["name", "status", "changed"].contains(&preferences.sort.as_str())
+        {
+            return Err(Error::invalid(
+                "Unknown view or sort order.",
+                "Affichage ou tri inconnu.",
+            ));
+        }
+        self.config.status_list = preferences;
+        self.save()
+    }
+
     pub async fn info(&self) -> Result<ConsoleInfo> {
         let (session, client) = self.session_client().await?;
         let account = client.account().await?;
@@ -437,6 +470,9 @@ pub struct StartupState {
     pub remote_controllers: Vec<String>,
     pub current: Option<String>,
     pub last_hosting_number: Option<String>,
+    pub status_list: StatusListPreferences,
+    /// Every IANA time zone, for the planning settings.
+    pub time_zones: Vec<String>,
 }
 
 impl Console {
@@ -458,6 +494,8 @@ impl Console {
                 .collect(),
             current: self.config.current.clone(),
             last_hosting_number: self.config.last_hosting_number.clone(),
+            status_list: self.config.status_list.clone(),
+            time_zones: crate::controller::configuration::time_zones(),
         }
     }
 }

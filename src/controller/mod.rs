@@ -2,6 +2,7 @@
 //! enrolment, login and sessions. The HTTPS layer (`crate::server`) only translates requests into these calls.
 
 pub mod auth;
+pub mod configuration;
 pub mod store;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -26,6 +27,34 @@ pub const DEFAULT_PLANNINGS: i64 = 2;
 struct Settings {
     domain: String,
     created_at: i64,
+    /// Ports handed to controllers and plannings, inclusive.
+    #[serde(default = "default_port_pool")]
+    port_pool: (u16, u16),
+}
+
+pub const DEFAULT_PORT_POOL: (u16, u16) = (20000, 20999);
+
+fn default_port_pool() -> (u16, u16) {
+    DEFAULT_PORT_POOL
+}
+
+/// `FIRST-LAST`, e.g. `20000-20999`.
+pub fn parse_port_pool(s: &str) -> Result<(u16, u16)> {
+    let bad = || {
+        Error::invalid(
+            format!("'{s}' is not a port range: write FIRST-LAST, e.g. 20000-20999."),
+            format!("« {s} » n'est pas une plage de ports : écrivez PREMIER-DERNIER, par exemple 20000-20999."),
+        )
+    };
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let (a, b): (u16, u16) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a == 0 || a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
 }
 
 pub struct Controller {
@@ -83,7 +112,11 @@ impl Controller {
     }
 
     /// Makes a data directory: database, CA, server certificate for `domain` and `localhost`.
-    pub fn init(dir: &Path, domain: Option<&str>) -> Result<Controller> {
+    pub fn init(
+        dir: &Path,
+        domain: Option<&str>,
+        port_pool: Option<(u16, u16)>,
+    ) -> Result<Controller> {
         if Self::is_initialised(dir) {
             return Err(Error::invalid(
                 format!("{} is already a controller data directory.", dir.display()),
@@ -104,6 +137,7 @@ impl Controller {
         let settings = Settings {
             domain: domain.as_str().to_owned(),
             created_at: now_unix(),
+            port_pool: port_pool.unwrap_or(DEFAULT_PORT_POOL),
         };
         // Written last: its presence means the directory is complete.
         std::fs::write(
@@ -136,6 +170,9 @@ impl Controller {
     }
     pub fn domain(&self) -> &str {
         &self.settings.domain
+    }
+    pub fn port_pool(&self) -> (u16, u16) {
+        self.settings.port_pool
     }
     pub fn ca_pem(&self) -> &str {
         &self.ca.cert_pem
@@ -210,6 +247,48 @@ impl Controller {
                 failures: a.failures,
             })
             .collect())
+    }
+
+    /// The provider's side of the licence: planning quota and simultaneous connections.
+    pub fn set_licence(
+        &self,
+        hosting_number: &str,
+        plannings: i64,
+        seats: crate::api::Seats,
+    ) -> Result<()> {
+        let hosting = HostingNumber::parse(hosting_number)?;
+        if !(1..=50).contains(&plannings) {
+            return Err(Error::invalid(
+                "The number of plannings must be between 1 and 50.",
+                "Le nombre de plannings doit être compris entre 1 et 50.",
+            ));
+        }
+        let changed = self.store.with(|c| {
+            c.execute(
+                "UPDATE accounts SET plannings_quota = ?2, seats_modification = ?3, seats_consultation = ?4 WHERE hosting_number = ?1",
+                rusqlite::params![hosting.as_str(), plannings, seats.modification, seats.consultation],
+            )
+        })?;
+        if changed == 0 {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("No hosting account {hosting}."),
+                format!("Aucun compte d'hébergement {hosting}."),
+            ));
+        }
+        self.store.record(&HistoryEntry {
+            at: now_unix(),
+            hosting_number: Some(hosting.to_string()),
+            actor: "provider".into(),
+            action: "account.licence".into(),
+            outcome: "ok".into(),
+            detail: format!(
+                "{plannings} plannings, {}M/{}C connections",
+                seats.modification, seats.consultation
+            ),
+            ..Default::default()
+        })?;
+        Ok(())
     }
 
     /// The provider's reset: a new console password, printed once; the lock-out is lifted.

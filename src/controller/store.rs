@@ -50,6 +50,42 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX history_by_account ON history(hosting_number, at);",
+    // 2: the account's controller coordinates and licence seats; plannings; allocated ports; bases in service
+    "ALTER TABLE accounts ADD COLUMN controller_domain TEXT;
+    ALTER TABLE accounts ADD COLUMN controller_port INTEGER;
+    ALTER TABLE accounts ADD COLUMN controller_active INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts ADD COLUMN seats_modification INTEGER NOT NULL DEFAULT 10;
+    ALTER TABLE accounts ADD COLUMN seats_consultation INTEGER NOT NULL DEFAULT 100;
+    CREATE TABLE plannings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        hosting_number TEXT NOT NULL REFERENCES accounts(hosting_number),
+        name TEXT NOT NULL,
+        domain TEXT,
+        port INTEGER,
+        time_zone TEXT NOT NULL DEFAULT 'Europe/Paris',
+        web_publication INTEGER NOT NULL DEFAULT 1,
+        publication_name TEXT,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        seats_modification INTEGER NOT NULL DEFAULT 0,
+        seats_consultation INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'no_base',
+        status_changed_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX plannings_name ON plannings(hosting_number, name COLLATE NOCASE);
+    CREATE UNIQUE INDEX plannings_domain ON plannings(hosting_number, domain);
+    CREATE TABLE ports (
+        port INTEGER PRIMARY KEY,
+        hosting_number TEXT NOT NULL REFERENCES accounts(hosting_number),
+        owner TEXT NOT NULL
+    );
+    CREATE TABLE bases (
+        planning_id INTEGER PRIMARY KEY REFERENCES plannings(id),
+        name TEXT NOT NULL,
+        in_service_at INTEGER NOT NULL
+    );
+    INSERT INTO plannings (hosting_number, name, status_changed_at, created_at)
+        SELECT hosting_number, 'planning01', created_at, created_at FROM accounts;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -114,7 +150,7 @@ impl Store {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = self
             .conn
             .lock()
@@ -122,12 +158,17 @@ impl Store {
         Ok(f(&conn)?)
     }
 
+    /// A new account and its first planning, `planning01`.
     pub fn insert_account(&self, a: &AccountRow) -> Result<()> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO accounts (hosting_number, password_hash, invoice_hash, plannings_quota, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![a.hosting_number, a.password_hash, a.invoice_hash, a.plannings_quota, a.created_at],
+            )?;
+            c.execute(
+                "INSERT INTO plannings (hosting_number, name, status_changed_at, created_at) VALUES (?1, 'planning01', ?2, ?2)",
+                params![a.hosting_number, a.created_at],
             )
             .map(drop)
         })

@@ -2,7 +2,11 @@
 //! handshake lets a client without a certificate through, because enrolment needs none; every other route refuses it
 //! (see `routes`). A certificate from another CA fails the handshake itself.
 
+mod listeners;
 mod routes;
+pub mod status;
+
+pub use listeners::Listeners;
 
 use crate::controller::Controller;
 use crate::error::{Error, Result};
@@ -28,6 +32,8 @@ pub(crate) struct ConnInfo {
     pub peer: SocketAddr,
     /// DER of the verified client certificate, if one was presented.
     pub client_cert: Option<Arc<Vec<u8>>>,
+    /// The port the connection came in on (a directory or planning server serves several ports).
+    pub local_port: u16,
 }
 
 pub fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -36,6 +42,24 @@ pub fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 fn tls_err(e: impl std::fmt::Display) -> Error {
     Error::internal(format!("TLS configuration: {e}"))
+}
+
+/// TLS for the public listeners (directories, planning servers): the server certificate, no client certificate.
+pub fn public_tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
+    let chain = vec![
+        CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes())
+            .map_err(tls_err)?,
+    ];
+    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes())
+        .map_err(tls_err)?;
+    let mut config = ServerConfig::builder_with_provider(crypto_provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(tls_err)?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(tls_err)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
 
 pub fn tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
@@ -64,32 +88,28 @@ pub fn tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
     Ok(Arc::new(config))
 }
 
-/// A controller answering on a socket; `stop` ends it.
-pub struct RunningServer {
+/// A TLS server on a socket; `stop` ends it and the connections it holds.
+pub struct Served {
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
-impl RunningServer {
+impl Served {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
     }
 }
 
-/// Binds `listen` (port 0 for a free port) and serves the controller until stopped.
-pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<RunningServer> {
-    let listener = TcpListener::bind(listen).await.map_err(|e| {
-        Error::new(
-            crate::error::ErrorCode::Unreachable,
-            format!("Cannot listen on {listen}: {e}"),
-            format!("Impossible d'écouter sur {listen} : {e}"),
-        )
-    })?;
+/// Serves `app` over TLS on an already bound socket. Each request carries the connection's `ConnInfo`.
+pub(crate) fn serve(
+    listener: TcpListener,
+    tls: Arc<ServerConfig>,
+    app: axum::Router,
+) -> Result<Served> {
     let addr = listener.local_addr()?;
-    let acceptor = TlsAcceptor::from(tls_config(&controller)?);
-    let app = routes::router(controller);
+    let acceptor = TlsAcceptor::from(tls);
     let (shutdown, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
         loop {
@@ -115,7 +135,11 @@ pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<Ru
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .map(|c| Arc::new(c.to_vec()));
-                let info = ConnInfo { peer, client_cert };
+                let info = ConnInfo {
+                    peer,
+                    client_cert,
+                    local_port: addr.port(),
+                };
                 let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                     req.extensions_mut().insert(info.clone());
                     app.clone().oneshot(req)
@@ -130,9 +154,64 @@ pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<Ru
             });
         }
     });
-    Ok(RunningServer {
+    Ok(Served {
         addr,
         shutdown,
         task,
+    })
+}
+
+pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        Error::new(
+            crate::error::ErrorCode::Unreachable,
+            format!("Cannot listen on {addr}: {e}"),
+            format!("Impossible d'écouter sur {addr} : {e}"),
+        )
+    })
+}
+
+/// What the routes share: the controller, and the listeners on its pool's ports.
+pub struct Shared {
+    pub controller: Arc<Controller>,
+    pub listeners: Listeners,
+}
+
+/// A controller answering on a socket, with the directory and planning servers it runs; `stop` ends them all.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    served: Served,
+}
+
+impl RunningServer {
+    pub async fn stop(self) {
+        self.served.stop().await;
+        self.shared.listeners.stop_all().await;
+    }
+}
+
+/// Binds `listen` (port 0 for a free port) and serves the controller until stopped. The directory and planning
+/// servers it ran before a restart start again, on the same IP address.
+pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<RunningServer> {
+    let listener = bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let listeners = Listeners::new(controller.clone(), listen.ip());
+    if let Err(e) = listeners.sync().await {
+        tracing::warn!("{}", e.message);
+    }
+    let shared = Arc::new(Shared {
+        controller: controller.clone(),
+        listeners,
+    });
+    let served = serve(
+        listener,
+        tls_config(&controller)?,
+        routes::router(shared.clone()),
+    )?;
+    Ok(RunningServer {
+        addr,
+        shared,
+        served,
     })
 }

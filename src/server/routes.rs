@@ -1,22 +1,25 @@
 //! HTTP routes of the controller. Each handler turns a request into one `Controller` call; the extractors below
 //! enforce "client certificate, then session" for everything but enrolment.
 
-use super::ConnInfo;
-use crate::api::{AcceptLicenceRequest, EnrolRequest, LoginRequest, API_PREFIX};
+use super::{ConnInfo, Shared};
+use crate::api::{
+    AcceptLicenceRequest, ActiveRequest, Configuration, DomainRequest, EnrolRequest, LoginRequest,
+    NameRequest, PlanningChanges, SeatsRequest, API_PREFIX,
+};
 use crate::controller::store::DeviceRow;
-use crate::controller::{Controller, Session};
+use crate::controller::Session;
 use crate::error::{Error, ErrorCode, Result};
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
-type Ctl = Arc<Controller>;
+type Ctl = Arc<Shared>;
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
@@ -40,7 +43,17 @@ pub(super) fn router(controller: Ctl) -> Router {
         .route("/session", get(whoami))
         .route("/licence", get(licence))
         .route("/licence/accept", post(accept_licence))
-        .route("/account", get(account));
+        .route("/account", get(account))
+        .route("/config", get(configuration))
+        .route("/config/domain", post(set_controller_domain))
+        .route("/config/active", post(set_controller_active))
+        .route("/plannings", post(add_planning))
+        .route("/plannings/status", get(statuses))
+        .route("/plannings/seats", post(set_seats))
+        .route("/plannings/{id}", delete(remove_planning))
+        .route("/plannings/{id}/name", post(rename_planning))
+        .route("/plannings/{id}/domain", post(set_planning_domain))
+        .route("/plannings/{id}/settings", post(change_planning));
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)
@@ -98,7 +111,7 @@ impl FromRequestParts<Ctl> for Device {
         let info = conn(parts)?;
         let der = info.client_cert.ok_or_else(certificate_required)?;
         Ok(Device(
-            ctl.device_for_certificate(&der)?,
+            ctl.controller.device_for_certificate(&der)?,
             info.peer.ip().to_string(),
         ))
     }
@@ -121,7 +134,7 @@ impl FromRequestParts<Ctl> for Authed {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(Error::session_required)?;
         Ok(Authed {
-            session: ctl.session(&device, token)?,
+            session: ctl.controller.session(&device, token)?,
             peer,
         })
     }
@@ -129,7 +142,9 @@ impl FromRequestParts<Ctl> for Authed {
 
 async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
     let req: EnrolRequest = parse(&body)?;
-    Ok(Json(blocking(move || ctl.enrol(&req, &peer)).await?))
+    Ok(Json(
+        blocking(move || ctl.controller.enrol(&req, &peer)).await?,
+    ))
 }
 
 async fn login(
@@ -139,21 +154,21 @@ async fn login(
 ) -> Result<impl IntoResponse> {
     let req: LoginRequest = parse(&body)?;
     Ok(Json(
-        blocking(move || ctl.login(&device, &req, &peer)).await?,
+        blocking(move || ctl.controller.login(&device, &req, &peer)).await?,
     ))
 }
 
 async fn logout(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    ctl.logout(&a.session, &a.peer)?;
+    ctl.controller.logout(&a.session, &a.peer)?;
     Ok(Json(serde_json::json!({})))
 }
 
 async fn whoami(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.whoami(&a.session)?))
+    Ok(Json(ctl.controller.whoami(&a.session)?))
 }
 
 async fn licence(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.licence(&a.session)?))
+    Ok(Json(ctl.controller.licence(&a.session)?))
 }
 
 async fn accept_licence(
@@ -162,7 +177,7 @@ async fn accept_licence(
     body: Bytes,
 ) -> Result<impl IntoResponse> {
     let req: AcceptLicenceRequest = parse(&body)?;
-    Ok(Json(ctl.accept_licence(
+    Ok(Json(ctl.controller.accept_licence(
         &a.session,
         req.version,
         &a.peer,
@@ -170,7 +185,151 @@ async fn accept_licence(
 }
 
 async fn account(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.account_info(&a.session)?))
+    Ok(Json(ctl.controller.account_info(&a.session)?))
+}
+
+fn planning_id(raw: &str) -> Result<i64> {
+    raw.parse().map_err(|_| {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("No planning {raw}."),
+            format!("Aucun planning {raw}."),
+        )
+    })
+}
+
+/// After a change, the directory and planning servers follow the database.
+async fn synced(ctl: &Shared, result: Result<Configuration>) -> Result<Json<Configuration>> {
+    let config = result?;
+    if let Err(e) = ctl.listeners.sync().await {
+        tracing::warn!("{}", e.message);
+    }
+    Ok(Json(config))
+}
+
+async fn configuration(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    Ok(Json(ctl.controller.configuration(&a.session)?))
+}
+
+async fn statuses(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    ctl.controller.require_licence(&a.session)?;
+    super::status::refresh(&ctl, &a.session.hosting_number).await?;
+    Ok(Json(ctl.controller.configuration(&a.session)?))
+}
+
+async fn set_controller_domain(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: DomainRequest = parse(&body)?;
+    synced(
+        &ctl,
+        ctl.controller
+            .set_controller_domain(&a.session, &req.domain, &a.peer),
+    )
+    .await
+}
+
+/// Activation is undone if the controller's port cannot be listened on.
+async fn set_controller_active(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: ActiveRequest = parse(&body)?;
+    let config = ctl
+        .controller
+        .set_controller_active(&a.session, req.active, &a.peer)?;
+    if let Err(e) = ctl.listeners.sync().await {
+        if req.active {
+            ctl.controller
+                .set_controller_active(&a.session, false, &a.peer)?;
+            return Err(e);
+        }
+    }
+    Ok(Json(config))
+}
+
+async fn add_planning(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
+    let req: NameRequest = if body.is_empty() {
+        NameRequest::default()
+    } else {
+        parse(&body)?
+    };
+    Ok(Json(ctl.controller.add_planning(
+        &a.session,
+        req.name.as_deref(),
+        &a.peer,
+    )?))
+}
+
+async fn rename_planning(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: NameRequest = parse(&body)?;
+    let name = req.name.unwrap_or_default();
+    synced(
+        &ctl,
+        ctl.controller
+            .rename_planning(&a.session, planning_id(&id)?, &name, &a.peer),
+    )
+    .await
+}
+
+async fn set_planning_domain(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: DomainRequest = parse(&body)?;
+    synced(
+        &ctl,
+        ctl.controller
+            .set_planning_domain(&a.session, planning_id(&id)?, &req.domain, &a.peer),
+    )
+    .await
+}
+
+async fn change_planning(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let req: PlanningChanges = parse(&body)?;
+    synced(
+        &ctl,
+        ctl.controller
+            .change_planning(&a.session, planning_id(&id)?, &req, &a.peer),
+    )
+    .await
+}
+
+async fn remove_planning(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    synced(
+        &ctl,
+        ctl.controller
+            .remove_planning(&a.session, planning_id(&id)?, &a.peer),
+    )
+    .await
+}
+
+async fn set_seats(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
+    let req: SeatsRequest = parse(&body)?;
+    Ok(Json(ctl.controller.set_seats(
+        &a.session,
+        &req.allocations,
+        &a.peer,
+    )?))
 }
 
 /// Unknown paths: without a certificate the answer is the same as for any other protected route.

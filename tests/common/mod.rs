@@ -18,8 +18,12 @@ impl TestController {
     pub async fn start() -> TestController {
         planhost::init_crypto();
         let dir = tempfile::tempdir().unwrap();
-        let controller =
-            Controller::init(&dir.path().join("ctl"), Some("lycee.example.fr")).unwrap();
+        let controller = Controller::init(
+            &dir.path().join("ctl"),
+            Some("lycee.example.fr"),
+            Some(free_pool()),
+        )
+        .unwrap();
         let account = controller.create_account(2).unwrap();
         let controller = Arc::new(controller);
         let server = server::start(controller.clone(), ([127, 0, 0, 1], 0).into())
@@ -99,6 +103,17 @@ impl TestController {
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }
+}
+
+/// 20 ports starting at one the system just handed out: free for this test with high probability.
+pub fn free_pool() -> (u16, u16) {
+    let first = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .min(65000);
+    (first, first + 19)
 }
 
 /// A password of the right shape that is not the account's.

@@ -2,6 +2,7 @@
 import type { Error } from "./Error";
 import type { Language } from "./Language";
 import type { LocalControllerInfo } from "./LocalControllerInfo";
+import type { StatusListPreferences } from "./StatusListPreferences";
 
 /**
  * What the first screen needs to draw itself.
@@ -14,4 +15,8 @@ local_error: Error | null,
 /**
  * Remote controllers this console knows (`host:port`).
  */
-remote_controllers: Array<string>, current: string | null, last_hosting_number: string | null, };
+remote_controllers: Array<string>, current: string | null, last_hosting_number: string | null, status_list: StatusListPreferences, 
+/**
+ * Every IANA time zone, for the planning settings.
+ */
+time_zones: Array<string>, };

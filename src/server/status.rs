@@ -1,0 +1,47 @@
+//! Planning statuses from real checks: disabled, beyond quota or seats, no base, or else whether the planning
+//! server answers over TLS on its port. Changes are recorded with their time (and a history line).
+
+use super::Shared;
+use crate::api::PlanningStatus;
+use crate::client::{ControllerClient, Trust};
+use crate::error::{Error, Result};
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn refresh(shared: &Shared, hosting: &str) -> Result<()> {
+    let ca = shared.controller.ca_pem().to_owned();
+    let mut results = Vec::new();
+    let mut probes = JoinSet::new();
+    for (planning, decided) in shared.controller.planned_statuses(hosting)? {
+        match (decided, planning.coordinates) {
+            (Some(status), _) => results.push((planning.id, status)),
+            (None, None) => results.push((planning.id, PlanningStatus::NoBase)),
+            (None, Some(coords)) => {
+                let addr = shared.listeners.probe_addr(coords.port).to_string();
+                let ca = ca.clone();
+                probes.spawn(async move {
+                    let answers = match ControllerClient::new(&addr, &Trust::Pinned(ca), None) {
+                        Ok(client) => tokio::time::timeout(PROBE_TIMEOUT, client.probe("/status"))
+                            .await
+                            .unwrap_or(false),
+                        Err(_) => false,
+                    };
+                    (
+                        planning.id,
+                        if answers {
+                            PlanningStatus::Online
+                        } else {
+                            PlanningStatus::Offline
+                        },
+                    )
+                });
+            }
+        }
+    }
+    while let Some(done) = probes.join_next().await {
+        results.push(done.map_err(Error::internal)?);
+    }
+    shared.controller.record_statuses(hosting, &results)
+}
