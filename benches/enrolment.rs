@@ -54,8 +54,7 @@ fn main() {
         .map(|_| {
             let start = Instant::now();
             let (_key, csr) = planhost::pki::new_device_key_and_csr().unwrap();
-            let client =
-                ControllerClient::new(&address, &Trust::Pinned(ca_pem.clone()), None).unwrap();
+            let client = ControllerClient::new(&address, &Trust::Pinned(ca_pem.clone()), None).unwrap();
             rt.block_on(client.enrol(&request(csr))).unwrap();
             start.elapsed()
         })
@@ -69,8 +68,7 @@ fn main() {
             let body = tmp.path().join(format!("req{i}.json"));
             std::fs::write(
                 &body,
-                serde_json::to_vec(&request(planhost::pki::new_device_key_and_csr().unwrap().1))
-                    .unwrap(),
+                serde_json::to_vec(&request(planhost::pki::new_device_key_and_csr().unwrap().1)).unwrap(),
             )
             .unwrap();
             let start = Instant::now();
@@ -90,11 +88,7 @@ fn main() {
                 .output()
                 .unwrap();
             let elapsed = start.elapsed();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
             elapsed
         })
         .collect();

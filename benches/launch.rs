@@ -42,9 +42,7 @@ fn main() {
         samples
     });
     samples.sort();
-    let pick = |p: f64| {
-        samples[((samples.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-    };
+    let pick = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
     println!(
         "{:<28} n={:<4} p50 {:>7.1} ms   p95 {:>7.1} ms",
         "launch to login screen",

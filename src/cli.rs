@@ -11,12 +11,7 @@ pub fn language() -> &'static str {
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("LANG").ok())
         .unwrap_or_default();
-    if lang.is_empty()
-        || lang.starts_with("fr")
-        || lang == "C"
-        || lang.starts_with("C.")
-        || lang == "POSIX"
-    {
+    if lang.is_empty() || lang.starts_with("fr") || lang == "C" || lang.starts_with("C.") || lang == "POSIX" {
         "fr"
     } else {
         "en"
@@ -26,10 +21,7 @@ pub fn language() -> &'static str {
 /// Prints a value: pretty JSON with `--json`, else the given text.
 pub fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
     } else {
         println!("{}", text(value));
     }
@@ -54,8 +46,7 @@ pub fn fail(json: bool, e: &Error) -> ! {
 
 /// Logs to stderr, quiet unless `RUST_LOG` says otherwise. Never logs secrets: none reach tracing calls.
 pub fn init_tracing() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

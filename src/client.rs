@@ -41,10 +41,7 @@ pub enum Trust {
 
 /// Canonical `host:port` from what a user types (`host:port`, `https://host:port/`, `[::1]:port`).
 pub fn normalize_address(input: &str) -> Result<String> {
-    let s = input
-        .trim()
-        .trim_start_matches("https://")
-        .trim_end_matches('/');
+    let s = input.trim().trim_start_matches("https://").trim_end_matches('/');
     let invalid = || {
         Error::invalid(
             format!("'{}' is not a controller address: write it as name:port, for example controller.example.org:8443.", input.trim()),
@@ -54,8 +51,7 @@ pub fn normalize_address(input: &str) -> Result<String> {
     let (host, port) = s.rsplit_once(':').ok_or_else(invalid)?;
     let port: u16 = port.parse().map_err(|_| invalid())?;
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let host_ok =
-        bare.parse::<std::net::IpAddr>().is_ok() || crate::ids::DomainName::parse(bare).is_ok();
+    let host_ok = bare.parse::<std::net::IpAddr>().is_ok() || crate::ids::DomainName::parse(bare).is_ok();
     if port == 0 || !host_ok {
         return Err(invalid());
     }
@@ -98,9 +94,9 @@ fn verify_chain(
     let name = ServerName::try_from("localhost").expect("valid name");
     match v.verify_server_cert(end_entity, intermediates, &name, &[], now) {
         Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
-        | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
-            ..
-        })) => Ok(ServerCertVerified::assertion()),
+        | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })) => {
+            Ok(ServerCertVerified::assertion())
+        }
         other => other,
     }
 }
@@ -126,12 +122,7 @@ impl ServerCertVerifier for ControllerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
     fn verify_tls13_signature(
         &self,
@@ -139,17 +130,10 @@ impl ServerCertVerifier for ControllerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -222,12 +206,7 @@ impl ControllerClient {
         self.token.as_deref()
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&impl Serialize>,
-    ) -> Result<T> {
+    async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<T> {
         let url = format!("https://{}{API_PREFIX}{path}", self.address);
         let mut req = self.http.request(method, &url);
         if let Some(t) = &self.token {
@@ -236,25 +215,15 @@ impl ControllerClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, &self.address))?;
+        let resp = req.send().await.map_err(|e| transport_error(&e, &self.address))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, &self.address))?;
+        let bytes = resp.bytes().await.map_err(|e| transport_error(&e, &self.address))?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| {
-                Error::internal(format!("unexpected answer from the controller: {e}"))
-            });
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| Error::internal(format!("unexpected answer from the controller: {e}")));
         }
-        Err(serde_json::from_slice::<Error>(&bytes).unwrap_or_else(|_| {
-            Error::internal(format!(
-                "the controller answered {status} without explanation"
-            ))
-        }))
+        Err(serde_json::from_slice::<Error>(&bytes)
+            .unwrap_or_else(|_| Error::internal(format!("the controller answered {status} without explanation"))))
     }
 
     /// True when `GET path` (outside the API) answers with success: a planning server's health check.
@@ -292,12 +261,8 @@ impl ControllerClient {
         self.call(Method::GET, "/licence", None::<&()>).await
     }
     pub async fn accept_licence(&self, version: i64) -> Result<Licence> {
-        self.call(
-            Method::POST,
-            "/licence/accept",
-            Some(&AcceptLicenceRequest { version }),
-        )
-        .await
+        self.call(Method::POST, "/licence/accept", Some(&AcceptLicenceRequest { version }))
+            .await
     }
     pub async fn configuration(&self) -> Result<Configuration> {
         self.call(Method::GET, "/config", None::<&()>).await
@@ -305,8 +270,7 @@ impl ControllerClient {
 
     /// The configuration with every planning's status checked now.
     pub async fn statuses(&self) -> Result<Configuration> {
-        self.call(Method::GET, "/plannings/status", None::<&()>)
-            .await
+        self.call(Method::GET, "/plannings/status", None::<&()>).await
     }
 
     pub async fn apply(&self, change: &ConfigChange) -> Result<Configuration> {
@@ -314,30 +278,16 @@ impl ControllerClient {
         const DELETE: Method = Method::DELETE;
         match change {
             ConfigChange::ControllerDomain { domain } => {
-                self.call(
-                    POST,
-                    "/config/domain",
-                    Some(&DomainRequest {
-                        domain: domain.clone(),
-                    }),
-                )
-                .await
+                self.call(POST, "/config/domain", Some(&DomainRequest { domain: domain.clone() }))
+                    .await
             }
             ConfigChange::ControllerActive { active } => {
-                self.call(
-                    POST,
-                    "/config/active",
-                    Some(&ActiveRequest { active: *active }),
-                )
-                .await
+                self.call(POST, "/config/active", Some(&ActiveRequest { active: *active }))
+                    .await
             }
             ConfigChange::AddPlanning { name } => {
-                self.call(
-                    POST,
-                    "/plannings",
-                    Some(&NameRequest { name: name.clone() }),
-                )
-                .await
+                self.call(POST, "/plannings", Some(&NameRequest { name: name.clone() }))
+                    .await
             }
             ConfigChange::RenamePlanning { id, name } => {
                 self.call(
@@ -353,9 +303,7 @@ impl ControllerClient {
                 self.call(
                     POST,
                     &format!("/plannings/{id}/domain"),
-                    Some(&DomainRequest {
-                        domain: domain.clone(),
-                    }),
+                    Some(&DomainRequest { domain: domain.clone() }),
                 )
                 .await
             }
@@ -363,10 +311,7 @@ impl ControllerClient {
                 self.call(POST, &format!("/plannings/{id}/settings"), Some(changes))
                     .await
             }
-            ConfigChange::RemovePlanning { id } => {
-                self.call(DELETE, &format!("/plannings/{id}"), None::<&()>)
-                    .await
-            }
+            ConfigChange::RemovePlanning { id } => self.call(DELETE, &format!("/plannings/{id}"), None::<&()>).await,
             ConfigChange::Seats { allocations } => {
                 self.call(
                     POST,
@@ -398,10 +343,7 @@ fn find_tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ru
         return Some(tls);
     }
     // io::Error hides its payload from `source()` (and reqwest nests io::Errors): look inside it.
-    if let Some(inner) = e
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-    {
+    if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
         let inner: &(dyn std::error::Error + 'static) = inner;
         return find_tls_error(inner);
     }
@@ -444,14 +386,7 @@ mod tests {
         );
         assert_eq!(normalize_address("127.0.0.1:1").unwrap(), "127.0.0.1:1");
         assert_eq!(normalize_address("[::1]:443").unwrap(), "[::1]:443");
-        for bad in [
-            "",
-            "ctl.example.org",
-            "ctl:0",
-            "ctl:70000",
-            "bad host:80",
-            ":80",
-        ] {
+        for bad in ["", "ctl.example.org", "ctl:0", "ctl:70000", "bad host:80", ":80"] {
             assert_eq!(
                 normalize_address(bad).unwrap_err().code,
                 ErrorCode::InvalidInput,

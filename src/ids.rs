@@ -11,10 +11,7 @@ pub const PASSWORD_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrs
 pub const CONSOLE_PASSWORD_LEN: usize = 14;
 
 fn digits(input: &str, len: usize) -> Option<String> {
-    let cleaned: String = input
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
+    let cleaned: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     (cleaned.len() == len && cleaned.bytes().all(|b| b.is_ascii_digit())).then_some(cleaned)
 }
 
@@ -77,9 +74,7 @@ pub struct ConsolePassword(String);
 impl ConsolePassword {
     pub fn parse(input: &str) -> Result<Self> {
         let trimmed = input.trim();
-        if trimmed.chars().count() != CONSOLE_PASSWORD_LEN
-            || trimmed.chars().any(char::is_whitespace)
-        {
+        if trimmed.chars().count() != CONSOLE_PASSWORD_LEN || trimmed.chars().any(char::is_whitespace) {
             return Err(Error::invalid(
                 "The console password is made of 14 characters.",
                 "Le mot de passe de la console est composé de 14 caractères.",
@@ -91,9 +86,7 @@ impl ConsolePassword {
         let mut rng = rand::rng();
         ConsolePassword(
             (0..CONSOLE_PASSWORD_LEN)
-                .map(|_| {
-                    char::from(PASSWORD_ALPHABET[rng.random_range(0..PASSWORD_ALPHABET.len())])
-                })
+                .map(|_| char::from(PASSWORD_ALPHABET[rng.random_range(0..PASSWORD_ALPHABET.len())]))
                 .collect(),
         )
     }
@@ -113,10 +106,7 @@ impl DomainName {
         let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
         let bad = |en: String, fr: String| Err(Error::invalid(en, fr));
         if name.is_empty() {
-            return bad(
-                "Enter a domain name.".into(),
-                "Saisissez un nom de domaine.".into(),
-            );
+            return bad("Enter a domain name.".into(), "Saisissez un nom de domaine.".into());
         }
         if name.len() > 253 {
             return bad(
@@ -136,7 +126,9 @@ impl DomainName {
         {
             return bad(
                 format!("'{c}' is not allowed in a domain name: use letters, digits, hyphens and dots."),
-                format!("« {c} » n'est pas permis dans un nom de domaine : lettres, chiffres, tirets et points seulement."),
+                format!(
+                    "« {c} » n'est pas permis dans un nom de domaine : lettres, chiffres, tirets et points seulement."
+                ),
             );
         }
         for label in name.split('.') {
@@ -148,8 +140,14 @@ impl DomainName {
             }
             if label.len() > 63 {
                 return bad(
-                    format!("Each part between dots has at most 63 characters ('{label}' has {}).", label.len()),
-                    format!("Chaque partie entre deux points compte au plus 63 caractères (« {label} » en a {}).", label.len()),
+                    format!(
+                        "Each part between dots has at most 63 characters ('{label}' has {}).",
+                        label.len()
+                    ),
+                    format!(
+                        "Chaque partie entre deux points compte au plus 63 caractères (« {label} » en a {}).",
+                        label.len()
+                    ),
                 );
             }
             if label.starts_with('-') || label.ends_with('-') {
@@ -210,10 +208,7 @@ mod tests {
 
     #[test]
     fn hosting_number_accepts_twelve_digits_with_separators() {
-        assert_eq!(
-            HostingNumber::parse("1234 5678-9012").unwrap().as_str(),
-            "123456789012"
-        );
+        assert_eq!(HostingNumber::parse("1234 5678-9012").unwrap().as_str(), "123456789012");
         for bad in [
             "",
             "12345678901",
@@ -257,15 +252,10 @@ mod tests {
     #[test]
     fn domain_names_follow_the_rules_and_are_stored_lower_case() {
         assert_eq!(
-            DomainName::parse("Lycee-Hugo.Example.FR.")
-                .unwrap()
-                .as_str(),
+            DomainName::parse("Lycee-Hugo.Example.FR.").unwrap().as_str(),
             "lycee-hugo.example.fr"
         );
-        assert_eq!(
-            DomainName::parse("localhost").unwrap().as_str(),
-            "localhost"
-        );
+        assert_eq!(DomainName::parse("localhost").unwrap().as_str(), "localhost");
         let long_label = "a".repeat(64);
         let too_long = vec!["abcdefghi"; 26].join(".");
         for bad in [

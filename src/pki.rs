@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
-    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -91,21 +91,14 @@ pub fn new_device_key_and_csr() -> Result<(String, String)> {
     let key = KeyPair::generate().map_err(pki_err)?;
     // A CSR holds a name and the public key only; the controller decides everything else.
     let mut params = CertificateParams::default();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "planhost device");
+    params.distinguished_name.push(DnType::CommonName, "planhost device");
     let csr = params.serialize_request(&key).map_err(pki_err)?;
     Ok((key.serialize_pem(), csr.pem().map_err(pki_err)?))
 }
 
 /// The controller's side: checks the CSR's signature and issues a client certificate. Only the public key is taken
 /// from the request; names, usages and validity are the controller's.
-pub fn sign_device_csr(
-    ca: &KeyedCert,
-    csr_pem: &str,
-    device_id: &str,
-    hosting_number: &str,
-) -> Result<String> {
+pub fn sign_device_csr(ca: &KeyedCert, csr_pem: &str, device_id: &str, hosting_number: &str) -> Result<String> {
     let csr = CertificateSigningRequestParams::from_pem(csr_pem).map_err(|e| {
         Error::invalid(
             format!("The certificate request is not valid: {e}"),
@@ -167,9 +160,7 @@ pub fn cert_info_der(der: &[u8]) -> Result<CertificateInfo> {
             format!("Certificat illisible : {e}"),
         )
     })?;
-    fn first<'a>(
-        mut it: impl Iterator<Item = &'a x509_parser::x509::AttributeTypeAndValue<'a>>,
-    ) -> Option<String> {
+    fn first<'a>(mut it: impl Iterator<Item = &'a x509_parser::x509::AttributeTypeAndValue<'a>>) -> Option<String> {
         it.next().and_then(|a| a.as_str().ok()).map(str::to_owned)
     }
     let not_after_unix = cert.validity().not_after.timestamp();

@@ -30,17 +30,13 @@ fn ensure_default_store() -> Result<()> {
     INIT.get_or_init(|| {
         #[cfg(target_os = "linux")]
         {
-            let store =
-                zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
+            let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
             keyring_core::set_default_store(store);
             Ok(())
         }
         #[cfg(not(target_os = "linux"))]
         {
-            Err(
-                "this build of Planhost has no keyring store for this operating system yet"
-                    .to_string(),
-            )
+            Err("this build of Planhost has no keyring store for this operating system yet".to_string())
         }
     })
     .clone()
@@ -61,10 +57,7 @@ impl SecretStore {
         Entry::new(SERVICE, &format!("{}/{name}", self.namespace)).map_err(keyring_error)
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&SecretStore) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&SecretStore) -> Result<T> + Send + 'static) -> Result<T> {
         let me = self.clone();
         tokio::task::spawn_blocking(move || f(&me))
             .await

@@ -24,12 +24,7 @@ async fn planhost(config: &std::path::Path, args: &[&str], stdin: &str) -> Outpu
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     })
     .await
@@ -37,8 +32,7 @@ async fn planhost(config: &std::path::Path, args: &[&str], stdin: &str) -> Outpu
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,12 +63,7 @@ async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
         .status
         .success());
 
-    let out = planhost(
-        cfg.path(),
-        &["--json", "login", "--hosting-number", hosting],
-        &pw_line,
-    )
-    .await;
+    let out = planhost(cfg.path(), &["--json", "login", "--hosting-number", hosting], &pw_line).await;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["code"], "enrolment_required");
 
@@ -94,30 +83,14 @@ async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
     assert_eq!(json(&out)["code"], "bad_credentials");
     let out = planhost(
         cfg.path(),
-        &[
-            "--json",
-            "enroll",
-            "--invoice",
-            invoice,
-            "--hosting-number",
-            hosting,
-        ],
+        &["--json", "enroll", "--invoice", invoice, "--hosting-number", hosting],
         &pw_line,
     )
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let device_id = json(&out)["device_id"].as_str().unwrap().to_owned();
 
-    let out = planhost(
-        cfg.path(),
-        &["--json", "login", "--hosting-number", hosting],
-        &pw_line,
-    )
-    .await;
+    let out = planhost(cfg.path(), &["--json", "login", "--hosting-number", hosting], &pw_line).await;
     assert!(out.status.success());
     assert_eq!(json(&out)["licence_accepted"], false);
     assert_eq!(
@@ -136,14 +109,8 @@ async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
     assert!(String::from_utf8_lossy(&info.stdout).contains(&device_id));
 
     assert!(planhost(cfg.path(), &["logout"], "").await.status.success());
-    assert_eq!(
-        planhost(cfg.path(), &["whoami"], "").await.status.code(),
-        Some(1)
-    );
+    assert_eq!(planhost(cfg.path(), &["whoami"], "").await.status.code(), Some(1));
     // Logging in again needs no invoice number; the last hosting number is remembered.
-    assert!(planhost(cfg.path(), &["login"], &pw_line)
-        .await
-        .status
-        .success());
+    assert!(planhost(cfg.path(), &["login"], &pw_line).await.status.success());
     assert_eq!(tc.count("SELECT count(*) FROM devices"), 1);
 }

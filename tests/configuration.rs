@@ -4,9 +4,7 @@
 mod common;
 
 use common::TestController;
-use planhost::api::{
-    ConfigChange, Configuration, PlanningChanges, PlanningStatus, SeatAllocation, Seats,
-};
+use planhost::api::{ConfigChange, Configuration, PlanningChanges, PlanningStatus, SeatAllocation, Seats};
 use planhost::client::ControllerClient;
 use planhost::ErrorCode;
 use std::process::Command;
@@ -19,9 +17,7 @@ async fn manager(tc: &TestController) -> ControllerClient {
 }
 
 fn controller_domain(domain: &str) -> ConfigChange {
-    ConfigChange::ControllerDomain {
-        domain: domain.into(),
-    }
+    ConfigChange::ControllerDomain { domain: domain.into() }
 }
 
 fn first_id(c: &Configuration) -> i64 {
@@ -87,10 +83,7 @@ async fn bad_domain_names_are_refused_with_what_is_wrong_and_change_nothing() {
     assert!(config.controller.coordinates.is_none());
     assert!(config.plannings.iter().all(|p| p.coordinates.is_none()));
     assert_eq!(tc.count("SELECT count(*) FROM ports"), 0);
-    assert_eq!(
-        tc.count("SELECT count(*) FROM history WHERE action LIKE '%domain'"),
-        0
-    );
+    assert_eq!(tc.count("SELECT count(*) FROM history WHERE action LIKE '%domain'"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,10 +91,7 @@ async fn the_controller_domain_is_stored_lower_case_with_a_port_from_the_pool_ke
     let tc = TestController::start().await;
     let m = manager(&tc).await;
     let (first, last) = tc.controller.port_pool();
-    let config = m
-        .apply(&controller_domain("Lycee-Hugo.Example.FR"))
-        .await
-        .unwrap();
+    let config = m.apply(&controller_domain("Lycee-Hugo.Example.FR")).await.unwrap();
     let coords = config.controller.coordinates.unwrap();
     assert_eq!(coords.domain, "lycee-hugo.example.fr");
     assert!((first..=last).contains(&coords.port));
@@ -112,10 +102,7 @@ async fn the_controller_domain_is_stored_lower_case_with_a_port_from_the_pool_ke
         .controller
         .coordinates
         .unwrap();
-    assert_eq!(
-        again.port, coords.port,
-        "the port stays with the controller"
-    );
+    assert_eq!(again.port, coords.port, "the port stays with the controller");
     let detail: String = tc
         .db()
         .query_row(
@@ -126,10 +113,7 @@ async fn the_controller_domain_is_stored_lower_case_with_a_port_from_the_pool_ke
         .unwrap();
     assert_eq!(
         detail,
-        format!(
-            "lycee-hugo.example.fr:{0} → hugo.example.fr:{0}",
-            coords.port
-        )
+        format!("lycee-hugo.example.fr:{0} → hugo.example.fr:{0}", coords.port)
     );
 }
 
@@ -141,16 +125,10 @@ async fn names_and_domains_are_unique_and_the_quota_holds() {
     assert_eq!(config.plannings.len(), 1);
     assert_eq!(config.plannings[0].name, "planning01");
     assert_eq!(config.plannings[0].time_zone, "Europe/Paris");
-    assert!(
-        config.plannings[0].web_publication,
-        "web publication is on by default"
-    );
+    assert!(config.plannings[0].web_publication, "web publication is on by default");
     let p1 = first_id(&config);
 
-    let config = m
-        .apply(&ConfigChange::AddPlanning { name: None })
-        .await
-        .unwrap();
+    let config = m.apply(&ConfigChange::AddPlanning { name: None }).await.unwrap();
     assert_eq!(config.plannings[1].name, "planning02");
     let p2 = config.plannings[1].id;
     // Quota 2: a third planning is refused until the provider raises it.
@@ -161,11 +139,7 @@ async fn names_and_domains_are_unique_and_the_quota_holds() {
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
-    assert!(
-        err.message.contains("allows 2 plannings"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("allows 2 plannings"), "{}", err.message);
     tc.controller
         .set_licence(
             &tc.account.hosting_number,
@@ -194,11 +168,7 @@ async fn names_and_domains_are_unique_and_the_quota_holds() {
         })
         .await
         .unwrap_err();
-    assert_eq!(
-        err.code,
-        ErrorCode::Conflict,
-        "names are unique whatever the case"
-    );
+    assert_eq!(err.code, ErrorCode::Conflict, "names are unique whatever the case");
     for bad in ["", "   ", &"x".repeat(41)] {
         assert_eq!(
             m.apply(&ConfigChange::RenamePlanning {
@@ -278,10 +248,7 @@ async fn time_zone_and_web_publication_settings() {
         .await
         .unwrap()
         .plannings[0];
-    assert_eq!(
-        (p.time_zone.as_str(), p.web_publication),
-        ("America/Martinique", false)
-    );
+    assert_eq!((p.time_zone.as_str(), p.web_publication), ("America/Martinique", false));
     assert_eq!(
         p.publication_name, "planning01",
         "the publication name follows the planning's name"
@@ -429,30 +396,16 @@ async fn removal_asks_no_base_in_service_and_frees_the_port() {
     })
     .await
     .unwrap();
-    tc.controller
-        .put_base_in_service(p2, "Annexe 2026")
-        .unwrap();
-    let err = m
-        .apply(&ConfigChange::RemovePlanning { id: p2 })
-        .await
-        .unwrap_err();
+    tc.controller.put_base_in_service(p2, "Annexe 2026").unwrap();
+    let err = m.apply(&ConfigChange::RemovePlanning { id: p2 }).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
-    assert!(
-        err.message_fr.contains("base en service"),
-        "{}",
-        err.message_fr
-    );
+    assert!(err.message_fr.contains("base en service"), "{}", err.message_fr);
     assert_eq!(m.configuration().await.unwrap().plannings.len(), 2);
 
-    let config = m
-        .apply(&ConfigChange::RemovePlanning { id: p1 })
-        .await
-        .unwrap();
+    let config = m.apply(&ConfigChange::RemovePlanning { id: p1 }).await.unwrap();
     assert_eq!(config.plannings.len(), 1);
     tc.db().execute("DELETE FROM bases", []).unwrap();
-    m.apply(&ConfigChange::RemovePlanning { id: p2 })
-        .await
-        .unwrap();
+    m.apply(&ConfigChange::RemovePlanning { id: p2 }).await.unwrap();
     assert_eq!(
         tc.count("SELECT count(*) FROM ports"),
         0,
@@ -473,11 +426,7 @@ async fn an_active_controller_answers_on_its_coordinates_and_stays_so_after_a_re
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
-    assert!(
-        err.message.contains("domain name before activating"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("domain name before activating"), "{}", err.message);
 
     let config = m.apply(&controller_domain("ctl.lycee.fr")).await.unwrap();
     let port = config.controller.coordinates.as_ref().unwrap().port;
@@ -508,19 +457,13 @@ async fn an_active_controller_answers_on_its_coordinates_and_stays_so_after_a_re
     let dir = directory(&tc, port).await.expect("the directory answers");
     assert_eq!(dir["controller"]["domain"], "ctl.lycee.fr");
     let plannings = dir["plannings"].as_array().unwrap();
-    assert_eq!(
-        plannings.len(),
-        1,
-        "only plannings with coordinates are listed: {dir}"
-    );
+    assert_eq!(plannings.len(), 1, "only plannings with coordinates are listed: {dir}");
     assert_eq!(plannings[0]["name"], "planning01");
     assert_eq!(plannings[0]["coordinates"]["domain"], "edt.lycee.fr");
 
     // A restart of the controller: same data directory, new process state.
     let dir_path = tc.dir.path().join("ctl");
-    let TestController {
-        dir: _keep, server, ..
-    } = tc;
+    let TestController { dir: _keep, server, .. } = tc;
     server.stop().await;
     let reopened = std::sync::Arc::new(planhost::controller::Controller::open(&dir_path).unwrap());
     let restarted = planhost::server::start(reopened.clone(), ([127, 0, 0, 1], 0).into())
@@ -546,9 +489,7 @@ async fn deactivating_stops_the_directory() {
         .coordinates
         .unwrap()
         .port;
-    m.apply(&ConfigChange::ControllerActive { active: true })
-        .await
-        .unwrap();
+    m.apply(&ConfigChange::ControllerActive { active: true }).await.unwrap();
     assert!(directory(&tc, port).await.is_some());
     assert!(
         !m.apply(&ConfigChange::ControllerActive { active: false })
@@ -563,10 +504,7 @@ async fn deactivating_stops_the_directory() {
         let mut stmt = db
             .prepare("SELECT detail FROM history WHERE action = 'controller.active' ORDER BY id")
             .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     assert_eq!(details, ["inactive → active", "active → inactive"]);
 }
@@ -576,16 +514,8 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
     let tc = TestController::start().await;
     let m = manager(&tc).await;
     let id = first_id(&m.configuration().await.unwrap());
-    let status = |c: &Configuration| {
-        (
-            c.plannings[0].status,
-            c.plannings[0].status_changed_at.clone(),
-        )
-    };
-    assert_eq!(
-        status(&m.statuses().await.unwrap()).0,
-        PlanningStatus::NoBase
-    );
+    let status = |c: &Configuration| (c.plannings[0].status, c.plannings[0].status_changed_at.clone());
+    assert_eq!(status(&m.statuses().await.unwrap()).0, PlanningStatus::NoBase);
 
     m.apply(&ConfigChange::PlanningDomain {
         id,
@@ -613,26 +543,17 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
         disabled: Some(true),
         ..Default::default()
     };
-    m.apply(&ConfigChange::ChangePlanning {
-        id,
-        changes: disabled,
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        status(&m.statuses().await.unwrap()).0,
-        PlanningStatus::Disabled
-    );
+    m.apply(&ConfigChange::ChangePlanning { id, changes: disabled })
+        .await
+        .unwrap();
+    assert_eq!(status(&m.statuses().await.unwrap()).0, PlanningStatus::Disabled);
     let enabled = PlanningChanges {
         disabled: Some(false),
         ..Default::default()
     };
-    m.apply(&ConfigChange::ChangePlanning {
-        id,
-        changes: enabled,
-    })
-    .await
-    .unwrap();
+    m.apply(&ConfigChange::ChangePlanning { id, changes: enabled })
+        .await
+        .unwrap();
     assert_eq!(
         status(&m.statuses().await.unwrap()).0,
         PlanningStatus::Online,
@@ -661,20 +582,14 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
             },
         )
         .unwrap();
-    assert_eq!(
-        status(&m.statuses().await.unwrap()).0,
-        PlanningStatus::Limited
-    );
+    assert_eq!(status(&m.statuses().await.unwrap()).0, PlanningStatus::Limited);
 
     let changes: Vec<String> = {
         let db = tc.db();
         let mut stmt = db
             .prepare("SELECT detail FROM history WHERE action = 'planning.status' ORDER BY id")
             .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     assert_eq!(
         changes,
@@ -697,11 +612,7 @@ async fn configuration_needs_the_licence_and_a_session() {
         ErrorCode::LicenceNotAccepted
     );
     assert_eq!(
-        not_accepted
-            .apply(&controller_domain("a.fr"))
-            .await
-            .unwrap_err()
-            .code,
+        not_accepted.apply(&controller_domain("a.fr")).await.unwrap_err().code,
         ErrorCode::LicenceNotAccepted
     );
     let anonymous = tc.client(None);

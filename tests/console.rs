@@ -30,20 +30,10 @@ async fn the_keyring_round_trip_goes_through_the_secret_service() {
     let other = SecretStore::for_config_dir(&dir.path().join("other"));
     assert_eq!(store.get("probe").await.unwrap(), None);
     store.set("probe", "s3cret value".into()).await.unwrap();
-    assert_eq!(
-        store.get("probe").await.unwrap().as_deref(),
-        Some("s3cret value")
-    );
-    assert_eq!(
-        other.get("probe").await.unwrap(),
-        None,
-        "namespaces are apart"
-    );
+    assert_eq!(store.get("probe").await.unwrap().as_deref(), Some("s3cret value"));
+    assert_eq!(other.get("probe").await.unwrap(), None, "namespaces are apart");
     // A third-party client of the Secret Service sees the entry.
-    assert!(
-        secret_tool_count("/probe") >= 1,
-        "secret-tool does not see the entry"
-    );
+    assert!(secret_tool_count("/probe") >= 1, "secret-tool does not see the entry");
     store.delete("probe").await.unwrap();
     assert_eq!(store.get("probe").await.unwrap(), None);
     store.delete("probe").await.unwrap(); // deleting twice is fine
@@ -64,27 +54,15 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     let mut console = Console::open(cfg.path()).unwrap();
     // Bad input is refused before anything is sent.
     assert_eq!(
-        console
-            .login(&address, "12345", password)
-            .await
-            .unwrap_err()
-            .code,
+        console.login(&address, "12345", password).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     assert_eq!(
-        console
-            .login(&address, hosting, "short")
-            .await
-            .unwrap_err()
-            .code,
+        console.login(&address, hosting, "short").await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     assert_eq!(
-        console
-            .login(&address, hosting, password)
-            .await
-            .unwrap_err()
-            .code,
+        console.login(&address, hosting, password).await.unwrap_err().code,
         ErrorCode::EnrolmentRequired
     );
     assert!(console.needs_enrolment(&address, hosting).await.unwrap());
@@ -103,10 +81,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
         "nothing pinned after a refusal"
     );
 
-    let receipt = console
-        .enrol(&address, hosting, password, invoice)
-        .await
-        .unwrap();
+    let receipt = console.enrol(&address, hosting, password, invoice).await.unwrap();
     assert_eq!(receipt.hosting_number, *hosting);
     let plain = std::fs::read_to_string(cfg.path().join("console.json")).unwrap();
     assert!(
@@ -114,25 +89,16 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
         "plain config keeps the hosting number and device id"
     );
     for secret in ["PRIVATE KEY", password.as_str(), invoice.as_str()] {
-        assert!(
-            !plain.contains(secret),
-            "console.json must not contain {secret}"
-        );
+        assert!(!plain.contains(secret), "console.json must not contain {secret}");
     }
 
     let session = console.login(&address, hosting, password).await.unwrap();
     assert!(!session.licence_accepted);
-    assert_eq!(
-        console.info().await.unwrap_err().code,
-        ErrorCode::LicenceNotAccepted
-    );
+    assert_eq!(console.info().await.unwrap_err().code, ErrorCode::LicenceNotAccepted);
     let licence = console.licence().await.unwrap();
     console.accept_licence(licence.version).await.unwrap();
     let info = console.info().await.unwrap();
-    assert_eq!(
-        info.certificate.fingerprint_sha256,
-        receipt.certificate_fingerprint
-    );
+    assert_eq!(info.certificate.fingerprint_sha256, receipt.certificate_fingerprint);
     assert_eq!(info.ca_fingerprint, receipt.ca_fingerprint);
     assert_eq!(info.account.hosting_number, *hosting);
     drop(console);
@@ -141,35 +107,17 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     let mut console = Console::open(cfg.path()).unwrap();
     assert!(!console.needs_enrolment(&address, hosting).await.unwrap());
     let again = console.login(&address, hosting, password).await.unwrap();
-    assert!(
-        again.licence_accepted,
-        "the licence is accepted once per account"
-    );
+    assert!(again.licence_accepted, "the licence is accepted once per account");
     assert_eq!(console.whoami().await.unwrap().device_id, receipt.device_id);
-    assert_eq!(
-        tc.count("SELECT count(*) FROM devices"),
-        1,
-        "one device, enrolled once"
-    );
+    assert_eq!(tc.count("SELECT count(*) FROM devices"), 1, "one device, enrolled once");
 
     console.logout().await.unwrap();
-    assert_eq!(
-        console.whoami().await.unwrap_err().code,
-        ErrorCode::NotConnected
-    );
+    assert_eq!(console.whoami().await.unwrap_err().code, ErrorCode::NotConnected);
     // Forgetting the controller removes its certificate: the next login asks for the invoice number again.
     console.forget(&address).await.unwrap();
-    assert!(Console::open(cfg.path())
-        .unwrap()
-        .config()
-        .controllers
-        .is_empty());
+    assert!(Console::open(cfg.path()).unwrap().config().controllers.is_empty());
     assert_eq!(
-        console
-            .login(&address, hosting, password)
-            .await
-            .unwrap_err()
-            .code,
+        console.login(&address, hosting, password).await.unwrap_err().code,
         ErrorCode::EnrolmentRequired
     );
 }
@@ -187,10 +135,7 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
         genuine.account.invoice_number.clone(),
     );
     let mut console = Console::open(cfg.path()).unwrap();
-    console
-        .enrol(&address, &hosting, &password, &invoice)
-        .await
-        .unwrap();
+    console.enrol(&address, &hosting, &password, &invoice).await.unwrap();
     genuine.server.stop().await;
 
     // Another controller (another CA) now answers on the same address.
@@ -198,16 +143,9 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
     let replacement = planhost::server::start(impostor.controller.clone(), addr)
         .await
         .unwrap();
-    let err = console
-        .login(&address, &hosting, &password)
-        .await
-        .unwrap_err();
+    let err = console.login(&address, &hosting, &password).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::CaMismatch);
-    assert!(
-        err.message_fr.contains("ne correspond pas"),
-        "{}",
-        err.message_fr
-    );
+    assert!(err.message_fr.contains("ne correspond pas"), "{}", err.message_fr);
     assert_eq!(
         impostor.count("SELECT count(*) FROM history WHERE action = 'session.login'"),
         0,

@@ -43,11 +43,7 @@ async fn enrolment_returns_a_client_certificate_that_verifies_against_the_ca() {
         .arg(&cert_file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = std::process::Command::new("openssl")
         .args(["verify", "-purpose", "sslserver", "-CAfile"])
         .arg(&ca_file)
@@ -61,14 +57,8 @@ async fn enrolment_returns_a_client_certificate_that_verifies_against_the_ca() {
 
     let info = planhost::pki::cert_info(&identity.cert_pem).unwrap();
     assert_eq!(info.subject_cn, resp.device_id);
-    assert_eq!(
-        info.subject_ou.as_deref(),
-        Some(tc.account.hosting_number.as_str())
-    );
-    assert_eq!(
-        tc.count("SELECT count(*) FROM devices WHERE revoked_at IS NULL"),
-        1
-    );
+    assert_eq!(info.subject_ou.as_deref(), Some(tc.account.hosting_number.as_str()));
+    assert_eq!(tc.count("SELECT count(*) FROM devices WHERE revoked_at IS NULL"), 1);
 }
 
 #[tokio::test]
@@ -93,21 +83,11 @@ async fn without_a_client_certificate_every_route_but_enrolment_is_refused() {
         ("account", anonymous.account().await.map(drop)),
     ];
     for (route, result) in results {
-        assert_eq!(
-            result.unwrap_err().code,
-            ErrorCode::CertificateRequired,
-            "{route}"
-        );
+        assert_eq!(result.unwrap_err().code, ErrorCode::CertificateRequired, "{route}");
     }
     // Enrolment is reachable: a wrong invoice gets the credentials answer, not the certificate one.
-    let (_, req) = tc.enrol_request(
-        &wrong_invoice(&tc.account.invoice_number),
-        &tc.account.console_password,
-    );
-    assert_eq!(
-        anonymous.enrol(&req).await.unwrap_err().code,
-        ErrorCode::BadCredentials
-    );
+    let (_, req) = tc.enrol_request(&wrong_invoice(&tc.account.invoice_number), &tc.account.console_password);
+    assert_eq!(anonymous.enrol(&req).await.unwrap_err().code, ErrorCode::BadCredentials);
     // Even the right password through login without a certificate opened no session.
     assert_eq!(tc.count("SELECT count(*) FROM sessions"), 0);
 }
@@ -157,9 +137,7 @@ async fn wrong_invoice_password_or_hosting_number_is_refused_alike_and_nothing_i
         messages.windows(2).all(|w| w[0] == w[1]),
         "the answer must not say which one was wrong: {messages:?}"
     );
-    assert!(messages[0]
-        .0
-        .contains("hosting number, password or invoice number"));
+    assert!(messages[0].0.contains("hosting number, password or invoice number"));
 
     // Malformed input is refused before any check, with what is wrong.
     let (_, mut malformed) = tc.enrol_request("123", &right_pw);
@@ -173,15 +151,9 @@ async fn wrong_invoice_password_or_hosting_number_is_refused_alike_and_nothing_i
         ErrorCode::InvalidInput
     );
 
+    assert_eq!(tc.count("SELECT count(*) FROM devices"), 0, "no device recorded");
     assert_eq!(
-        tc.count("SELECT count(*) FROM devices"),
-        0,
-        "no device recorded"
-    );
-    assert_eq!(
-        tc.count(
-            "SELECT count(*) FROM history WHERE action = 'device.enrol' AND outcome = 'refused'"
-        ),
+        tc.count("SELECT count(*) FROM history WHERE action = 'device.enrol' AND outcome = 'refused'"),
         3
     );
     assert_eq!(
@@ -212,31 +184,16 @@ async fn five_failures_lock_the_account_for_a_growing_delay() {
     assert_eq!(tc.count("SELECT count(*) FROM sessions"), 0);
 
     // Once the lock has run out (moved into the past here), one more failure locks for longer.
-    tc.db()
-        .execute("UPDATE accounts SET locked_until = 0", [])
-        .unwrap();
-    assert_eq!(
-        client.login(&wrong).await.unwrap_err().code,
-        ErrorCode::BadCredentials
-    );
-    let second_delay = client
-        .login(&right)
-        .await
-        .unwrap_err()
-        .retry_after_secs
-        .unwrap();
+    tc.db().execute("UPDATE accounts SET locked_until = 0", []).unwrap();
+    assert_eq!(client.login(&wrong).await.unwrap_err().code, ErrorCode::BadCredentials);
+    let second_delay = client.login(&right).await.unwrap_err().retry_after_secs.unwrap();
     assert!(second_delay > first_delay, "{second_delay} > {first_delay}");
 
     // After the lock, the right password works and the count starts again.
-    tc.db()
-        .execute("UPDATE accounts SET locked_until = 0", [])
-        .unwrap();
+    tc.db().execute("UPDATE accounts SET locked_until = 0", []).unwrap();
     assert!(client.login(&right).await.is_ok());
     assert_eq!(tc.count("SELECT failures FROM accounts"), 0);
-    assert_eq!(
-        tc.count("SELECT count(*) FROM history WHERE outcome = 'locked'"),
-        2
-    );
+    assert_eq!(tc.count("SELECT count(*) FROM history WHERE outcome = 'locked'"), 2);
 }
 
 #[tokio::test]
@@ -248,14 +205,8 @@ async fn a_session_token_replayed_from_another_device_is_refused() {
     // Device A's token, stolen, presented with device B's certificate.
     let stolen = session_a.token().unwrap().to_owned();
     let replay = tc.client(Some(&identity_b)).with_token(stolen);
-    assert_eq!(
-        replay.whoami().await.unwrap_err().code,
-        ErrorCode::SessionRequired
-    );
-    assert!(
-        session_a.whoami().await.is_ok(),
-        "the owner keeps its session"
-    );
+    assert_eq!(replay.whoami().await.unwrap_err().code, ErrorCode::SessionRequired);
+    assert!(session_a.whoami().await.is_ok(), "the owner keeps its session");
     assert_eq!(
         tc.count("SELECT count(*) FROM history WHERE detail = 'token of another device'"),
         1
@@ -270,14 +221,9 @@ async fn logout_ends_the_session_and_a_revoked_device_is_refused() {
     assert_eq!(who.hosting_number, tc.account.hosting_number);
     assert_eq!(who.actor, "hosting_manager");
     session.logout().await.unwrap();
-    assert_eq!(
-        session.whoami().await.unwrap_err().code,
-        ErrorCode::SessionRequired
-    );
+    assert_eq!(session.whoami().await.unwrap_err().code, ErrorCode::SessionRequired);
 
-    let device_id = planhost::pki::cert_info(&identity.cert_pem)
-        .unwrap()
-        .subject_cn;
+    let device_id = planhost::pki::cert_info(&identity.cert_pem).unwrap().subject_cn;
     assert!(tc
         .controller
         .store
@@ -295,22 +241,12 @@ async fn logout_ends_the_session_and_a_revoked_device_is_refused() {
 async fn nothing_opens_until_the_licence_is_accepted_and_the_acceptance_is_kept() {
     let tc = TestController::start().await;
     let (_, session) = tc.session().await;
-    assert_eq!(
-        session.account().await.unwrap_err().code,
-        ErrorCode::LicenceNotAccepted
-    );
+    assert_eq!(session.account().await.unwrap_err().code, ErrorCode::LicenceNotAccepted);
     let licence = session.licence().await.unwrap();
     assert!(licence.accepted_at.is_none());
-    assert!(
-        licence.text_fr.contains("CONTRAT DE LICENCE")
-            && licence.text_en.contains("LICENCE AGREEMENT")
-    );
+    assert!(licence.text_fr.contains("CONTRAT DE LICENCE") && licence.text_en.contains("LICENCE AGREEMENT"));
     assert_eq!(
-        session
-            .accept_licence(licence.version + 1)
-            .await
-            .unwrap_err()
-            .code,
+        session.accept_licence(licence.version + 1).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     let accepted = session.accept_licence(licence.version).await.unwrap();
@@ -330,12 +266,8 @@ async fn a_controller_whose_ca_differs_from_the_pinned_one_is_refused() {
     let genuine = TestController::start().await;
     let impostor = TestController::start().await;
     // Pinned on the genuine CA, talking to the impostor's address.
-    let client =
-        ControllerClient::new(&impostor.address(), &Trust::Pinned(genuine.ca_pem()), None).unwrap();
-    let (_, req) = impostor.enrol_request(
-        &impostor.account.invoice_number,
-        &impostor.account.console_password,
-    );
+    let client = ControllerClient::new(&impostor.address(), &Trust::Pinned(genuine.ca_pem()), None).unwrap();
+    let (_, req) = impostor.enrol_request(&impostor.account.invoice_number, &impostor.account.console_password);
     let err = client.enrol(&req).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::CaMismatch, "{}", err.message);
     assert!(err.message.contains("does not match"), "{}", err.message);

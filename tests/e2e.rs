@@ -44,7 +44,13 @@ impl Ui<'_> {
         }
         panic!("{what} #{id} failed: {last:?}");
     }
+    /// Clicks once the element is enabled, as a person would (buttons are disabled while a change is under way).
     async fn click(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.wait(id).await.prop("disabled").await.ok().flatten().as_deref() == Some("true") {
+            assert!(Instant::now() < deadline, "#{id} stayed disabled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         self.act(id, "click on", None).await
     }
     async fn type_in(&self, id: &str, text: &str) {
@@ -54,12 +60,7 @@ impl Ui<'_> {
         self.wait(id).await.text().await.unwrap()
     }
     async fn value(&self, id: &str) -> String {
-        self.wait(id)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default()
+        self.wait(id).await.prop("value").await.unwrap().unwrap_or_default()
     }
     /// Waits until the element's text contains `needle` (the UI updates asynchronously).
     async fn text_contains(&self, id: &str, needle: &str) -> String {
@@ -82,6 +83,20 @@ impl Ui<'_> {
         )
         .unwrap();
     }
+}
+
+/// Runs the `planhost` command line on the app's settings, the password on stdin.
+fn planhost_cli(config: &Path, args: &[&str], password: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planhost"))
+        .args(args)
+        .env("PLANHOST_CONFIG_DIR", config)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(child.wait().unwrap().success(), "planhost {args:?}");
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
@@ -122,21 +137,14 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
 
     // Validation happens before anything is sent.
     ui.type_in("hosting-number", "12ab345").await;
-    assert_eq!(
-        ui.value("hosting-number").await,
-        "12345",
-        "the mask keeps digits only"
-    );
+    assert_eq!(ui.value("hosting-number").await, "12345", "the mask keeps digits only");
     ui.type_in("password", "short").await;
     ui.click("login-submit").await;
     assert!(ui.text("hosting-error").await.contains("12 chiffres"));
     assert!(ui.text("password-error").await.contains("14 caractères"));
     ui.shot("02-validation").await;
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) FROM history WHERE actor = 'hosting_manager'"
-        ),
+        count(&db, "SELECT count(*) FROM history WHERE actor = 'hosting_manager'"),
         0,
         "nothing reached the controller"
     );
@@ -150,11 +158,7 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     ui.click("install-certificate").await;
     ui.wait("certificate-installed").await;
     let fingerprint = ui.text("installed-fingerprint").await;
-    assert_eq!(
-        fingerprint.len(),
-        95,
-        "SHA-256 as 32 hex pairs: {fingerprint}"
-    );
+    assert_eq!(fingerprint.len(), 95, "SHA-256 as 32 hex pairs: {fingerprint}");
     ui.shot("04-certificate-installed").await;
     ui.click("continue-login").await;
 
@@ -174,25 +178,15 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     ui.click("licence-accept").await;
 
     ui.wait("shell").await;
-    assert_eq!(
-        ui.text_contains("info-hosting-number", hosting).await,
-        hosting
-    );
+    assert_eq!(ui.text_contains("info-hosting-number", hosting).await, hosting);
     assert_eq!(ui.text("info-fingerprint").await, fingerprint);
     assert!(ui.text("info-controller-address").await.contains(&address));
     ui.shot("06-console-information").await;
-    ui.click("pane-configuration").await;
-    assert!(ui
-        .text("not-available")
-        .await
-        .contains("pas encore disponible"));
+    ui.click("pane-plannings").await;
+    assert!(ui.text("not-available").await.contains("pas encore disponible"));
 
     // Switch to English: every label follows, and the choice is remembered.
-    ui.wait("lang-switch")
-        .await
-        .select_by_value("en")
-        .await
-        .unwrap();
+    ui.wait("lang-switch").await.select_by_value("en").await.unwrap();
     assert!(ui
         .text_contains("not-available", "not available yet")
         .await
@@ -214,10 +208,7 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     let c = launch(&driver).await;
     let ui = Ui { c: &c, shots };
     ui.wait("login-screen").await;
-    assert!(ui
-        .text("login-title")
-        .await
-        .contains("Log in to the hosting console"));
+    assert!(ui.text("login-title").await.contains("Log in to the hosting console"));
     assert_eq!(
         ui.value("remote-address").await,
         address,
@@ -242,11 +233,7 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     ui.wait("shell").await;
     ui.text_contains("info-hosting-number", hosting).await;
     ui.shot("09-relaunch-console").await;
-    assert_eq!(
-        count(&db, "SELECT count(*) FROM devices"),
-        1,
-        "no second enrolment"
-    );
+    assert_eq!(count(&db, "SELECT count(*) FROM devices"), 1, "no second enrolment");
     assert_eq!(
         count(
             &db,
@@ -287,10 +274,7 @@ async fn the_demo_account_of_the_local_controller_reaches_the_console() {
         ui.text_contains("info-hosting-number", &demo_hosting).await,
         demo_hosting
     );
-    assert!(ui
-        .text("info-controller-address")
-        .await
-        .contains("Contrôleur local"));
+    assert!(ui.text("info-controller-address").await.contains("Contrôleur local"));
     ui.shot("10-local-demo-console").await;
     // The local controller's data lives in the app's data directory, like a real one.
     let db = tmp.path().join("data/local-controller/controller.sqlite3");
@@ -307,17 +291,7 @@ async fn a_replaced_controller_is_refused_with_a_warning_and_can_be_forgotten() 
     let hosting = account["hosting_number"].as_str().unwrap();
     let password = account["console_password"].as_str().unwrap();
     // This machine enrols with the command line (same core, same keyring, same settings as the app).
-    let cli = |args: &[&str]| {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planhost"))
-            .args(args)
-            .env("PLANHOST_CONFIG_DIR", &config)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-        assert!(child.wait().unwrap().success(), "planhost {args:?}");
-    };
+    let cli = |args: &[&str]| planhost_cli(&config, args, password);
     cli(&["connect", &address]);
     cli(&[
         "enroll",
@@ -352,4 +326,106 @@ async fn a_replaced_controller_is_refused_with_a_warning_and_can_be_forgotten() 
     ui.click("login-submit").await;
     ui.wait("invoice-number").await;
     c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
+async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    let (_controller, address, account) = start_controller(&tmp.path().join("controller"));
+    let db = tmp.path().join("controller/controller.sqlite3");
+    let hosting = account["hosting_number"].as_str().unwrap();
+    let password = account["console_password"].as_str().unwrap();
+    // The first connection and the licence were done on this machine with the command line.
+    let cli = |args: &[&str]| planhost_cli(&config, args, password);
+    cli(&["connect", &address]);
+    cli(&[
+        "enroll",
+        "--hosting-number",
+        hosting,
+        "--invoice",
+        account["invoice_number"].as_str().unwrap(),
+    ]);
+    cli(&["login", "--hosting-number", hosting]);
+    cli(&["licence", "--accept"]);
+
+    let driver = start_driver(&config, &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.wait("login-screen").await;
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    ui.wait("shell").await;
+    ui.click("pane-configuration").await;
+
+    // The controller's domain, confirmed, then its coordinates.
+    ui.type_in("controller-domain", "Lycee-Hugo.fr").await;
+    ui.click("controller-domain-submit").await;
+    assert!(ui
+        .text("dialog-message")
+        .await
+        .contains("Associer ce nom de domaine au contrôleur"));
+    ui.shot("20-confirm-controller-domain").await;
+    ui.click("confirm-yes").await;
+    let coordinates = ui.text("dialog-detail").await;
+    assert!(coordinates.starts_with("lycee-hugo.fr:"), "{coordinates}");
+    ui.click("notice-ok").await;
+    assert_eq!(ui.text("controller-coordinates").await, coordinates);
+    ui.click("controller-activate").await;
+    ui.text_contains("controller-state", "Contrôleur activé").await;
+
+    // Rename planning01; add a second planning in another time zone, without web publication.
+    ui.type_in("planning-name-0", "Lycée Hugo").await;
+    ui.click("planning-save-0").await;
+    assert_eq!(ui.text_contains("planning-title-0", "Lycée Hugo").await, "Lycée Hugo");
+    ui.click("add-planning").await;
+    assert_eq!(ui.text("planning-title-1").await, "planning02");
+    ui.type_in("planning-tz-1", "America/Martinique").await;
+    ui.click("planning-web-1").await;
+    ui.click("planning-save-1").await;
+    ui.type_in("planning-domain-1", "annexe.lycee-hugo.fr").await;
+    ui.click("planning-domain-submit-1").await;
+    ui.click("confirm-yes").await;
+    assert!(ui.text("dialog-detail").await.starts_with("annexe.lycee-hugo.fr:"));
+    ui.click("notice-ok").await;
+    ui.shot("21-configuration-plannings").await;
+
+    // Both in the status list, without a base yet.
+    let list = ui.text_contains("status-list", "planning02").await;
+    assert!(list.contains("Lycée Hugo") && list.contains("planning02"), "{list}");
+    assert_eq!(list.matches("Pas de base").count(), 2, "{list}");
+    ui.wait("status-view").await.select_by_value("details").await.unwrap();
+    ui.text_contains("status-list", "America/Martinique").await;
+    c.execute("document.getElementById('status-section').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    ui.shot("22-status-details").await;
+
+    let rows: Vec<(String, String, bool)> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name, time_zone, web_publication FROM plannings ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        rows,
+        [
+            ("Lycée Hugo".to_string(), "Europe/Paris".to_string(), true),
+            ("planning02".into(), "America/Martinique".into(), false)
+        ]
+    );
+    assert_eq!(count(&db, "SELECT controller_active FROM accounts"), 1);
+    c.close().await.unwrap();
+
+    // The status list's view is remembered by the console.
+    let settings = std::fs::read_to_string(config.join("console.json")).unwrap();
+    assert!(settings.contains("\"view\": \"details\""), "{settings}");
 }

@@ -56,11 +56,7 @@ async fn curl_with_the_device_certificate_reaches_an_authenticated_route() {
         ],
     )
     .await;
-    assert!(
-        out.status.success(),
-        "curl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
     let who: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(who["hosting_number"], tc.account.hosting_number.as_str());
     assert_eq!(who["actor"], "hosting_manager");
@@ -142,21 +138,13 @@ async fn openssl_s_client_sees_tls_1_3_only_and_a_client_certificate_request() {
     )
     .await;
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("Acceptable client certificate CA names"),
-        "{text}"
-    );
+    assert!(text.contains("Acceptable client certificate CA names"), "{text}");
     assert!(text.contains("Planhost controller CA"), "{text}");
 
     for old in ["-tls1_2", "-tls1_1"] {
         let out = run(
             "openssl",
-            vec![
-                "s_client".into(),
-                "-connect".into(),
-                connect.clone(),
-                old.into(),
-            ],
+            vec!["s_client".into(), "-connect".into(), connect.clone(), old.into()],
         )
         .await;
         let text = format!(

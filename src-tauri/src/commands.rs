@@ -24,11 +24,7 @@ pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res
 }
 
 #[tauri::command]
-pub async fn needs_enrolment(
-    state: State<'_, AppState>,
-    controller: String,
-    hosting_number: String,
-) -> Result<bool> {
+pub async fn needs_enrolment(state: State<'_, AppState>, controller: String, hosting_number: String) -> Result<bool> {
     state
         .console
         .lock()
@@ -109,13 +105,6 @@ pub async fn configure(state: State<'_, AppState>, change: ConfigChange) -> Resu
 }
 
 #[tauri::command]
-pub async fn set_status_list_preferences(
-    state: State<'_, AppState>,
-    preferences: StatusListPreferences,
-) -> Result<()> {
-    state
-        .console
-        .lock()
-        .await
-        .set_status_list_preferences(preferences)
+pub async fn set_status_list_preferences(state: State<'_, AppState>, preferences: StatusListPreferences) -> Result<()> {
+    state.console.lock().await.set_status_list_preferences(preferences)
 }

@@ -26,14 +26,13 @@ fn main() {
             use tauri::Manager;
             let mut console = console;
             // The local controller runs on Tauri's Tokio runtime, on 127.0.0.1 and a free port.
-            let (local, local_error) =
-                match tauri::async_runtime::block_on(local::start(&default_data_dir())) {
-                    Ok(l) => match console.register_local(&l.info.address, l.controller.ca_pem()) {
-                        Ok(()) => (Some(l), None),
-                        Err(e) => (Some(l), Some(e)),
-                    },
-                    Err(e) => (None, Some(e)),
-                };
+            let (local, local_error) = match tauri::async_runtime::block_on(local::start(&default_data_dir())) {
+                Ok(l) => match console.register_local(&l.info.address, l.controller.ca_pem()) {
+                    Ok(()) => (Some(l), None),
+                    Err(e) => (Some(l), Some(e)),
+                },
+                Err(e) => (None, Some(e)),
+            };
             app.manage(AppState {
                 console: Mutex::new(console),
                 local,

@@ -88,24 +88,12 @@ async fn main() {
     let cli = Cli::parse();
     let json = cli.json;
     let result = match cli.command {
-        Command::Init {
-            data,
-            domain,
-            ports,
-        } => planhost::controller::parse_port_pool(&ports)
+        Command::Init { data, domain, ports } => planhost::controller::parse_port_pool(&ports)
             .and_then(|pool| Controller::init(&data, domain.as_deref(), Some(pool)))
             .map(|c| {
-                print(
-                    json,
-                    &serde_json::json!({"data": data, "domain": c.domain()}),
-                    |_| {
-                        format!(
-                            "Controller initialised in {} for {}.",
-                            data.display(),
-                            c.domain()
-                        )
-                    },
-                )
+                print(json, &serde_json::json!({"data": data, "domain": c.domain()}), |_| {
+                    format!("Controller initialised in {} for {}.", data.display(), c.domain())
+                })
             }),
         Command::Account { command } => account(command, json),
         Command::Serve { data, listen } => serve(data, listen, json).await,
@@ -136,11 +124,7 @@ fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
                             a.hosting_number,
                             a.plannings_quota,
                             a.created_at,
-                            if a.licence_accepted {
-                                "accepted"
-                            } else {
-                                "pending"
-                            },
+                            if a.licence_accepted { "accepted" } else { "pending" },
                             a.failures
                         )
                     })
@@ -168,10 +152,7 @@ fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
                 },
             );
         }
-        AccountCommand::ResetPassword {
-            data,
-            hosting_number,
-        } => {
+        AccountCommand::ResetPassword { data, hosting_number } => {
             let password = Controller::open(&data)?.reset_password(&hosting_number)?;
             print(
                 json,
@@ -192,8 +173,8 @@ async fn serve(data: PathBuf, listen: SocketAddr, json: bool) -> planhost::Resul
         &serde_json::json!({"listening": server.addr.to_string(), "domain": controller.domain()}),
         |_| format!("listening on {} ({})", server.addr, controller.domain()),
     );
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(planhost::Error::internal)?;
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(planhost::Error::internal)?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {},
         _ = term.recv() => {},

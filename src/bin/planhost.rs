@@ -9,11 +9,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "planhost",
-    version,
-    about = "Planhost hosting console (command line)"
-)]
+#[command(name = "planhost", version, about = "Planhost hosting console (command line)")]
 struct Cli {
     /// Print results (and errors) as JSON.
     #[arg(long, global = true)]
@@ -144,10 +140,7 @@ fn confirm(question: &str, yes: bool) -> Result<()> {
     }
     if std::io::stdin().is_terminal() {
         let answer = prompt(&format!("{question} [o/N]"), false)?;
-        if matches!(
-            answer.trim().to_lowercase().as_str(),
-            "o" | "oui" | "y" | "yes"
-        ) {
+        if matches!(answer.trim().to_lowercase().as_str(), "o" | "oui" | "y" | "yes") {
             return Ok(());
         }
     }
@@ -242,32 +235,27 @@ fn prompt(label: &str, secret: bool) -> Result<String> {
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(read_err)?;
+    std::io::stdin().lock().read_line(&mut line).map_err(read_err)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn controller_of(console: &Console, given: Option<String>) -> Result<String> {
-    given
-        .or_else(|| console.config().current.clone())
-        .ok_or_else(|| {
-            Error::invalid(
+    given.or_else(|| console.config().current.clone()).ok_or_else(|| {
+        Error::invalid(
             "No controller chosen: run `planhost connect HOST:PORT` or pass --controller.",
             "Aucun contrôleur choisi : lancez `planhost connect HOTE:PORT` ou passez --controller.",
         )
-        })
+    })
 }
 
 fn hosting_of(console: &Console, given: Option<String>) -> Result<String> {
     match given {
         Some(h) => Ok(h),
-        None if !std::io::stdin().is_terminal() => {
-            console.config().last_hosting_number.clone().ok_or_else(|| {
-                Error::invalid("Pass --hosting-number.", "Indiquez --hosting-number.")
-            })
-        }
+        None if !std::io::stdin().is_terminal() => console
+            .config()
+            .last_hosting_number
+            .clone()
+            .ok_or_else(|| Error::invalid("Pass --hosting-number.", "Indiquez --hosting-number.")),
         None => prompt("Numéro d'hébergement / hosting number", false),
     }
 }
@@ -312,9 +300,7 @@ async fn run(cli: Cli) -> Result<()> {
             let controller = controller_of(&console, controller)?;
             let hosting = hosting_of(&console, hosting_number)?;
             let password = prompt("Mot de passe de la console / console password", true)?;
-            let r = console
-                .enrol(&controller, &hosting, &password, &invoice)
-                .await?;
+            let r = console.enrol(&controller, &hosting, &password, &invoice).await?;
             print(json, &r, |r| {
                 format!(
                     "Certificate installed for {} on {}.\nDevice: {}\nFingerprint: {}\nValid until: {}\nController CA: {}",
@@ -360,36 +346,22 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Logout => {
             console.logout().await?;
-            print(json, &serde_json::json!({"logged_out": true}), |_| {
-                "Logged out.".into()
-            });
+            print(json, &serde_json::json!({"logged_out": true}), |_| "Logged out.".into());
         }
         Command::Config { command } => match command {
             ConfigCommand::Show => configure(&console, json, vec![]).await?,
             ConfigCommand::SetDomain { domain, yes } => {
-                confirm(&format!("Associer {domain} au contrôleur ? / Associate {domain} with the controller?"), yes)?;
-                configure(
-                    &console,
-                    json,
-                    vec![ConfigChange::ControllerDomain { domain }],
-                )
-                .await?
+                confirm(
+                    &format!("Associer {domain} au contrôleur ? / Associate {domain} with the controller?"),
+                    yes,
+                )?;
+                configure(&console, json, vec![ConfigChange::ControllerDomain { domain }]).await?
             }
             ConfigCommand::Activate => {
-                configure(
-                    &console,
-                    json,
-                    vec![ConfigChange::ControllerActive { active: true }],
-                )
-                .await?
+                configure(&console, json, vec![ConfigChange::ControllerActive { active: true }]).await?
             }
             ConfigCommand::Deactivate => {
-                configure(
-                    &console,
-                    json,
-                    vec![ConfigChange::ControllerActive { active: false }],
-                )
-                .await?
+                configure(&console, json, vec![ConfigChange::ControllerActive { active: false }]).await?
             }
         },
         Command::Plannings { command } => plannings(&console, json, command).await?,
@@ -411,17 +383,10 @@ async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> 
             print(json, &config, describe);
             Ok(())
         }
-        PlanningsCommand::Add { name } => {
-            configure(console, json, vec![ConfigChange::AddPlanning { name }]).await
-        }
+        PlanningsCommand::Add { name } => configure(console, json, vec![ConfigChange::AddPlanning { name }]).await,
         PlanningsCommand::Rename { planning, name } => {
             let id = planning_ref(&current().await?, &planning)?;
-            configure(
-                console,
-                json,
-                vec![ConfigChange::RenamePlanning { id, name }],
-            )
-            .await
+            configure(console, json, vec![ConfigChange::RenamePlanning { id, name }]).await
         }
         PlanningsCommand::Set {
             planning,
@@ -437,9 +402,7 @@ async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> 
             let mut changes = Vec::new();
             if let Some(domain) = domain {
                 confirm(
-                    &format!(
-                        "Associer {domain} au planning ? / Associate {domain} with the planning?"
-                    ),
+                    &format!("Associer {domain} au planning ? / Associate {domain} with the planning?"),
                     yes,
                 )?;
                 changes.push(ConfigChange::PlanningDomain { id, domain });
@@ -456,10 +419,7 @@ async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> 
                     None
                 },
             };
-            changes.push(ConfigChange::ChangePlanning {
-                id,
-                changes: settings,
-            });
+            changes.push(ConfigChange::ChangePlanning { id, changes: settings });
             configure(console, json, changes).await
         }
         PlanningsCommand::Remove { planning, yes } => {

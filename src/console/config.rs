@@ -117,16 +117,20 @@ impl ConsoleConfig {
         let path = Self::path(dir);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(ConsoleConfig::default())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConsoleConfig::default()),
             Err(e) => return Err(e.into()),
         };
         let config: ConsoleConfig = serde_json::from_str(&text).map_err(|e| {
             Error::new(
                 ErrorCode::Storage,
-                format!("The console settings in {} are damaged ({e}). Move the file away to start afresh.", path.display()),
-                format!("Les réglages de la console ({}) sont endommagés ({e}). Déplacez ce fichier pour repartir de zéro.", path.display()),
+                format!(
+                    "The console settings in {} are damaged ({e}). Move the file away to start afresh.",
+                    path.display()
+                ),
+                format!(
+                    "Les réglages de la console ({}) sont endommagés ({e}). Déplacez ce fichier pour repartir de zéro.",
+                    path.display()
+                ),
             )
         })?;
         if config.version > CONFIG_VERSION {
@@ -151,10 +155,7 @@ impl ConsoleConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!("{FILE}.tmp"));
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec_pretty(self).map_err(Error::internal)?,
-        )?;
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(Error::internal)?)?;
         std::fs::rename(&tmp, Self::path(dir))?;
         Ok(())
     }

@@ -4,17 +4,13 @@
 
 pub mod config;
 
-use crate::api::{
-    AccountInfo, ConfigChange, Configuration, EnrolRequest, Licence, LoginRequest, WhoAmI,
-};
+use crate::api::{AccountInfo, ConfigChange, Configuration, EnrolRequest, Licence, LoginRequest, WhoAmI};
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
 use crate::pki::{self, CertificateInfo};
 use crate::secrets::SecretStore;
-use config::{
-    ConsoleConfig, DeviceRecord, KnownController, Language, SessionRef, StatusListPreferences,
-};
+use config::{ConsoleConfig, DeviceRecord, KnownController, Language, SessionRef, StatusListPreferences};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -26,22 +22,14 @@ pub const LOCAL: &str = "local";
 pub fn default_config_dir() -> PathBuf {
     std::env::var_os("PLANHOST_CONFIG_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            dirs::config_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("planhost")
-        })
+        .unwrap_or_else(|| dirs::config_dir().unwrap_or_else(std::env::temp_dir).join("planhost"))
 }
 
 /// Where the embedded controller keeps its data: `$PLANHOST_DATA_DIR`, else the platform data directory.
 pub fn default_data_dir() -> PathBuf {
     std::env::var_os("PLANHOST_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            dirs::data_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("planhost")
-        })
+        .unwrap_or_else(|| dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("planhost"))
 }
 
 /// The result of installing a certificate, shown to confirm it.
@@ -172,11 +160,7 @@ impl Console {
         if !self.known(key)?.devices.contains_key(hosting.as_str()) {
             return Ok(None);
         }
-        match self
-            .secrets
-            .get(&device_secret(key, hosting.as_str()))
-            .await?
-        {
+        match self.secrets.get(&device_secret(key, hosting.as_str())).await? {
             Some(json) => Ok(serde_json::from_str(&json).ok()),
             None => Ok(None),
         }
@@ -240,11 +224,7 @@ impl Console {
             )
             .await?;
         let ca_fingerprint = pki::fingerprint(&pki::pem_to_der(&resp.ca_pem)?);
-        let entry = self
-            .config
-            .controllers
-            .get_mut(&key)
-            .ok_or_else(not_connected)?;
+        let entry = self.config.controllers.get_mut(&key).ok_or_else(not_connected)?;
         entry.ca_pem = Some(resp.ca_pem);
         entry.ca_fingerprint = Some(ca_fingerprint.clone());
         entry.devices.insert(
@@ -268,12 +248,7 @@ impl Console {
     }
 
     /// Logs the hosting manager in. Fails with `enrolment_required` when this device has no certificate yet.
-    pub async fn login(
-        &mut self,
-        controller: &str,
-        hosting_number: &str,
-        password: &str,
-    ) -> Result<SessionInfo> {
+    pub async fn login(&mut self, controller: &str, hosting_number: &str, password: &str) -> Result<SessionInfo> {
         let hosting = HostingNumber::parse(hosting_number)?;
         let password = ConsolePassword::parse(password)?;
         let key = self.select_controller(controller)?;
@@ -297,10 +272,7 @@ impl Console {
             expires_at: resp.expires_at.clone(),
         };
         self.secrets
-            .set(
-                SESSION_SECRET,
-                serde_json::to_string(&stored).map_err(Error::internal)?,
-            )
+            .set(SESSION_SECRET, serde_json::to_string(&stored).map_err(Error::internal)?)
             .await?;
         self.config.session = Some(SessionRef {
             controller: key.clone(),
@@ -330,9 +302,8 @@ impl Console {
             None => return Err(Error::session_required()),
         };
         let address = &self.known(&session.controller)?.address;
-        let client =
-            ControllerClient::new(address, &self.trust(&session.controller)?, Some(&identity))?
-                .with_token(stored.token);
+        let client = ControllerClient::new(address, &self.trust(&session.controller)?, Some(&identity))?
+            .with_token(stored.token);
         Ok((session, client))
     }
 
@@ -361,10 +332,7 @@ impl Console {
         self.session_client().await?.1.apply(change).await
     }
 
-    pub fn set_status_list_preferences(
-        &mut self,
-        preferences: StatusListPreferences,
-    ) -> Result<()> {
+    pub fn set_status_list_preferences(&mut self, preferences: StatusListPreferences) -> Result<()> {
         if !["list", "details"].contains(&preferences.view.as_str())
             || !["name", "status", "changed"].contains(&preferences.sort.as_str())
         {
@@ -433,12 +401,7 @@ impl Console {
         for hosting in known.devices.keys() {
             self.secrets.delete(&device_secret(&key, hosting)).await?;
         }
-        if self
-            .config
-            .session
-            .as_ref()
-            .is_some_and(|s| s.controller == key)
-        {
+        if self.config.session.as_ref().is_some_and(|s| s.controller == key) {
             self.secrets.delete(SESSION_SECRET).await?;
             self.config.session = None;
         }

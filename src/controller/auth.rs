@@ -4,9 +4,7 @@
 
 use super::store::{DeviceRow, HistoryEntry, SessionRow};
 use super::Controller;
-use crate::api::{
-    AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, WhoAmI,
-};
+use crate::api::{AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, WhoAmI};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
 use crate::pki;
@@ -46,11 +44,7 @@ pub fn hash_secret(secret: &str) -> Result<String> {
 
 /// Constant-time in the secret; an unparsable hash verifies nothing.
 fn verify_secret(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(secret.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
 }
 
 /// Burns the same time as a real check, so an unknown hosting number cannot be told apart by timing.
@@ -78,15 +72,7 @@ pub struct Session {
 }
 
 impl Controller {
-    fn log(
-        &self,
-        hosting: Option<&str>,
-        device: Option<&str>,
-        peer: &str,
-        action: &str,
-        outcome: &str,
-        detail: &str,
-    ) {
+    fn log(&self, hosting: Option<&str>, device: Option<&str>, peer: &str, action: &str, outcome: &str, detail: &str) {
         let entry = HistoryEntry {
             at: now_unix(),
             hosting_number: hosting.map(str::to_owned),
@@ -134,9 +120,7 @@ impl Controller {
                 "locked",
                 "attempt during lock-out",
             );
-            return Err(Error::too_many_attempts(
-                (account.locked_until - now) as u64,
-            ));
+            return Err(Error::too_many_attempts((account.locked_until - now) as u64));
         }
         // Both checks always run, so timing does not tell which one failed.
         let password_ok = verify_secret(password.expose(), &account.password_hash);
@@ -145,9 +129,7 @@ impl Controller {
             self.store.reset_failures(hosting.as_str())?;
             return Ok(());
         }
-        let (failures, _) = self
-            .store
-            .record_failure(hosting.as_str(), now, lock_delay)?;
+        let (failures, _) = self.store.record_failure(hosting.as_str(), now, lock_delay)?;
         self.log(
             Some(hosting.as_str()),
             device,
@@ -163,20 +145,8 @@ impl Controller {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
         let password = ConsolePassword::parse(&req.password)?;
         let invoice = InvoiceNumber::parse(&req.invoice_number)?;
-        let label: String = req
-            .device_label
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(80)
-            .collect();
-        self.check_credentials(
-            &hosting,
-            &password,
-            Some(&invoice),
-            None,
-            peer,
-            "device.enrol",
-        )?;
+        let label: String = req.device_label.chars().filter(|c| !c.is_control()).take(80).collect();
+        self.check_credentials(&hosting, &password, Some(&invoice), None, peer, "device.enrol")?;
         let device_id = uuid::Uuid::new_v4().to_string();
         let cert_pem = pki::sign_device_csr(self.ca(), &req.csr_pem, &device_id, hosting.as_str())?;
         let info = pki::cert_info(&cert_pem)?;
@@ -217,12 +187,7 @@ impl Controller {
         }
     }
 
-    pub fn login(
-        &self,
-        device: &DeviceRow,
-        req: &LoginRequest,
-        peer: &str,
-    ) -> Result<LoginResponse> {
+    pub fn login(&self, device: &DeviceRow, req: &LoginRequest, peer: &str) -> Result<LoginResponse> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
         let password = ConsolePassword::parse(&req.password)?;
         if device.hosting_number != hosting.as_str() {
@@ -237,16 +202,8 @@ impl Controller {
             );
             return Err(Error::bad_credentials());
         }
-        self.check_credentials(
-            &hosting,
-            &password,
-            None,
-            Some(&device.id),
-            peer,
-            "session.login",
-        )?;
-        let token =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        self.check_credentials(&hosting, &password, None, Some(&device.id), peer, "session.login")?;
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
         let now = now_unix();
         let expires_at = now + SESSION_SECS;
         let row = SessionRow {
@@ -410,10 +367,7 @@ mod tests {
 
     #[test]
     fn hashes_are_salted_argon2id_and_verify() {
-        let (a, b) = (
-            hash_secret("s3cret").unwrap(),
-            hash_secret("s3cret").unwrap(),
-        );
+        let (a, b) = (hash_secret("s3cret").unwrap(), hash_secret("s3cret").unwrap());
         assert!(a.starts_with("$argon2id$"));
         assert_ne!(a, b);
         assert!(verify_secret("s3cret", &a));

@@ -5,8 +5,8 @@
 use super::store::HistoryEntry;
 use super::{Controller, Session};
 use crate::api::{
-    Configuration, ControllerSettings, Coordinates, Directory, DirectoryEntry, Planning,
-    PlanningChanges, PlanningStatus, SeatAllocation, Seats, SeatsSummary,
+    Configuration, ControllerSettings, Coordinates, Directory, DirectoryEntry, Planning, PlanningChanges,
+    PlanningStatus, SeatAllocation, Seats, SeatsSummary,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::DomainName;
@@ -73,9 +73,7 @@ fn planning_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         planning: Planning {
             id: r.get(0)?,
-            coordinates: domain
-                .zip(port)
-                .map(|(domain, port)| Coordinates { domain, port }),
+            coordinates: domain.zip(port).map(|(domain, port)| Coordinates { domain, port }),
             time_zone: r.get(4)?,
             web_publication: r.get(5)?,
             publication_name: publication.clone().unwrap_or_else(|| name.clone()),
@@ -93,32 +91,32 @@ fn planning_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
-const SELECT_PLANNINGS: &str = "SELECT p.id, p.name, p.domain, p.port, p.time_zone, p.web_publication, p.publication_name,
+const SELECT_PLANNINGS: &str =
+    "SELECT p.id, p.name, p.domain, p.port, p.time_zone, p.web_publication, p.publication_name,
         p.disabled, p.seats_modification, p.seats_consultation, p.status, p.status_changed_at, b.name
     FROM plannings p LEFT JOIN bases b ON b.planning_id = p.id";
 
 fn plannings(c: &Connection, hosting: &str) -> rusqlite::Result<Vec<Row>> {
-    let mut stmt = c.prepare(&format!(
-        "{SELECT_PLANNINGS} WHERE p.hosting_number = ?1 ORDER BY p.id"
-    ))?;
+    let mut stmt = c.prepare(&format!("{SELECT_PLANNINGS} WHERE p.hosting_number = ?1 ORDER BY p.id"))?;
     let rows = stmt.query_map([hosting], planning_row)?.collect();
     rows
 }
 
 /// The lowest free port of the pool.
 fn allocate_port(c: &Connection, pool: (u16, u16), hosting: &str, owner: &str) -> Result<u16> {
-    let mut stmt =
-        c.prepare("SELECT port FROM ports WHERE port BETWEEN ?1 AND ?2 ORDER BY port")?;
+    let mut stmt = c.prepare("SELECT port FROM ports WHERE port BETWEEN ?1 AND ?2 ORDER BY port")?;
     let taken: Vec<u16> = stmt
         .query_map([pool.0, pool.1], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let port = (pool.0..=pool.1).find(|p| taken.binary_search(p).is_err()).ok_or_else(|| {
-        Error::new(
-            ErrorCode::Conflict,
-            "The controller has no free port left: ask the provider to widen its port pool.",
-            "Le contrôleur n'a plus de port libre : demandez à l'hébergeur d'élargir sa plage de ports.",
-        )
-    })?;
+    let port = (pool.0..=pool.1)
+        .find(|p| taken.binary_search(p).is_err())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::Conflict,
+                "The controller has no free port left: ask the provider to widen its port pool.",
+                "Le contrôleur n'a plus de port libre : demandez à l'hébergeur d'élargir sa plage de ports.",
+            )
+        })?;
     c.execute(
         "INSERT INTO ports (port, hosting_number, owner) VALUES (?1, ?2, ?3)",
         params![port, hosting, owner],
@@ -188,12 +186,7 @@ impl Controller {
     }
 
     /// Sets the controller's domain; the first time, a port is allocated from the pool.
-    pub fn set_controller_domain(
-        &self,
-        s: &Session,
-        domain: &str,
-        peer: &str,
-    ) -> Result<Configuration> {
+    pub fn set_controller_domain(&self, s: &Session, domain: &str, peer: &str) -> Result<Configuration> {
         self.require_licence(s)?;
         let domain = DomainName::parse(domain)?;
         let pool = self.port_pool();
@@ -229,12 +222,7 @@ impl Controller {
         self.configuration(s)
     }
 
-    pub fn set_controller_active(
-        &self,
-        s: &Session,
-        active: bool,
-        peer: &str,
-    ) -> Result<Configuration> {
+    pub fn set_controller_active(&self, s: &Session, active: bool, peer: &str) -> Result<Configuration> {
         let config = self.configuration(s)?;
         if active && config.controller.coordinates.is_none() {
             return Err(Error::invalid(
@@ -261,12 +249,7 @@ impl Controller {
     }
 
     /// True if another planning of the account, or the account's controller, already uses this domain.
-    fn domain_taken(
-        &self,
-        hosting: &str,
-        domain: &str,
-        except_planning: Option<i64>,
-    ) -> Result<bool> {
+    fn domain_taken(&self, hosting: &str, domain: &str, except_planning: Option<i64>) -> Result<bool> {
         self.store.with(|c| {
             let planning: i64 = c.query_row(
                 "SELECT count(*) FROM plannings WHERE hosting_number = ?1 AND domain = ?2 AND id IS NOT ?3",
@@ -294,12 +277,7 @@ impl Controller {
     }
 
     /// Adds a planning, up to the account's quota. Without a name it is called planningNN.
-    pub fn add_planning(
-        &self,
-        s: &Session,
-        name: Option<&str>,
-        peer: &str,
-    ) -> Result<Configuration> {
+    pub fn add_planning(&self, s: &Session, name: Option<&str>, peer: &str) -> Result<Configuration> {
         let config = self.configuration(s)?;
         if config.plannings.len() as i64 >= config.plannings_quota {
             return Err(conflict(
@@ -307,22 +285,15 @@ impl Controller {
                     "This account allows {} plannings and has them all.",
                     config.plannings_quota
                 ),
-                format!(
-                    "Ce compte permet {} plannings et les a tous.",
-                    config.plannings_quota
-                ),
+                format!("Ce compte permet {} plannings et les a tous.", config.plannings_quota),
             ));
         }
         let name = match name {
             Some(n) => planning_name(n)?,
-            None => (1..)
+            // The n-th planning is planning0n, or the next free number after it.
+            None => (config.plannings.len() + 1..)
                 .map(|i| format!("planning{i:02}"))
-                .find(|n| {
-                    !config
-                        .plannings
-                        .iter()
-                        .any(|p| p.name.eq_ignore_ascii_case(n))
-                })
+                .find(|n| !config.plannings.iter().any(|p| p.name.eq_ignore_ascii_case(n)))
                 .expect("a free default name"),
         };
         if self.name_taken(&s.hosting_number, &name, None)? {
@@ -339,42 +310,21 @@ impl Controller {
         self.configuration(s)
     }
 
-    pub fn rename_planning(
-        &self,
-        s: &Session,
-        id: i64,
-        name: &str,
-        peer: &str,
-    ) -> Result<Configuration> {
+    pub fn rename_planning(&self, s: &Session, id: i64, name: &str, peer: &str) -> Result<Configuration> {
         self.require_licence(s)?;
         let before = self.planning(&s.hosting_number, id)?.planning;
         let name = planning_name(name)?;
         if self.name_taken(&s.hosting_number, &name, Some(id))? {
             return Err(name_taken(&name));
         }
-        self.store.with(|c| {
-            c.execute(
-                "UPDATE plannings SET name = ?2 WHERE id = ?1",
-                params![id, name],
-            )
-        })?;
-        self.history(
-            s,
-            peer,
-            "planning.rename",
-            format!("{} → {name}", before.name),
-        );
+        self.store
+            .with(|c| c.execute("UPDATE plannings SET name = ?2 WHERE id = ?1", params![id, name]))?;
+        self.history(s, peer, "planning.rename", format!("{} → {name}", before.name));
         self.configuration(s)
     }
 
     /// Sets a planning's domain; the first time, a port is allocated.
-    pub fn set_planning_domain(
-        &self,
-        s: &Session,
-        id: i64,
-        domain: &str,
-        peer: &str,
-    ) -> Result<Configuration> {
+    pub fn set_planning_domain(&self, s: &Session, id: i64, domain: &str, peer: &str) -> Result<Configuration> {
         self.require_licence(s)?;
         let before = self.planning(&s.hosting_number, id)?.planning;
         let domain = DomainName::parse(domain)?;
@@ -386,12 +336,10 @@ impl Controller {
             let tx = c.unchecked_transaction()?;
             let port = match before.coordinates.as_ref() {
                 Some(coords) => coords.port,
-                None => {
-                    match allocate_port(&tx, pool, &s.hosting_number, &format!("planning:{id}")) {
-                        Ok(p) => p,
-                        Err(e) => return Ok(Err(e)),
-                    }
-                }
+                None => match allocate_port(&tx, pool, &s.hosting_number, &format!("planning:{id}")) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                },
             };
             tx.execute(
                 "UPDATE plannings SET domain = ?2, port = ?3 WHERE id = ?1",
@@ -445,20 +393,13 @@ impl Controller {
         }
         let shown = publication.clone().unwrap_or_else(|| before.name.clone());
         if shown != before.publication_name {
-            details.push(format!(
-                "publication name {} → {shown}",
-                before.publication_name
-            ));
+            details.push(format!("publication name {} → {shown}", before.publication_name));
         }
         let disabled = changes.disabled.unwrap_or(before.disabled);
         if disabled != before.disabled {
             details.push(format!(
                 "{} → {}",
-                if before.disabled {
-                    "disabled"
-                } else {
-                    "enabled"
-                },
+                if before.disabled { "disabled" } else { "enabled" },
                 if disabled { "disabled" } else { "enabled" }
             ));
         }
@@ -486,16 +427,19 @@ impl Controller {
         let before = self.planning(&s.hosting_number, id)?.planning;
         if let Some(base) = &before.base {
             return Err(conflict(
-                format!("Planning {} has a base in service ({base}): take it out of service first.", before.name),
-                format!("Le planning {} a une base en service ({base}) : retirez-la du service d'abord.", before.name),
+                format!(
+                    "Planning {} has a base in service ({base}): take it out of service first.",
+                    before.name
+                ),
+                format!(
+                    "Le planning {} a une base en service ({base}) : retirez-la du service d'abord.",
+                    before.name
+                ),
             ));
         }
         self.store.with(|c| {
             let tx = c.unchecked_transaction()?;
-            tx.execute(
-                "DELETE FROM ports WHERE owner = ?1",
-                [format!("planning:{id}")],
-            )?;
+            tx.execute("DELETE FROM ports WHERE owner = ?1", [format!("planning:{id}")])?;
             tx.execute("DELETE FROM plannings WHERE id = ?1", [id])?;
             tx.commit()
         })?;
@@ -504,12 +448,7 @@ impl Controller {
     }
 
     /// Shares the licence's seats among the plannings; the sum can never exceed the licence.
-    pub fn set_seats(
-        &self,
-        s: &Session,
-        allocations: &[SeatAllocation],
-        peer: &str,
-    ) -> Result<Configuration> {
+    pub fn set_seats(&self, s: &Session, allocations: &[SeatAllocation], peer: &str) -> Result<Configuration> {
         let config = self.configuration(s)?;
         let mut next: Vec<(i64, String, Seats)> = config
             .plannings
@@ -523,12 +462,10 @@ impl Controller {
                 .ok_or_else(|| not_found(a.planning_id))?;
             slot.2 = a.seats;
         }
-        let total = next
-            .iter()
-            .fold(Seats::default(), |t, (_, _, seats)| Seats {
-                modification: t.modification + seats.modification,
-                consultation: t.consultation + seats.consultation,
-            });
+        let total = next.iter().fold(Seats::default(), |t, (_, _, seats)| Seats {
+            modification: t.modification + seats.modification,
+            consultation: t.consultation + seats.consultation,
+        });
         let licence = config.seats.licence;
         if total.modification > licence.modification || total.consultation > licence.consultation {
             return Err(conflict(
@@ -546,7 +483,12 @@ impl Controller {
         self.store.with(|c| {
             let tx = c.unchecked_transaction()?;
             for (id, name, seats) in &next {
-                let old = config.plannings.iter().find(|p| p.id == *id).map(|p| p.seats).unwrap_or_default();
+                let old = config
+                    .plannings
+                    .iter()
+                    .find(|p| p.id == *id)
+                    .map(|p| p.seats)
+                    .unwrap_or_default();
                 if old != *seats {
                     tx.execute(
                         "UPDATE plannings SET seats_modification = ?2, seats_consultation = ?3 WHERE id = ?1",
@@ -567,10 +509,7 @@ impl Controller {
     }
 
     /// What each planning's status should be, before the network checks: `None` means "check its server".
-    pub fn planned_statuses(
-        &self,
-        hosting: &str,
-    ) -> Result<Vec<(Planning, Option<PlanningStatus>)>> {
+    pub fn planned_statuses(&self, hosting: &str) -> Result<Vec<(Planning, Option<PlanningStatus>)>> {
         self.store.with(|c| {
             let (quota, licence_m, licence_c): (i64, u32, u32) = c.query_row(
                 "SELECT plannings_quota, seats_modification, seats_consultation FROM accounts WHERE hosting_number = ?1",
@@ -746,10 +685,6 @@ mod tests {
         assert!(time_zone("Mars/Olympus").is_err());
         assert!(time_zone("").is_err());
         let all = time_zones();
-        assert!(
-            all.len() > 300
-                && all.contains(&"Europe/Paris".to_string())
-                && all.windows(2).all(|w| w[0] <= w[1])
-        );
+        assert!(all.len() > 300 && all.contains(&"Europe/Paris".to_string()) && all.windows(2).all(|w| w[0] <= w[1]));
     }
 }

@@ -100,8 +100,14 @@ fn read(dir: &Path, name: &str) -> Result<String> {
     std::fs::read_to_string(dir.join(name)).map_err(|e| {
         Error::new(
             ErrorCode::Storage,
-            format!("Cannot read {}: {e}. Is this a controller data directory (planhost-controller init)?", dir.join(name).display()),
-            format!("Lecture de {} impossible : {e}. Est-ce un dossier de contrôleur (planhost-controller init) ?", dir.join(name).display()),
+            format!(
+                "Cannot read {}: {e}. Is this a controller data directory (planhost-controller init)?",
+                dir.join(name).display()
+            ),
+            format!(
+                "Lecture de {} impossible : {e}. Est-ce un dossier de contrôleur (planhost-controller init) ?",
+                dir.join(name).display()
+            ),
         )
     })
 }
@@ -112,11 +118,7 @@ impl Controller {
     }
 
     /// Makes a data directory: database, CA, server certificate for `domain` and `localhost`.
-    pub fn init(
-        dir: &Path,
-        domain: Option<&str>,
-        port_pool: Option<(u16, u16)>,
-    ) -> Result<Controller> {
+    pub fn init(dir: &Path, domain: Option<&str>, port_pool: Option<(u16, u16)>) -> Result<Controller> {
         if Self::is_initialised(dir) {
             return Err(Error::invalid(
                 format!("{} is already a controller data directory.", dir.display()),
@@ -148,8 +150,7 @@ impl Controller {
     }
 
     pub fn open(dir: &Path) -> Result<Controller> {
-        let settings: Settings =
-            serde_json::from_str(&read(dir, SETTINGS_FILE)?).map_err(Error::storage)?;
+        let settings: Settings = serde_json::from_str(&read(dir, SETTINGS_FILE)?).map_err(Error::storage)?;
         Ok(Controller {
             dir: dir.to_owned(),
             store: Store::open(&dir.join(DB_FILE))?,
@@ -250,12 +251,7 @@ impl Controller {
     }
 
     /// The provider's side of the licence: planning quota and simultaneous connections.
-    pub fn set_licence(
-        &self,
-        hosting_number: &str,
-        plannings: i64,
-        seats: crate::api::Seats,
-    ) -> Result<()> {
+    pub fn set_licence(&self, hosting_number: &str, plannings: i64, seats: crate::api::Seats) -> Result<()> {
         let hosting = HostingNumber::parse(hosting_number)?;
         if !(1..=50).contains(&plannings) {
             return Err(Error::invalid(

@@ -145,9 +145,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-        })
+        Ok(Store { conn: Mutex::new(conn) })
     }
 
     pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -210,12 +208,7 @@ impl Store {
     }
 
     /// Counts one failure and sets the lock that follows from the new count; returns (failures, locked_until).
-    pub fn record_failure(
-        &self,
-        hosting_number: &str,
-        now: i64,
-        delay: fn(i64) -> i64,
-    ) -> Result<(i64, i64)> {
+    pub fn record_failure(&self, hosting_number: &str, now: i64, delay: fn(i64) -> i64) -> Result<(i64, i64)> {
         self.with(|c| {
             let failures: i64 = c.query_row(
                 "UPDATE accounts SET failures = failures + 1 WHERE hosting_number = ?1 RETURNING failures",
@@ -226,7 +219,10 @@ impl Store {
                 0 => 0,
                 d => now + d,
             };
-            c.execute("UPDATE accounts SET locked_until = ?2 WHERE hosting_number = ?1", params![hosting_number, until])?;
+            c.execute(
+                "UPDATE accounts SET locked_until = ?2 WHERE hosting_number = ?1",
+                params![hosting_number, until],
+            )?;
             Ok((failures, until))
         })
     }
@@ -241,13 +237,7 @@ impl Store {
         })
     }
 
-    pub fn accept_licence(
-        &self,
-        hosting_number: &str,
-        version: i64,
-        by: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub fn accept_licence(&self, hosting_number: &str, version: i64, by: &str, now: i64) -> Result<()> {
         self.with(|c| {
             c.execute(
                 "UPDATE accounts SET licence_version = ?2, licence_accepted_at = ?3, licence_accepted_by = ?4
@@ -258,13 +248,7 @@ impl Store {
         })
     }
 
-    pub fn insert_device(
-        &self,
-        d: &DeviceRow,
-        label: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    pub fn insert_device(&self, d: &DeviceRow, label: &str, now: i64, expires_at: i64) -> Result<()> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO devices (id, hosting_number, cert_sha256, label, enrolled_at, expires_at)
@@ -322,7 +306,14 @@ impl Store {
             c.query_row(
                 "SELECT device_id, hosting_number, actor, expires_at FROM sessions WHERE token_hash = ?1",
                 [token_hash],
-                |r| Ok(SessionRow { device_id: r.get(0)?, hosting_number: r.get(1)?, actor: r.get(2)?, expires_at: r.get(3)? }),
+                |r| {
+                    Ok(SessionRow {
+                        device_id: r.get(0)?,
+                        hosting_number: r.get(1)?,
+                        actor: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                },
             )
             .optional()
         })
@@ -340,7 +331,16 @@ impl Store {
             c.execute(
                 "INSERT INTO history (at, hosting_number, actor, device_id, peer, action, outcome, detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![e.at, e.hosting_number, e.actor, e.device_id, e.peer, e.action, e.outcome, e.detail],
+                params![
+                    e.at,
+                    e.hosting_number,
+                    e.actor,
+                    e.device_id,
+                    e.peer,
+                    e.action,
+                    e.outcome,
+                    e.detail
+                ],
             )
             .map(drop)
         })
@@ -420,16 +420,11 @@ mod tests {
         drop(Store::open(&path).unwrap());
         drop(Store::open(&path).unwrap()); // second open runs nothing
         let conn = Connection::open(&path).unwrap();
-        let v: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, SCHEMA_VERSION);
-        let mode: String = conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap();
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         drop(conn);
         let err = Store::open(&path).err().expect("newer schema refused");
         assert_eq!(err.code, ErrorCode::UnsupportedVersion);

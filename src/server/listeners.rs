@@ -24,10 +24,7 @@ pub struct Listeners {
 }
 
 fn port_of(req: &Request) -> u16 {
-    req.extensions()
-        .get::<ConnInfo>()
-        .map(|c| c.local_port)
-        .unwrap_or(0)
+    req.extensions().get::<ConnInfo>().map(|c| c.local_port).unwrap_or(0)
 }
 
 async fn directory(State(ctl): State<Arc<Controller>>, req: Request) -> Result<impl IntoResponse> {
@@ -41,13 +38,9 @@ async fn directory(State(ctl): State<Arc<Controller>>, req: Request) -> Result<i
     }
 }
 
-async fn planning_status(
-    State((ctl, id)): State<(Arc<Controller>, i64)>,
-) -> Result<impl IntoResponse> {
+async fn planning_status(State((ctl, id)): State<(Arc<Controller>, i64)>) -> Result<impl IntoResponse> {
     match ctl.planning_service(id)? {
-        Some((planning, base)) => Ok(Json(
-            serde_json::json!({ "planning": planning, "base": base }),
-        )),
+        Some((planning, base)) => Ok(Json(serde_json::json!({ "planning": planning, "base": base }))),
         None => Err(Error::new(
             ErrorCode::NotFound,
             "No base in service.",
@@ -89,8 +82,7 @@ impl Listeners {
     /// Starts what should run and stops what should not. A port that cannot be bound is reported after the others
     /// have been tried.
     pub async fn sync(&self) -> Result<()> {
-        let wanted: HashMap<u16, Listener> =
-            self.controller.wanted_listeners()?.into_iter().collect();
+        let wanted: HashMap<u16, Listener> = self.controller.wanted_listeners()?.into_iter().collect();
         let mut running = self.running.lock().await;
         let stale: Vec<u16> = running
             .iter()
@@ -109,11 +101,7 @@ impl Listeners {
             }
             let started = async {
                 let listener = bind(SocketAddr::new(self.ip, port)).await?;
-                serve(
-                    listener,
-                    public_tls_config(&self.controller)?,
-                    self.router(kind),
-                )
+                serve(listener, public_tls_config(&self.controller)?, self.router(kind))
             };
             match started.await {
                 Ok(served) => {

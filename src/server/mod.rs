@@ -46,12 +46,8 @@ fn tls_err(e: impl std::fmt::Display) -> Error {
 
 /// TLS for the public listeners (directories, planning servers): the server certificate, no client certificate.
 pub fn public_tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
-    let chain = vec![
-        CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes())
-            .map_err(tls_err)?,
-    ];
-    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes())
-        .map_err(tls_err)?;
+    let chain = vec![CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes()).map_err(tls_err)?];
+    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes()).map_err(tls_err)?;
     let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(tls_err)?
@@ -64,20 +60,15 @@ pub fn public_tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
 
 pub fn tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
     let provider = crypto_provider();
-    let ca =
-        CertificateDer::from_pem_slice(controller.ca().cert_pem.as_bytes()).map_err(tls_err)?;
+    let ca = CertificateDer::from_pem_slice(controller.ca().cert_pem.as_bytes()).map_err(tls_err)?;
     let mut roots = RootCertStore::empty();
     roots.add(ca).map_err(tls_err)?;
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .allow_unauthenticated()
         .build()
         .map_err(tls_err)?;
-    let chain = vec![
-        CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes())
-            .map_err(tls_err)?,
-    ];
-    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes())
-        .map_err(tls_err)?;
+    let chain = vec![CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes()).map_err(tls_err)?];
+    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes()).map_err(tls_err)?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(tls_err)?
@@ -103,11 +94,7 @@ impl Served {
 }
 
 /// Serves `app` over TLS on an already bound socket. Each request carries the connection's `ConnInfo`.
-pub(crate) fn serve(
-    listener: TcpListener,
-    tls: Arc<ServerConfig>,
-    app: axum::Router,
-) -> Result<Served> {
+pub(crate) fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: axum::Router) -> Result<Served> {
     let addr = listener.local_addr()?;
     let acceptor = TlsAcceptor::from(tls);
     let (shutdown, mut stopped) = watch::channel(false);
@@ -122,9 +109,7 @@ pub(crate) fn serve(
             };
             let (acceptor, app, mut stopped) = (acceptor.clone(), app.clone(), stopped.clone());
             tokio::spawn(async move {
-                let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
-                    .await
-                {
+                let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer} failed: {e}"),
                     Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
@@ -144,8 +129,7 @@ pub(crate) fn serve(
                     req.extensions_mut().insert(info.clone());
                     app.clone().oneshot(req)
                 });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(tls), service);
+                let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service);
                 tokio::pin!(conn);
                 tokio::select! {
                     r = conn.as_mut() => if let Err(e) = r { tracing::debug!("connection {peer}: {e}") },
@@ -154,11 +138,7 @@ pub(crate) fn serve(
             });
         }
     });
-    Ok(Served {
-        addr,
-        shutdown,
-        task,
-    })
+    Ok(Served { addr, shutdown, task })
 }
 
 pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener> {
@@ -204,14 +184,6 @@ pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<Ru
         controller: controller.clone(),
         listeners,
     });
-    let served = serve(
-        listener,
-        tls_config(&controller)?,
-        routes::router(shared.clone()),
-    )?;
-    Ok(RunningServer {
-        addr,
-        shared,
-        served,
-    })
+    let served = serve(listener, tls_config(&controller)?, routes::router(shared.clone()))?;
+    Ok(RunningServer { addr, shared, served })
 }

@@ -3,8 +3,8 @@
 
 use super::{ConnInfo, Shared};
 use crate::api::{
-    AcceptLicenceRequest, ActiveRequest, Configuration, DomainRequest, EnrolRequest, LoginRequest,
-    NameRequest, PlanningChanges, SeatsRequest, API_PREFIX,
+    AcceptLicenceRequest, ActiveRequest, Configuration, DomainRequest, EnrolRequest, LoginRequest, NameRequest,
+    PlanningChanges, SeatsRequest, API_PREFIX,
 };
 use crate::controller::store::DeviceRow;
 use crate::controller::Session;
@@ -23,13 +23,10 @@ type Ctl = Arc<Shared>;
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(&self)).into_response();
         if let Some(secs) = self.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, secs.into());
+            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
         }
         response
     }
@@ -79,9 +76,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
 
 /// Runs password hashing and database work off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(Error::internal)?
+    tokio::task::spawn_blocking(f).await.map_err(Error::internal)?
 }
 
 fn certificate_required() -> Error {
@@ -142,16 +137,10 @@ impl FromRequestParts<Ctl> for Authed {
 
 async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
     let req: EnrolRequest = parse(&body)?;
-    Ok(Json(
-        blocking(move || ctl.controller.enrol(&req, &peer)).await?,
-    ))
+    Ok(Json(blocking(move || ctl.controller.enrol(&req, &peer)).await?))
 }
 
-async fn login(
-    State(ctl): State<Ctl>,
-    Device(device, peer): Device,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
+async fn login(State(ctl): State<Ctl>, Device(device, peer): Device, body: Bytes) -> Result<impl IntoResponse> {
     let req: LoginRequest = parse(&body)?;
     Ok(Json(
         blocking(move || ctl.controller.login(&device, &req, &peer)).await?,
@@ -171,17 +160,9 @@ async fn licence(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse>
     Ok(Json(ctl.controller.licence(&a.session)?))
 }
 
-async fn accept_licence(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
+async fn accept_licence(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
     let req: AcceptLicenceRequest = parse(&body)?;
-    Ok(Json(ctl.controller.accept_licence(
-        &a.session,
-        req.version,
-        &a.peer,
-    )?))
+    Ok(Json(ctl.controller.accept_licence(&a.session, req.version, &a.peer)?))
 }
 
 async fn account(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
@@ -217,34 +198,22 @@ async fn statuses(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse
     Ok(Json(ctl.controller.configuration(&a.session)?))
 }
 
-async fn set_controller_domain(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
+async fn set_controller_domain(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
     let req: DomainRequest = parse(&body)?;
     synced(
         &ctl,
-        ctl.controller
-            .set_controller_domain(&a.session, &req.domain, &a.peer),
+        ctl.controller.set_controller_domain(&a.session, &req.domain, &a.peer),
     )
     .await
 }
 
 /// Activation is undone if the controller's port cannot be listened on.
-async fn set_controller_active(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
+async fn set_controller_active(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
     let req: ActiveRequest = parse(&body)?;
-    let config = ctl
-        .controller
-        .set_controller_active(&a.session, req.active, &a.peer)?;
+    let config = ctl.controller.set_controller_active(&a.session, req.active, &a.peer)?;
     if let Err(e) = ctl.listeners.sync().await {
         if req.active {
-            ctl.controller
-                .set_controller_active(&a.session, false, &a.peer)?;
+            ctl.controller.set_controller_active(&a.session, false, &a.peer)?;
             return Err(e);
         }
     }
@@ -310,34 +279,24 @@ async fn change_planning(
     .await
 }
 
-async fn remove_planning(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse> {
+async fn remove_planning(State(ctl): State<Ctl>, a: Authed, Path(id): Path<String>) -> Result<impl IntoResponse> {
     synced(
         &ctl,
-        ctl.controller
-            .remove_planning(&a.session, planning_id(&id)?, &a.peer),
+        ctl.controller.remove_planning(&a.session, planning_id(&id)?, &a.peer),
     )
     .await
 }
 
 async fn set_seats(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
     let req: SeatsRequest = parse(&body)?;
-    Ok(Json(ctl.controller.set_seats(
-        &a.session,
-        &req.allocations,
-        &a.peer,
-    )?))
+    Ok(Json(ctl.controller.set_seats(&a.session, &req.allocations, &a.peer)?))
 }
 
 /// Unknown paths: without a certificate the answer is the same as for any other protected route.
 async fn not_found(req: axum::extract::Request) -> Error {
     match req.extensions().get::<ConnInfo>() {
         Some(ConnInfo {
-            client_cert: Some(_),
-            ..
+            client_cert: Some(_), ..
         }) => Error::new(ErrorCode::NotFound, "No such route.", "Route inconnue."),
         _ => certificate_required(),
     }

@@ -18,12 +18,8 @@ impl TestController {
     pub async fn start() -> TestController {
         planhost::init_crypto();
         let dir = tempfile::tempdir().unwrap();
-        let controller = Controller::init(
-            &dir.path().join("ctl"),
-            Some("lycee.example.fr"),
-            Some(free_pool()),
-        )
-        .unwrap();
+        let controller =
+            Controller::init(&dir.path().join("ctl"), Some("lycee.example.fr"), Some(free_pool())).unwrap();
         let account = controller.create_account(2).unwrap();
         let controller = Arc::new(controller);
         let server = server::start(controller.clone(), ([127, 0, 0, 1], 0).into())
@@ -64,8 +60,7 @@ impl TestController {
 
     /// Enrols a new device with the right credentials.
     pub async fn enrol(&self) -> (Identity, EnrolResponse) {
-        let (key_pem, req) =
-            self.enrol_request(&self.account.invoice_number, &self.account.console_password);
+        let (key_pem, req) = self.enrol_request(&self.account.invoice_number, &self.account.console_password);
         let resp = self.client(None).enrol(&req).await.expect("enrolment");
         (
             Identity {

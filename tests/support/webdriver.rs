@@ -26,17 +26,11 @@ impl Drop for Killed {
 }
 
 fn terminate(pid: u32) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub fn app_binary() -> PathBuf {
@@ -45,10 +39,7 @@ pub fn app_binary() -> PathBuf {
     }
     // target/<profile>/deps/<test>-… → target/<profile>/planhost-console
     let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("planhost-console")
+    exe.parent().and_then(Path::parent).unwrap().join("planhost-console")
 }
 
 pub fn artifacts() -> PathBuf {
@@ -102,12 +93,7 @@ pub struct Driver {
 pub fn start_driver(config: &Path, data: &Path) -> Driver {
     let (port, native) = (free_port(), free_port());
     let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("PLANHOST_CONFIG_DIR", config)
         .env("PLANHOST_DATA_DIR", data)
         .stdout(Stdio::null())

@@ -1,5 +1,7 @@
 // Typed wrappers over the Tauri commands; the types are generated from Rust (ui/src/bindings, by ts-rs).
 import { invoke } from "@tauri-apps/api/core";
+import type { ConfigChange } from "../bindings/ConfigChange";
+import type { Configuration } from "../bindings/Configuration";
 import type { ConsoleInfo } from "../bindings/ConsoleInfo";
 import type { EnrolmentReceipt } from "../bindings/EnrolmentReceipt";
 import type { Error as ApiError } from "../bindings/Error";
@@ -7,6 +9,7 @@ import type { Language } from "../bindings/Language";
 import type { Licence } from "../bindings/Licence";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { StartupState } from "../bindings/StartupState";
+import type { StatusListPreferences } from "../bindings/StatusListPreferences";
 
 export const api = {
   startup: () => invoke<StartupState>("startup"),
@@ -20,7 +23,26 @@ export const api = {
   info: () => invoke<ConsoleInfo>("info"),
   logout: () => invoke<void>("logout"),
   forgetController: (controller: string) => invoke<void>("forget_controller", { controller }),
+  configuration: () => invoke<Configuration>("configuration"),
+  statuses: () => invoke<Configuration>("statuses"),
+  configure: (change: ConfigChange) => invoke<Configuration>("configure", { change }),
+  setStatusListPreferences: (preferences: StatusListPreferences) =>
+    invoke<void>("set_status_list_preferences", { preferences }),
 };
+
+/// Copies to the clipboard; falls back to a hidden text area where the Clipboard API is not allowed.
+export async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
 
 export function isApiError(e: unknown): e is ApiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
