@@ -114,3 +114,125 @@ async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
     assert!(planhost(cfg.path(), &["login"], &pw_line).await.status.success());
     assert_eq!(tc.count("SELECT count(*) FROM devices"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn the_command_line_configures_the_controller_and_the_plannings() {
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = (
+        tc.account.hosting_number.as_str(),
+        tc.account.console_password.as_str(),
+        tc.account.invoice_number.as_str(),
+    );
+    let pw_line = format!("{password}\n");
+    let run = |args: Vec<&'static str>| {
+        let (cfg, pw_line) = (cfg.path().to_owned(), pw_line.clone());
+        async move { planhost(&cfg, &args, &pw_line).await }
+    };
+    assert!(planhost(cfg.path(), &["connect", &tc.address()], "")
+        .await
+        .status
+        .success());
+    assert!(planhost(
+        cfg.path(),
+        &["enroll", "--invoice", invoice, "--hosting-number", hosting],
+        &pw_line
+    )
+    .await
+    .status
+    .success());
+    assert!(planhost(cfg.path(), &["login", "--hosting-number", hosting], &pw_line)
+        .await
+        .status
+        .success());
+    assert!(run(vec!["licence", "--accept"]).await.status.success());
+
+    // Without a terminal, a confirmation must be given with --yes; nothing changes otherwise.
+    let out = run(vec!["config", "set-domain", "lycee.example.fr"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--yes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&run(vec!["--json", "config", "show"]).await)["controller"]["coordinates"].is_null());
+
+    let out = run(vec!["--json", "config", "set-domain", "bad_domain.fr", "--yes"]).await;
+    assert_eq!(json(&out)["code"], "invalid_input");
+    let shown = json(&run(vec!["--json", "config", "set-domain", "Lycee.Example.FR", "--yes"]).await);
+    assert_eq!(shown["controller"]["coordinates"]["domain"], "lycee.example.fr");
+    assert!(run(vec!["config", "activate"]).await.status.success());
+
+    assert!(run(vec!["plannings", "add", "Annexe"]).await.status.success());
+    let out = run(vec!["plannings", "add"]).await;
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("allows 2 plannings"),
+        "quota: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let set = run(vec![
+        "--json",
+        "plannings",
+        "set",
+        "annexe",
+        "--time-zone",
+        "America/Martinique",
+        "--publication",
+        "off",
+    ])
+    .await;
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stdout));
+    let out = run(vec![
+        "plannings",
+        "seats",
+        "Annexe",
+        "--modification",
+        "99",
+        "--consultation",
+        "1",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1), "over the licence");
+    assert!(run(vec![
+        "plannings",
+        "seats",
+        "Annexe",
+        "--modification",
+        "3",
+        "--consultation",
+        "20"
+    ])
+    .await
+    .status
+    .success());
+
+    let list = json(&run(vec!["--json", "plannings", "list"]).await);
+    let annexe = list["plannings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Annexe")
+        .unwrap()
+        .clone();
+    assert_eq!(annexe["time_zone"], "America/Martinique");
+    assert_eq!(annexe["web_publication"], false);
+    assert_eq!(annexe["status"], "no_base");
+    assert_eq!(list["seats"]["left"]["modification"], 7);
+    let text = String::from_utf8_lossy(&run(vec!["plannings", "list"]).await.stdout).into_owned();
+    assert!(
+        text.contains("lycee.example.fr") && text.contains("Annexe") && text.contains("no_base"),
+        "{text}"
+    );
+
+    assert_eq!(
+        run(vec!["plannings", "remove", "Annexe"]).await.status.code(),
+        Some(1),
+        "removal needs --yes"
+    );
+    assert!(run(vec!["plannings", "remove", "Annexe", "--yes"])
+        .await
+        .status
+        .success());
+    assert_eq!(tc.count("SELECT count(*) FROM plannings"), 1);
+}
