@@ -112,7 +112,28 @@ fn read(dir: &Path, name: &str) -> Result<String> {
     })
 }
 
+fn no_account(hosting: &HostingNumber) -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        format!("No hosting account {hosting}."),
+        format!("Aucun compte d'hébergement {hosting}."),
+    )
+}
+
 impl Controller {
+    /// A line of history for what the provider did to an account.
+    fn record_provider(&self, hosting: &HostingNumber, action: &str, detail: String) -> Result<()> {
+        self.store.record(&HistoryEntry {
+            at: now_unix(),
+            hosting_number: Some(hosting.to_string()),
+            actor: "provider".into(),
+            action: action.into(),
+            outcome: "ok".into(),
+            detail,
+            ..Default::default()
+        })
+    }
+
     pub fn is_initialised(dir: &Path) -> bool {
         dir.join(SETTINGS_FILE).exists()
     }
@@ -218,15 +239,7 @@ impl Controller {
             licence_accepted_at: None,
             licence_accepted_by: None,
         })?;
-        self.store.record(&HistoryEntry {
-            at: now,
-            hosting_number: Some(hosting.to_string()),
-            actor: "provider".into(),
-            action: "account.create".into(),
-            outcome: "ok".into(),
-            detail: format!("plannings quota {plannings_quota}"),
-            ..Default::default()
-        })?;
+        self.record_provider(&hosting, "account.create", format!("plannings quota {plannings_quota}"))?;
         Ok(NewAccount {
             hosting_number: hosting.to_string(),
             console_password: password.expose().to_owned(),
@@ -266,24 +279,16 @@ impl Controller {
             )
         })?;
         if changed == 0 {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                format!("No hosting account {hosting}."),
-                format!("Aucun compte d'hébergement {hosting}."),
-            ));
+            return Err(no_account(&hosting));
         }
-        self.store.record(&HistoryEntry {
-            at: now_unix(),
-            hosting_number: Some(hosting.to_string()),
-            actor: "provider".into(),
-            action: "account.licence".into(),
-            outcome: "ok".into(),
-            detail: format!(
+        self.record_provider(
+            &hosting,
+            "account.licence",
+            format!(
                 "{plannings} plannings, {}M/{}C connections",
                 seats.modification, seats.consultation
             ),
-            ..Default::default()
-        })?;
+        )?;
         Ok(())
     }
 
@@ -295,20 +300,9 @@ impl Controller {
             .store
             .set_password_hash(hosting.as_str(), &auth::hash_secret(password.expose())?)?
         {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                format!("No hosting account {hosting}."),
-                format!("Aucun compte d'hébergement {hosting}."),
-            ));
+            return Err(no_account(&hosting));
         }
-        self.store.record(&HistoryEntry {
-            at: now_unix(),
-            hosting_number: Some(hosting.to_string()),
-            actor: "provider".into(),
-            action: "account.reset_password".into(),
-            outcome: "ok".into(),
-            ..Default::default()
-        })?;
+        self.record_provider(&hosting, "account.reset_password", String::new())?;
         Ok(password.expose().to_owned())
     }
 }
