@@ -124,7 +124,34 @@ fn allocate_port(c: &Connection, pool: (u16, u16), hosting: &str, owner: &str) -
     Ok(port)
 }
 
+/// `domain:port`, or a dash when there are no coordinates yet.
+fn show(coordinates: Option<&Coordinates>) -> String {
+    coordinates.map_or_else(|| "—".into(), |c| format!("{}:{}", c.domain, c.port))
+}
+
 impl Controller {
+    /// Keeps the port already held, or allocates one from the pool; then `store` records domain and port, all in one
+    /// transaction.
+    fn assign_port(
+        &self,
+        hosting: &str,
+        owner: &str,
+        held: Option<u16>,
+        store: impl FnOnce(&Connection, u16) -> rusqlite::Result<usize>,
+    ) -> Result<u16> {
+        let pool = self.port_pool();
+        self.store.with(|c| {
+            let tx = c.unchecked_transaction()?;
+            let port = match held.map(Ok).unwrap_or_else(|| allocate_port(&tx, pool, hosting, owner)) {
+                Ok(port) => port,
+                Err(e) => return Ok(Err(e)),
+            };
+            store(&tx, port)?;
+            tx.commit()?;
+            Ok(Ok(port))
+        })?
+    }
+
     fn history(&self, s: &Session, peer: &str, action: &str, detail: String) {
         let entry = HistoryEntry {
             at: now_unix(),
@@ -189,30 +216,22 @@ impl Controller {
     pub fn set_controller_domain(&self, s: &Session, domain: &str, peer: &str) -> Result<Configuration> {
         self.require_licence(s)?;
         let domain = DomainName::parse(domain)?;
-        let pool = self.port_pool();
         let before = self.configuration(s)?.controller.coordinates;
         if self.domain_taken(&s.hosting_number, domain.as_str(), None)? {
             return Err(domain_taken(domain.as_str()));
         }
-        let port = self.store.with(|c| {
-            let tx = c.unchecked_transaction()?;
-            let port = match before.as_ref() {
-                Some(coords) => coords.port,
-                None => match allocate_port(&tx, pool, &s.hosting_number, "controller") {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
-                },
-            };
-            tx.execute(
-                "UPDATE accounts SET controller_domain = ?2, controller_port = ?3 WHERE hosting_number = ?1",
-                params![s.hosting_number, domain.as_str(), port],
-            )?;
-            tx.commit()?;
-            Ok(Ok(port))
-        })??;
-        let was = before
-            .map(|c| format!("{}:{}", c.domain, c.port))
-            .unwrap_or_else(|| "—".into());
+        let port = self.assign_port(
+            &s.hosting_number,
+            "controller",
+            before.as_ref().map(|c| c.port),
+            |tx, port| {
+                tx.execute(
+                    "UPDATE accounts SET controller_domain = ?2, controller_port = ?3 WHERE hosting_number = ?1",
+                    params![s.hosting_number, domain.as_str(), port],
+                )
+            },
+        )?;
+        let was = show(before.as_ref());
         self.history(
             s,
             peer,
@@ -331,27 +350,14 @@ impl Controller {
         if self.domain_taken(&s.hosting_number, domain.as_str(), Some(id))? {
             return Err(domain_taken(domain.as_str()));
         }
-        let pool = self.port_pool();
-        let port = self.store.with(|c| {
-            let tx = c.unchecked_transaction()?;
-            let port = match before.coordinates.as_ref() {
-                Some(coords) => coords.port,
-                None => match allocate_port(&tx, pool, &s.hosting_number, &format!("planning:{id}")) {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
-                },
-            };
+        let held = before.coordinates.as_ref().map(|c| c.port);
+        let port = self.assign_port(&s.hosting_number, &format!("planning:{id}"), held, |tx, port| {
             tx.execute(
                 "UPDATE plannings SET domain = ?2, port = ?3 WHERE id = ?1",
                 params![id, domain.as_str(), port],
-            )?;
-            tx.commit()?;
-            Ok(Ok(port))
-        })??;
-        let was = before
-            .coordinates
-            .map(|c| format!("{}:{}", c.domain, c.port))
-            .unwrap_or_else(|| "—".into());
+            )
+        })?;
+        let was = show(before.coordinates.as_ref());
         self.history(
             s,
             peer,
