@@ -293,3 +293,62 @@ async fn a_stopped_controller_is_reported_unreachable() {
     assert_eq!(err.code, ErrorCode::Unreachable);
     assert!(err.message.contains(&address));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_revokes_a_lost_device_with_the_command_line() {
+    let tc = TestController::start().await;
+    let (identity, session) = tc.session().await;
+    let device_id = planhost::pki::cert_info(&identity.cert_pem).unwrap().subject_cn;
+    let data = tc.dir.path().join("ctl");
+    let provider = |args: Vec<String>| {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+                .args(&args)
+                .arg("--data")
+                .arg(&data)
+                .env("LANG", "en_GB.UTF-8")
+                .output()
+                .unwrap()
+        })
+    };
+    let out = provider(vec![
+        "--json".into(),
+        "device".into(),
+        "list".into(),
+        tc.account.hosting_number.clone(),
+    ])
+    .await
+    .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["id"], device_id.as_str());
+    assert!(list[0]["revoked_at"].is_null());
+
+    let out = provider(vec!["device".into(), "revoke".into(), device_id.clone()])
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The session it had is over, and its certificate opens nothing any more.
+    assert_eq!(session.whoami().await.unwrap_err().code, ErrorCode::CertificateRevoked);
+    let err = tc
+        .client(Some(&identity))
+        .login(&tc.login_request(&tc.account.console_password))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::CertificateRevoked);
+    assert_eq!(tc.count("SELECT count(*) FROM sessions"), 0);
+
+    let again = provider(vec!["device".into(), "revoke".into(), device_id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+    let unknown = provider(vec!["device".into(), "revoke".into(), "no-such-device".into()])
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unknown.stderr).starts_with("error[not_found]"));
+    assert_eq!(
+        tc.count("SELECT count(*) FROM history WHERE action = 'device.revoke'"),
+        1
+    );
+}

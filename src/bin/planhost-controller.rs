@@ -39,12 +39,33 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Devices (console installations) and their certificates.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
     /// Serve the controller over TLS 1.3 with client certificates.
     Serve {
         #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
         data: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// List devices, of one account when given.
+    List {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        hosting_number: Option<String>,
+    },
+    /// Revoke a device's certificate and end its sessions.
+    Revoke {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        device_id: String,
     },
 }
 
@@ -96,11 +117,42 @@ async fn main() {
                 })
             }),
         Command::Account { command } => account(command, json),
+        Command::Device { command } => device(command, json),
         Command::Serve { data, listen } => serve(data, listen, json).await,
     };
     if let Err(e) = result {
         fail(json, &e);
     }
+}
+
+fn device(command: DeviceCommand, json: bool) -> planhost::Result<()> {
+    match command {
+        DeviceCommand::List { data, hosting_number } => {
+            let list = Controller::open(&data)?.list_devices(hosting_number.as_deref())?;
+            print(json, &list, |l| {
+                l.iter()
+                    .map(|d| {
+                        let state = d
+                            .revoked_at
+                            .as_ref()
+                            .map_or("valid".to_string(), |at| format!("revoked {at}"));
+                        format!(
+                            "{}  {}  {:<20}  enrolled {}  expires {}  {state}",
+                            d.id, d.hosting_number, d.label, d.enrolled_at, d.certificate_expires_at
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeviceCommand::Revoke { data, device_id } => {
+            Controller::open(&data)?.revoke_device(&device_id)?;
+            print(json, &serde_json::json!({"revoked": device_id}), |_| {
+                format!("Device {device_id} revoked.")
+            });
+        }
+    }
+    Ok(())
 }
 
 fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {

@@ -83,6 +83,17 @@ pub struct AccountSummary {
     pub failures: i64,
 }
 
+/// A device as the provider lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceSummary {
+    pub id: String,
+    pub hosting_number: String,
+    pub label: String,
+    pub enrolled_at: String,
+    pub certificate_expires_at: String,
+    pub revoked_at: Option<String>,
+}
+
 /// Writes a file readable by its owner only (keys, the demo credentials).
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     use std::io::Write;
@@ -261,6 +272,45 @@ impl Controller {
                 failures: a.failures,
             })
             .collect())
+    }
+
+    pub fn list_devices(&self, hosting_number: Option<&str>) -> Result<Vec<DeviceSummary>> {
+        let hosting = hosting_number.map(HostingNumber::parse).transpose()?;
+        Ok(self
+            .store
+            .devices(hosting.as_ref().map(HostingNumber::as_str))?
+            .into_iter()
+            .map(
+                |(id, hosting_number, label, enrolled, expires, revoked)| DeviceSummary {
+                    id,
+                    hosting_number,
+                    label,
+                    enrolled_at: rfc3339(enrolled),
+                    certificate_expires_at: rfc3339(expires),
+                    revoked_at: revoked.map(rfc3339),
+                },
+            )
+            .collect())
+    }
+
+    /// Revokes a device (lost machine, person gone): its certificate is refused from now on and its sessions end.
+    pub fn revoke_device(&self, device_id: &str) -> Result<()> {
+        let device = self.store.device(device_id)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                format!("No device {device_id}."),
+                format!("Aucun poste {device_id}."),
+            )
+        })?;
+        if !self.store.revoke_device(device_id, now_unix())? {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("Device {device_id} is already revoked."),
+                format!("Le poste {device_id} est déjà révoqué."),
+            ));
+        }
+        let hosting = HostingNumber::parse(&device.hosting_number)?;
+        self.record_provider(&hosting, "device.revoke", device_id.to_owned())
     }
 
     /// The provider's side of the licence: planning quota and simultaneous connections.

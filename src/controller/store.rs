@@ -277,6 +277,26 @@ impl Store {
         })
     }
 
+    /// Every device (of one account, when given), oldest first: (id, hosting number, label, enrolled, expires, revoked).
+    #[allow(clippy::type_complexity)]
+    pub fn devices(
+        &self,
+        hosting_number: Option<&str>,
+    ) -> Result<Vec<(String, String, String, i64, i64, Option<i64>)>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, hosting_number, label, enrolled_at, expires_at, revoked_at FROM devices
+                 WHERE ?1 IS NULL OR hosting_number = ?1 ORDER BY enrolled_at, id",
+            )?;
+            let rows = stmt
+                .query_map([hosting_number], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })?
+                .collect();
+            rows
+        })
+    }
+
     /// Revokes a device and ends its sessions.
     pub fn revoke_device(&self, id: &str, now: i64) -> Result<bool> {
         self.with(|c| {
