@@ -625,3 +625,47 @@ async fn configuration_needs_the_licence_and_a_session() {
         ErrorCode::CertificateRequired
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_are_checked_even_when_nobody_looks() {
+    let options = planhost::server::Options {
+        status_interval: std::time::Duration::from_millis(200),
+    };
+    let tc = TestController::start_with(options).await;
+    let m = manager(&tc).await;
+    let id = first_id(&m.configuration().await.unwrap());
+    let port = m
+        .apply(&ConfigChange::PlanningDomain {
+            id,
+            domain: "edt.lycee.fr".into(),
+        })
+        .await
+        .unwrap()
+        .plannings[0]
+        .coordinates
+        .clone()
+        .unwrap()
+        .port;
+    tc.controller.put_base_in_service(id, "Lycée 2026").unwrap();
+    tc.server.shared.listeners.sync().await.unwrap();
+    let stored = |tc: &TestController| {
+        tc.db()
+            .query_row("SELECT status FROM plannings", [], |r| r.get::<_, String>(0))
+            .unwrap()
+    };
+    let wait_for = |want: &'static str| {
+        let tc = &tc;
+        async move {
+            for _ in 0..50 {
+                if stored(tc) == want {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("status stayed {} instead of becoming {want}", stored(tc));
+        }
+    };
+    wait_for("online").await;
+    tc.server.shared.listeners.stop_port(port).await;
+    wait_for("offline").await;
+}

@@ -157,23 +157,46 @@ pub struct Shared {
     pub listeners: Listeners,
 }
 
-/// A controller answering on a socket, with the directory and planning servers it runs; `stop` ends them all.
+/// A controller answering on a socket, with the directory and planning servers it runs and its status checks;
+/// `stop` ends them all.
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub shared: Arc<Shared>,
     served: Served,
+    checks: JoinHandle<()>,
 }
 
 impl RunningServer {
     pub async fn stop(self) {
+        self.checks.abort();
         self.served.stop().await;
         self.shared.listeners.stop_all().await;
+    }
+}
+
+/// How a controller runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How often every planning's status is checked, whether or not anyone is looking, so that the time of the
+    /// last change is true.
+    pub status_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            status_interval: Duration::from_secs(30),
+        }
     }
 }
 
 /// Binds `listen` (port 0 for a free port) and serves the controller until stopped. The directory and planning
 /// servers it ran before a restart start again, on the same IP address.
 pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<RunningServer> {
+    start_with(controller, listen, Options::default()).await
+}
+
+pub async fn start_with(controller: Arc<Controller>, listen: SocketAddr, options: Options) -> Result<RunningServer> {
     let listener = bind(listen).await?;
     let addr = listener.local_addr()?;
     let listeners = Listeners::new(controller.clone(), listen.ip());
@@ -185,5 +208,11 @@ pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<Ru
         listeners,
     });
     let served = serve(listener, tls_config(&controller)?, routes::router(shared.clone()))?;
-    Ok(RunningServer { addr, shared, served })
+    let checks = tokio::spawn(status::check_every(shared.clone(), options.status_interval));
+    Ok(RunningServer {
+        addr,
+        shared,
+        served,
+        checks,
+    })
 }

@@ -5,10 +5,32 @@ use super::Shared;
 use crate::api::PlanningStatus;
 use crate::client::{ControllerClient, Trust};
 use crate::error::{Error, Result};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Checks every account's plannings, then again every `interval`, until the server stops.
+pub async fn check_every(shared: Arc<Shared>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let accounts = match shared.controller.store.accounts() {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("status checks: {}", e.message);
+                continue;
+            }
+        };
+        for account in accounts {
+            if let Err(e) = refresh(&shared, &account.hosting_number).await {
+                tracing::warn!("status check of {}: {}", account.hosting_number, e.message);
+            }
+        }
+    }
+}
 
 pub async fn refresh(shared: &Shared, hosting: &str) -> Result<()> {
     let ca = shared.controller.ca_pem().to_owned();

@@ -16,13 +16,17 @@ pub struct TestController {
 
 impl TestController {
     pub async fn start() -> TestController {
+        Self::start_with(planhost::server::Options::default()).await
+    }
+
+    pub async fn start_with(options: planhost::server::Options) -> TestController {
         planhost::init_crypto();
         let dir = tempfile::tempdir().unwrap();
         let controller =
             Controller::init(&dir.path().join("ctl"), Some("lycee.example.fr"), Some(free_pool())).unwrap();
         let account = controller.create_account(2).unwrap();
         let controller = Arc::new(controller);
-        let server = server::start(controller.clone(), ([127, 0, 0, 1], 0).into())
+        let server = server::start_with(controller.clone(), ([127, 0, 0, 1], 0).into(), options)
             .await
             .unwrap();
         TestController {
