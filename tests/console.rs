@@ -153,3 +153,42 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
     );
     replacement.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_one() {
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = (
+        &tc.account.hosting_number,
+        &tc.account.console_password,
+        &tc.account.invoice_number,
+    );
+    let address = tc.address();
+    let mut console = Console::open(cfg.path()).unwrap();
+    let first = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    console.login(&address, hosting, password).await.unwrap();
+
+    tc.controller.revoke_device(&first.device_id).unwrap();
+    assert_eq!(
+        console.whoami().await.unwrap_err().code,
+        ErrorCode::CertificateRevoked,
+        "the open session is over"
+    );
+    let err = console.login(&address, hosting, password).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::EnrolmentRequired);
+    assert!(err.message.contains("revoked"), "{}", err.message);
+    assert!(
+        console.needs_enrolment(&address, hosting).await.unwrap(),
+        "the useless certificate is gone"
+    );
+
+    let second = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    assert_ne!(second.device_id, first.device_id);
+    assert_eq!(
+        second.ca_fingerprint, first.ca_fingerprint,
+        "same controller, same pinned CA"
+    );
+    console.login(&address, hosting, password).await.unwrap();
+    assert_eq!(console.whoami().await.unwrap().device_id, second.device_id);
+}

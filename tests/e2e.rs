@@ -429,3 +429,72 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
     let settings = std::fs::read_to_string(config.join("console.json")).unwrap();
     assert!(settings.contains("\"view\": \"details\""), "{settings}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
+async fn a_device_revoked_while_open_goes_back_to_login_and_installs_a_new_certificate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    let data = tmp.path().join("controller");
+    let (_controller, address, account) = start_controller(&data);
+    let hosting = account["hosting_number"].as_str().unwrap();
+    let password = account["console_password"].as_str().unwrap();
+    let invoice = account["invoice_number"].as_str().unwrap();
+    let cli = |args: &[&str]| planhost_cli(&config, args, password);
+    cli(&["connect", &address]);
+    cli(&["enroll", "--hosting-number", hosting, "--invoice", invoice]);
+    cli(&["login", "--hosting-number", hosting]);
+    cli(&["licence", "--accept"]);
+
+    let driver = start_driver(&config, &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.wait("login-screen").await;
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    ui.wait("shell").await;
+    ui.text_contains("info-hosting-number", hosting).await;
+
+    // The provider revokes this machine (reported lost) while the console is open.
+    let device = serde_json::from_slice::<serde_json::Value>(
+        &std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+            .args(["--json", "device", "list", "--data", data.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+        .args(["device", "revoke", &device, "--data", data.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(revoked.success());
+
+    // The next action finds out: back to the login screen, with the reason.
+    ui.click("pane-configuration").await;
+    let banner = ui.text_contains("banner", "révoqué").await;
+    assert!(banner.contains("révoqué"), "{banner}");
+    ui.wait("login-title").await;
+    ui.shot("30-revoked-back-to-login").await;
+
+    // Logging in again asks for the invoice number, says why, and installs a new certificate.
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    assert!(ui.text("invoice-reason").await.contains("révoqué"));
+    ui.shot("31-revoked-invoice-again").await;
+    ui.type_in("invoice-number", invoice).await;
+    ui.click("install-certificate").await;
+    ui.click("continue-login").await;
+    ui.wait("shell").await;
+    ui.text_contains("info-hosting-number", hosting).await;
+    let db = data.join("controller.sqlite3");
+    assert_eq!(count(&db, "SELECT count(*) FROM devices WHERE revoked_at IS NULL"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM devices"), 2);
+    c.close().await.unwrap();
+}

@@ -261,12 +261,23 @@ impl Console {
         };
         let address = self.known(&key)?.address.clone();
         let client = ControllerClient::new(&address, &self.trust(&key)?, Some(&identity))?;
-        let resp = client
-            .login(&LoginRequest {
-                hosting_number: hosting.to_string(),
-                password: password.expose().to_owned(),
-            })
-            .await?;
+        let request = LoginRequest {
+            hosting_number: hosting.to_string(),
+            password: password.expose().to_owned(),
+        };
+        let resp = match client.login(&request).await {
+            Err(e) if e.code == ErrorCode::CertificateRevoked => {
+                // The controller (whose CA is pinned) no longer accepts this certificate: it is useless; drop it so
+                // that the invoice number can install a new one.
+                self.drop_identity(&key, &hosting).await?;
+                return Err(Error::new(
+                    ErrorCode::EnrolmentRequired,
+                    "This device's certificate was revoked by the controller: enter the invoice number to install a new one.",
+                    "Le certificat de ce poste a été révoqué par le contrôleur : saisissez le numéro de facture pour en installer un nouveau.",
+                ));
+            }
+            other => other?,
+        };
         let stored = StoredSession {
             token: resp.token,
             expires_at: resp.expires_at.clone(),
@@ -382,6 +393,14 @@ impl Console {
             Err(e) if e.code == ErrorCode::Unreachable => Err(e),
             _ => Ok(()),
         }
+    }
+
+    async fn drop_identity(&mut self, key: &str, hosting: &HostingNumber) -> Result<()> {
+        self.secrets.delete(&device_secret(key, hosting.as_str())).await?;
+        if let Some(known) = self.config.controllers.get_mut(key) {
+            known.devices.remove(hosting.as_str());
+        }
+        self.save()
     }
 
     /// Removes a controller, its pinned CA and this device's certificates for it.

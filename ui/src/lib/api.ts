@@ -11,6 +11,23 @@ import type { SessionInfo } from "../bindings/SessionInfo";
 import type { StartupState } from "../bindings/StartupState";
 import type { StatusListPreferences } from "../bindings/StatusListPreferences";
 
+/// Errors after which the open session is of no use: the app goes back to the login screen and says why.
+const SESSION_LOST = new Set(["session_required", "certificate_revoked", "not_connected"]);
+let sessionLost: (e: ApiError) => void = () => {};
+export function whenSessionLost(handler: (e: ApiError) => void) {
+  sessionLost = handler;
+}
+
+/// A command that needs the open session.
+async function inSession<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isApiError(e) && SESSION_LOST.has(e.code)) sessionLost(e);
+    throw e;
+  }
+}
+
 export const api = {
   startup: () => invoke<StartupState>("startup"),
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
@@ -18,14 +35,14 @@ export const api = {
     invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber }),
   login: (controller: string, hostingNumber: string, password: string) =>
     invoke<SessionInfo>("login", { controller, hostingNumber, password }),
-  licence: () => invoke<Licence>("licence"),
-  acceptLicence: (version: number) => invoke<Licence>("accept_licence", { version }),
-  info: () => invoke<ConsoleInfo>("info"),
+  licence: () => inSession<Licence>("licence"),
+  acceptLicence: (version: number) => inSession<Licence>("accept_licence", { version }),
+  info: () => inSession<ConsoleInfo>("info"),
   logout: () => invoke<void>("logout"),
   forgetController: (controller: string) => invoke<void>("forget_controller", { controller }),
-  configuration: () => invoke<Configuration>("configuration"),
-  statuses: () => invoke<Configuration>("statuses"),
-  configure: (change: ConfigChange) => invoke<Configuration>("configure", { change }),
+  configuration: () => inSession<Configuration>("configuration"),
+  statuses: () => inSession<Configuration>("statuses"),
+  configure: (change: ConfigChange) => inSession<Configuration>("configure", { change }),
   setStatusListPreferences: (preferences: StatusListPreferences) =>
     invoke<void>("set_status_list_preferences", { preferences }),
 };
