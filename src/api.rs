@@ -24,6 +24,17 @@ pub struct EnrolResponse {
     pub ca_pem: String,
 }
 
+/// A new certificate for the device, before the current one expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenewRequest {
+    pub csr_pem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenewResponse {
+    pub certificate_pem: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub hosting_number: String,

@@ -251,6 +251,10 @@ impl ControllerClient {
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse> {
         self.call(Method::POST, "/login", Some(req)).await
     }
+    pub async fn renew(&self, csr_pem: String) -> Result<RenewResponse> {
+        self.call(Method::POST, "/renew", Some(&RenewRequest { csr_pem })).await
+    }
+
     pub async fn logout(&self) -> Result<serde_json::Value> {
         self.call(Method::POST, "/logout", None::<&()>).await
     }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use ts_rs::TS;
 
+/// A device certificate's lifetime unless the controller says otherwise.
 pub const DEVICE_CERT_DAYS: i64 = 365;
 const ORGANISATION: &str = "Planhost";
 
@@ -98,14 +99,20 @@ pub fn new_device_key_and_csr() -> Result<(String, String)> {
 
 /// The controller's side: checks the CSR's signature and issues a client certificate. Only the public key is taken
 /// from the request; names, usages and validity are the controller's.
-pub fn sign_device_csr(ca: &KeyedCert, csr_pem: &str, device_id: &str, hosting_number: &str) -> Result<String> {
+pub fn sign_device_csr(
+    ca: &KeyedCert,
+    csr_pem: &str,
+    device_id: &str,
+    hosting_number: &str,
+    days: i64,
+) -> Result<String> {
     let csr = CertificateSigningRequestParams::from_pem(csr_pem).map_err(|e| {
         Error::invalid(
             format!("The certificate request is not valid: {e}"),
             format!("La demande de certificat n'est pas valide : {e}"),
         )
     })?;
-    let mut params = base_params(device_id, DEVICE_CERT_DAYS);
+    let mut params = base_params(device_id, days);
     params
         .distinguished_name
         .push(DnType::OrganizationalUnitName, hosting_number);
@@ -185,7 +192,7 @@ mod tests {
     fn device_certificate_carries_device_and_hosting_and_ignores_requested_names() {
         let ca = new_ca("test").unwrap();
         let (_key, csr) = new_device_key_and_csr().unwrap();
-        let cert = sign_device_csr(&ca, &csr, "dev-1", "123456789012").unwrap();
+        let cert = sign_device_csr(&ca, &csr, "dev-1", "123456789012", DEVICE_CERT_DAYS).unwrap();
         let info = cert_info(&cert).unwrap();
         assert_eq!(info.subject_cn, "dev-1");
         assert_eq!(info.subject_ou.as_deref(), Some("123456789012"));
@@ -201,6 +208,7 @@ mod tests {
             "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
             "d",
             "1",
+            DEVICE_CERT_DAYS,
         )
         .unwrap_err();
         assert_eq!(err.code, crate::error::ErrorCode::InvalidInput);

@@ -192,3 +192,64 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
     console.login(&address, hosting, password).await.unwrap();
     assert_eq!(console.whoami().await.unwrap().device_id, second.device_id);
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn a_certificate_close_to_expiry_is_renewed_at_login() {
+    // This controller signs 10-day certificates: always within the 30 days before expiry.
+    let tc = TestController::start_custom(Default::default(), |c| c.set_device_certificate_days(10).unwrap()).await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = (
+        &tc.account.hosting_number,
+        &tc.account.console_password,
+        &tc.account.invoice_number,
+    );
+    let address = tc.address();
+    let mut console = Console::open(cfg.path()).unwrap();
+    let receipt = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    let days_left = |rfc: &str| {
+        let end = time::OffsetDateTime::parse(rfc, &time::format_description::well_known::Rfc3339).unwrap();
+        (end - time::OffsetDateTime::now_utc()).whole_days()
+    };
+    assert!(days_left(&receipt.certificate_not_after) <= 10);
+
+    let session = console.login(&address, hosting, password).await.unwrap();
+    assert!(session.certificate_renewed);
+    let record = &Console::open(cfg.path()).unwrap().config().controllers[&address].devices[hosting.as_str()].clone();
+    assert_ne!(
+        record.certificate_fingerprint, receipt.certificate_fingerprint,
+        "a new certificate, from a new key"
+    );
+    assert_eq!(record.device_id, receipt.device_id, "for the same device");
+    // The session opened with the old certificate goes on with the new one; the old one is refused.
+    assert_eq!(console.whoami().await.unwrap().device_id, receipt.device_id);
+    assert_eq!(
+        tc.count("SELECT count(*) FROM history WHERE action = 'device.renew'"),
+        1
+    );
+    assert_eq!(tc.count("SELECT count(*) FROM devices"), 1);
+
+    // A certificate far from expiry is left alone.
+    let far = TestController::start().await;
+    let mut console = Console::open(tempfile::tempdir().unwrap().path()).unwrap();
+    console
+        .enrol(
+            &far.address(),
+            &far.account.hosting_number,
+            &far.account.console_password,
+            &far.account.invoice_number,
+        )
+        .await
+        .unwrap();
+    assert!(
+        !console
+            .login(
+                &far.address(),
+                &far.account.hosting_number,
+                &far.account.console_password
+            )
+            .await
+            .unwrap()
+            .certificate_renewed
+    );
+}

@@ -352,3 +352,42 @@ async fn the_provider_revokes_a_lost_device_with_the_command_line() {
         1
     );
 }
+
+#[tokio::test]
+async fn renewal_replaces_the_certificate_of_the_same_device_and_refuses_the_old_one() {
+    let tc = TestController::start().await;
+    let (old, session) = tc.session().await;
+    let (new_key, csr) = planhost::pki::new_device_key_and_csr().unwrap();
+    let renewed = session.renew(csr).await.unwrap();
+    let (old_info, new_info) = (
+        planhost::pki::cert_info(&old.cert_pem).unwrap(),
+        planhost::pki::cert_info(&renewed.certificate_pem).unwrap(),
+    );
+    assert_eq!(new_info.subject_cn, old_info.subject_cn, "same device id");
+    assert_ne!(new_info.fingerprint_sha256, old_info.fingerprint_sha256);
+    let new = planhost::client::Identity {
+        key_pem: new_key,
+        cert_pem: renewed.certificate_pem,
+    };
+    assert!(tc
+        .client(Some(&new))
+        .login(&tc.login_request(&tc.account.console_password))
+        .await
+        .is_ok());
+    let err = tc
+        .client(Some(&old))
+        .login(&tc.login_request(&tc.account.console_password))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::CertificateRevoked,
+        "the old certificate is refused"
+    );
+    // Renewal needs a session: a certificate alone is not enough.
+    let (_, csr) = planhost::pki::new_device_key_and_csr().unwrap();
+    assert_eq!(
+        tc.client(Some(&new)).renew(csr).await.unwrap_err().code,
+        ErrorCode::SessionRequired
+    );
+}

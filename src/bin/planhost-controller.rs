@@ -33,6 +33,9 @@ enum Command {
         /// Ports handed to accounts' controllers and plannings, FIRST-LAST.
         #[arg(long, default_value = "20000-20999")]
         ports: String,
+        /// Lifetime of device certificates, in days (consoles renew them 30 days before they expire).
+        #[arg(long, default_value_t = planhost::pki::DEVICE_CERT_DAYS)]
+        device_cert_days: i64,
     },
     /// Hosting accounts (the provider's side).
     Account {
@@ -109,8 +112,14 @@ async fn main() {
     let cli = Cli::parse();
     let json = cli.json;
     let result = match cli.command {
-        Command::Init { data, domain, ports } => planhost::controller::parse_port_pool(&ports)
+        Command::Init {
+            data,
+            domain,
+            ports,
+            device_cert_days,
+        } => planhost::controller::parse_port_pool(&ports)
             .and_then(|pool| Controller::init(&data, domain.as_deref(), Some(pool)))
+            .and_then(|mut c| c.set_device_certificate_days(device_cert_days).map(|()| c))
             .map(|c| {
                 print(json, &serde_json::json!({"data": data, "domain": c.domain()}), |_| {
                     format!("Controller initialised in {} for {}.", data.display(), c.domain())

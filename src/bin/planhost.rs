@@ -280,10 +280,15 @@ async fn run(cli: Cli) -> Result<()> {
             let s = console.login(&controller, &hosting, &password).await?;
             print(json, &s, |s| {
                 format!(
-                    "Logged in to {} as hosting manager of {} until {}.{}",
+                    "Logged in to {} as hosting manager of {} until {}.{}{}",
                     s.controller_address,
                     s.hosting_number,
                     s.expires_at,
+                    if s.certificate_renewed {
+                        "\nThis machine's certificate was renewed."
+                    } else {
+                        ""
+                    },
                     if s.licence_accepted {
                         ""
                     } else {

@@ -53,7 +53,12 @@ pub struct SessionInfo {
     pub hosting_number: String,
     pub licence_accepted: bool,
     pub expires_at: String,
+    /// This device's certificate was close to expiry and was renewed at this login.
+    pub certificate_renewed: bool,
 }
+
+/// A certificate is renewed at login once fewer days than this remain.
+pub const RENEW_BEFORE_DAYS: i64 = 30;
 
 /// The "Informations" view.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -278,6 +283,14 @@ impl Console {
             }
             other => other?,
         };
+        // A failed renewal does not fail the login: the next one tries again, well before the certificate expires.
+        let renewed = match self.renew_if_due(&key, &hosting, &identity, &resp.token).await {
+            Ok(renewed) => renewed,
+            Err(e) => {
+                tracing::warn!("certificate renewal failed: {}", e.message);
+                false
+            }
+        };
         let stored = StoredSession {
             token: resp.token,
             expires_at: resp.expires_at.clone(),
@@ -297,7 +310,44 @@ impl Console {
             hosting_number: hosting.to_string(),
             licence_accepted: resp.licence_accepted,
             expires_at: resp.expires_at,
+            certificate_renewed: renewed,
         })
+    }
+
+    /// Renews this device's certificate (new key) when it expires within `RENEW_BEFORE_DAYS`.
+    async fn renew_if_due(
+        &mut self,
+        key: &str,
+        hosting: &HostingNumber,
+        identity: &Identity,
+        token: &str,
+    ) -> Result<bool> {
+        let current = pki::cert_info(&identity.cert_pem)?;
+        if current.not_after_unix - crate::time_fmt::now_unix() > RENEW_BEFORE_DAYS * 86400 {
+            return Ok(false);
+        }
+        let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
+        let address = self.known(key)?.address.clone();
+        let client = ControllerClient::new(&address, &self.trust(key)?, Some(identity))?.with_token(token);
+        let resp = client.renew(csr_pem).await?;
+        let renewed = pki::cert_info(&resp.certificate_pem)?;
+        let identity = Identity {
+            key_pem,
+            cert_pem: resp.certificate_pem,
+        };
+        let secret = serde_json::to_string(&identity).map_err(Error::internal)?;
+        self.secrets.set(&device_secret(key, hosting.as_str()), secret).await?;
+        if let Some(record) = self
+            .config
+            .controllers
+            .get_mut(key)
+            .and_then(|k| k.devices.get_mut(hosting.as_str()))
+        {
+            record.certificate_fingerprint = renewed.fingerprint_sha256;
+            record.not_after = renewed.not_after;
+        }
+        self.save()?;
+        Ok(true)
     }
 
     /// A client for the open session.

@@ -4,7 +4,9 @@
 
 use super::store::{DeviceRow, HistoryEntry, SessionRow};
 use super::Controller;
-use crate::api::{AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, WhoAmI};
+use crate::api::{
+    AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, RenewResponse, WhoAmI,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
 use crate::pki;
@@ -148,7 +150,8 @@ impl Controller {
         let label: String = req.device_label.chars().filter(|c| !c.is_control()).take(80).collect();
         self.check_credentials(&hosting, &password, Some(&invoice), None, peer, "device.enrol")?;
         let device_id = uuid::Uuid::new_v4().to_string();
-        let cert_pem = pki::sign_device_csr(self.ca(), &req.csr_pem, &device_id, hosting.as_str())?;
+        let days = self.device_certificate_days();
+        let cert_pem = pki::sign_device_csr(self.ca(), &req.csr_pem, &device_id, hosting.as_str(), days)?;
         let info = pki::cert_info(&cert_pem)?;
         let row = DeviceRow {
             id: device_id.clone(),
@@ -170,6 +173,27 @@ impl Controller {
             device_id,
             certificate_pem: cert_pem,
             ca_pem: self.ca_pem().to_owned(),
+        })
+    }
+
+    /// A new certificate for the same device, from a new key; the old certificate is refused from then on. The
+    /// session goes on: it is bound to the device, not to one certificate.
+    pub fn renew(&self, session: &Session, csr_pem: &str, peer: &str) -> Result<RenewResponse> {
+        let days = self.device_certificate_days();
+        let cert_pem = pki::sign_device_csr(self.ca(), csr_pem, &session.device_id, &session.hosting_number, days)?;
+        let info = pki::cert_info(&cert_pem)?;
+        self.store
+            .replace_device_certificate(&session.device_id, &info.fingerprint_sha256, info.not_after_unix)?;
+        self.log(
+            Some(&session.hosting_number),
+            Some(&session.device_id),
+            peer,
+            "device.renew",
+            "ok",
+            &format!("until {}", info.not_after),
+        );
+        Ok(RenewResponse {
+            certificate_pem: cert_pem,
         })
     }
 

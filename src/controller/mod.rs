@@ -30,6 +30,13 @@ struct Settings {
     /// Ports handed to controllers and plannings, inclusive.
     #[serde(default = "default_port_pool")]
     port_pool: (u16, u16),
+    /// Lifetime of the device certificates this controller signs.
+    #[serde(default = "default_device_certificate_days")]
+    device_certificate_days: i64,
+}
+
+fn default_device_certificate_days() -> i64 {
+    crate::pki::DEVICE_CERT_DAYS
 }
 
 pub const DEFAULT_PORT_POOL: (u16, u16) = (20000, 20999);
@@ -172,6 +179,7 @@ impl Controller {
             domain: domain.as_str().to_owned(),
             created_at: now_unix(),
             port_pool: port_pool.unwrap_or(DEFAULT_PORT_POOL),
+            device_certificate_days: default_device_certificate_days(),
         };
         // Written last: its presence means the directory is complete.
         std::fs::write(
@@ -206,6 +214,26 @@ impl Controller {
     }
     pub fn port_pool(&self) -> (u16, u16) {
         self.settings.port_pool
+    }
+    pub fn device_certificate_days(&self) -> i64 {
+        self.settings.device_certificate_days
+    }
+
+    /// Changes the lifetime of the device certificates signed from now on (1 to 825 days).
+    pub fn set_device_certificate_days(&mut self, days: i64) -> Result<()> {
+        if !(1..=825).contains(&days) {
+            return Err(Error::invalid(
+                "A device certificate lasts from 1 to 825 days.",
+                "Un certificat de poste dure de 1 à 825 jours.",
+            ));
+        }
+        self.settings.device_certificate_days = days;
+        let path = self.dir.join(SETTINGS_FILE);
+        std::fs::write(
+            path,
+            serde_json::to_vec_pretty(&self.settings).map_err(Error::internal)?,
+        )?;
+        Ok(())
     }
     pub fn ca_pem(&self) -> &str {
         &self.ca.cert_pem

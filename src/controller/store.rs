@@ -297,6 +297,16 @@ impl Store {
         })
     }
 
+    pub fn replace_device_certificate(&self, id: &str, cert_sha256: &str, expires_at: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE devices SET cert_sha256 = ?2, expires_at = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, cert_sha256, expires_at],
+            )
+            .map(drop)
+        })
+    }
+
     /// Revokes a device and ends its sessions.
     pub fn revoke_device(&self, id: &str, now: i64) -> Result<bool> {
         self.with(|c| {

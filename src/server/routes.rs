@@ -4,7 +4,7 @@
 use super::{ConnInfo, Shared};
 use crate::api::{
     AcceptLicenceRequest, ActiveRequest, Configuration, DomainRequest, EnrolRequest, LoginRequest, NameRequest,
-    PlanningChanges, SeatsRequest, API_PREFIX,
+    PlanningChanges, RenewRequest, SeatsRequest, API_PREFIX,
 };
 use crate::controller::store::DeviceRow;
 use crate::controller::Session;
@@ -37,6 +37,7 @@ pub(super) fn router(controller: Ctl) -> Router {
         .route("/enrol", post(enrol))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/renew", post(renew))
         .route("/session", get(whoami))
         .route("/licence", get(licence))
         .route("/licence/accept", post(accept_licence))
@@ -150,6 +151,11 @@ async fn login(State(ctl): State<Ctl>, Device(device, peer): Device, body: Bytes
 async fn logout(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
     ctl.controller.logout(&a.session, &a.peer)?;
     Ok(Json(serde_json::json!({})))
+}
+
+async fn renew(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
+    let req: RenewRequest = parse(&body)?;
+    Ok(Json(ctl.controller.renew(&a.session, &req.csr_pem, &a.peer)?))
 }
 
 async fn whoami(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {

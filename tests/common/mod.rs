@@ -20,10 +20,19 @@ impl TestController {
     }
 
     pub async fn start_with(options: planhost::server::Options) -> TestController {
+        Self::start_custom(options, |_| {}).await
+    }
+
+    /// `configure` sets the controller up before it serves (as the provider would with `init`).
+    pub async fn start_custom(
+        options: planhost::server::Options,
+        configure: impl FnOnce(&mut Controller),
+    ) -> TestController {
         planhost::init_crypto();
         let dir = tempfile::tempdir().unwrap();
-        let controller =
+        let mut controller =
             Controller::init(&dir.path().join("ctl"), Some("lycee.example.fr"), Some(free_pool())).unwrap();
+        configure(&mut controller);
         let account = controller.create_account(2).unwrap();
         let controller = Arc::new(controller);
         let server = server::start_with(controller.clone(), ([127, 0, 0, 1], 0).into(), options)

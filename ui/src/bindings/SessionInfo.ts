@@ -3,4 +3,8 @@
 /**
  * An open session.
  */
-export type SessionInfo = { controller: string, controller_address: string, hosting_number: string, licence_accepted: boolean, expires_at: string, };
+export type SessionInfo = { controller: string, controller_address: string, hosting_number: string, licence_accepted: boolean, expires_at: string, 
+/**
+ * This device's certificate was close to expiry and was renewed at this login.
+ */
+certificate_renewed: boolean, };
