@@ -129,7 +129,10 @@ pub(crate) fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: axum::Ro
                     req.extensions_mut().insert(info.clone());
                     app.clone().oneshot(req)
                 });
-                let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service);
+                // With a timer, hyper drops a client that takes more than 30 s to send its headers.
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .serve_connection(TokioIo::new(tls), service);
                 tokio::pin!(conn);
                 tokio::select! {
                     r = conn.as_mut() => if let Err(e) = r { tracing::debug!("connection {peer}: {e}") },
@@ -151,11 +154,17 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener> {
     })
 }
 
-/// What the routes share: the controller, and the listeners on its pool's ports.
+/// What the routes share: the controller, the listeners on its pool's ports, and the slots for password checks.
 pub struct Shared {
     pub controller: Arc<Controller>,
     pub listeners: Listeners,
+    /// Password hashing is what an enrolment or a login costs; a flood of attempts waits here instead of taking
+    /// every core.
+    pub(crate) password_checks: tokio::sync::Semaphore,
 }
+
+/// Password checks run at the same time, at most.
+const PASSWORD_CHECKS: usize = 4;
 
 /// A controller answering on a socket, with the directory and planning servers it runs and its status checks;
 /// `stop` ends them all.
@@ -206,6 +215,7 @@ pub async fn start_with(controller: Arc<Controller>, listen: SocketAddr, options
     let shared = Arc::new(Shared {
         controller: controller.clone(),
         listeners,
+        password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
     });
     let served = serve(listener, tls_config(&controller)?, routes::router(shared.clone()))?;
     let checks = tokio::spawn(status::check_every(shared.clone(), options.status_interval));

@@ -75,8 +75,9 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
     })
 }
 
-/// Runs password hashing and database work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+/// Runs a password check off the async threads, a few at a time.
+async fn password_check<T: Send + 'static>(ctl: &Shared, f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let _slot = ctl.password_checks.acquire().await.map_err(Error::internal)?;
     tokio::task::spawn_blocking(f).await.map_err(Error::internal)?
 }
 
@@ -138,13 +139,15 @@ impl FromRequestParts<Ctl> for Authed {
 
 async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
     let req: EnrolRequest = parse(&body)?;
-    Ok(Json(blocking(move || ctl.controller.enrol(&req, &peer)).await?))
+    Ok(Json(
+        password_check(&ctl.clone(), move || ctl.controller.enrol(&req, &peer)).await?,
+    ))
 }
 
 async fn login(State(ctl): State<Ctl>, Device(device, peer): Device, body: Bytes) -> Result<impl IntoResponse> {
     let req: LoginRequest = parse(&body)?;
     Ok(Json(
-        blocking(move || ctl.controller.login(&device, &req, &peer)).await?,
+        password_check(&ctl.clone(), move || ctl.controller.login(&device, &req, &peer)).await?,
     ))
 }
 
