@@ -35,8 +35,10 @@ impl std::fmt::Debug for Identity {
 pub enum Trust {
     /// The CA pinned at enrolment (PEM).
     Pinned(String),
-    /// First contact: accept the server certificate for now; `enrol` checks it against the returned CA.
-    FirstUse,
+    /// First contact. With the CA's fingerprint (given by the provider), the handshake itself checks that the server
+    /// certificate chains to that CA, before anything is sent. Without it, the server certificate is accepted for
+    /// now and `enrol` checks it against the CA the controller returns.
+    FirstUse { expected_ca_fingerprint: Option<String> },
 }
 
 /// Canonical `host:port` from what a user types (`host:port`, `https://host:port/`, `[::1]:port`).
@@ -61,6 +63,7 @@ pub fn normalize_address(input: &str) -> Result<String> {
 #[derive(Debug)]
 struct ControllerVerifier {
     pinned: Option<Arc<WebPkiServerVerifier>>,
+    expected_ca_fingerprint: Option<String>,
     seen: Arc<Mutex<Option<CertificateDer<'static>>>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
@@ -111,10 +114,25 @@ impl ServerCertVerifier for ControllerVerifier {
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         *self.seen.lock().expect("lock") = Some(end_entity.clone().into_owned());
-        match &self.pinned {
-            Some(v) => verify_chain(v, end_entity, intermediates, now),
-            None => Ok(ServerCertVerified::assertion()),
+        if let Some(v) = &self.pinned {
+            return verify_chain(v, end_entity, intermediates, now);
         }
+        let Some(expected) = &self.expected_ca_fingerprint else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        // The CA the server sent along must be the one the provider announced, and must have signed the server.
+        let ca = intermediates
+            .iter()
+            .find(|c| &crate::pki::fingerprint(c) == expected)
+            .ok_or(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))?;
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(ca.clone().into_owned())
+            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+            .build()
+            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))?;
+        verify_chain(&verifier, end_entity, &[], now)
     }
     fn verify_tls12_signature(
         &self,
@@ -152,7 +170,13 @@ impl ControllerClient {
         let verifier = ControllerVerifier {
             pinned: match trust {
                 Trust::Pinned(ca) => Some(pinned_verifier(ca)?),
-                Trust::FirstUse => None,
+                Trust::FirstUse { .. } => None,
+            },
+            expected_ca_fingerprint: match trust {
+                Trust::FirstUse {
+                    expected_ca_fingerprint,
+                } => expected_ca_fingerprint.clone(),
+                Trust::Pinned(_) => None,
             },
             seen: seen.clone(),
             provider: provider.clone(),

@@ -150,6 +150,27 @@ pub fn fingerprint(der: &[u8]) -> String {
         .join(":")
 }
 
+/// A SHA-256 fingerprint as people copy it (any case, with or without colons or spaces), in our canonical form.
+pub fn parse_fingerprint(input: &str) -> Result<String> {
+    let hex: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::invalid(
+            "A certificate fingerprint is 64 hexadecimal digits (SHA-256), with or without colons.",
+            "Une empreinte de certificat compte 64 chiffres hexadécimaux (SHA-256), avec ou sans deux-points.",
+        ));
+    }
+    Ok(hex
+        .as_bytes()
+        .chunks(2)
+        .map(|p| std::str::from_utf8(p).expect("ascii"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
 pub fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
     let (_, parsed) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| {
         Error::invalid(
@@ -198,6 +219,16 @@ mod tests {
         assert_eq!(info.subject_ou.as_deref(), Some("123456789012"));
         let days = (info.not_after_unix - OffsetDateTime::now_utc().unix_timestamp()) / 86400;
         assert!((364..=365).contains(&days), "{days}");
+    }
+
+    #[test]
+    fn fingerprints_are_read_as_people_copy_them() {
+        let canonical = fingerprint(b"anything");
+        let bare: String = canonical.replace(':', "").to_lowercase();
+        assert_eq!(parse_fingerprint(&bare).unwrap(), canonical);
+        assert_eq!(parse_fingerprint(&format!("  {canonical} ")).unwrap(), canonical);
+        assert!(parse_fingerprint(&bare[..62]).is_err());
+        assert!(parse_fingerprint(&bare.replace('a', "g")).is_err() || !bare.contains('a'));
     }
 
     #[test]

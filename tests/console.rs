@@ -68,7 +68,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     assert!(console.needs_enrolment(&address, hosting).await.unwrap());
 
     let err = console
-        .enrol(&address, hosting, password, &wrong_invoice(invoice))
+        .enrol(&address, hosting, password, &wrong_invoice(invoice), None)
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::BadCredentials);
@@ -81,7 +81,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
         "nothing pinned after a refusal"
     );
 
-    let receipt = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    let receipt = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
     assert_eq!(receipt.hosting_number, *hosting);
     let plain = std::fs::read_to_string(cfg.path().join("console.json")).unwrap();
     assert!(
@@ -135,7 +135,10 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
         genuine.account.invoice_number.clone(),
     );
     let mut console = Console::open(cfg.path()).unwrap();
-    console.enrol(&address, &hosting, &password, &invoice).await.unwrap();
+    console
+        .enrol(&address, &hosting, &password, &invoice, None)
+        .await
+        .unwrap();
     genuine.server.stop().await;
 
     // Another controller (another CA) now answers on the same address.
@@ -166,7 +169,7 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
     );
     let address = tc.address();
     let mut console = Console::open(cfg.path()).unwrap();
-    let first = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    let first = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
     console.login(&address, hosting, password).await.unwrap();
 
     tc.controller.revoke_device(&first.device_id).unwrap();
@@ -183,7 +186,7 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
         "the useless certificate is gone"
     );
 
-    let second = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    let second = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
     assert_ne!(second.device_id, first.device_id);
     assert_eq!(
         second.ca_fingerprint, first.ca_fingerprint,
@@ -206,7 +209,7 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
     );
     let address = tc.address();
     let mut console = Console::open(cfg.path()).unwrap();
-    let receipt = console.enrol(&address, hosting, password, invoice).await.unwrap();
+    let receipt = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
     let days_left = |rfc: &str| {
         let end = time::OffsetDateTime::parse(rfc, &time::format_description::well_known::Rfc3339).unwrap();
         (end - time::OffsetDateTime::now_utc()).whole_days()
@@ -238,6 +241,7 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
             &far.account.hosting_number,
             &far.account.console_password,
             &far.account.invoice_number,
+            None,
         )
         .await
         .unwrap();
@@ -252,4 +256,58 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
             .unwrap()
             .certificate_renewed
     );
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn the_providers_fingerprint_is_checked_before_the_credentials_leave_the_machine() {
+    let genuine = TestController::start().await;
+    let impostor = TestController::start().await;
+    let expected = genuine.controller.ca_fingerprint().unwrap();
+    let (hosting, password, invoice) = (
+        &impostor.account.hosting_number,
+        &impostor.account.console_password,
+        &impostor.account.invoice_number,
+    );
+    let cfg = tempfile::tempdir().unwrap();
+    let mut console = Console::open(cfg.path()).unwrap();
+
+    let err = console
+        .enrol(&impostor.address(), hosting, password, invoice, Some("12:34"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::InvalidInput,
+        "a malformed fingerprint is refused before anything else"
+    );
+
+    // The impostor answers, but its CA is not the announced one: the handshake stops, nothing is sent.
+    let err = console
+        .enrol(&impostor.address(), hosting, password, invoice, Some(&expected))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::CaMismatch);
+    assert!(err.message.contains("Nothing was sent"), "{}", err.message);
+    assert_eq!(
+        impostor.count("SELECT count(*) FROM history WHERE action = 'device.enrol'"),
+        0
+    );
+    assert!(
+        console.config().controllers[&impostor.address()].ca_pem.is_none(),
+        "nothing pinned"
+    );
+
+    // The genuine controller with its fingerprint as people copy it (lower case, no colons).
+    let copied = expected.replace(':', "").to_lowercase();
+    let (hosting, password, invoice) = (
+        &genuine.account.hosting_number,
+        &genuine.account.console_password,
+        &genuine.account.invoice_number,
+    );
+    let receipt = console
+        .enrol(&genuine.address(), hosting, password, invoice, Some(&copied))
+        .await
+        .unwrap();
+    assert_eq!(receipt.ca_fingerprint, expected);
 }

@@ -155,6 +155,9 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     ui.wait("invoice-number").await;
     ui.shot("03-invoice-number").await;
     ui.type_in("invoice-number", invoice).await;
+    // The fingerprint the provider printed with the credentials: checked before anything is sent.
+    ui.type_in("ca-fingerprint", account["ca_fingerprint"].as_str().unwrap())
+        .await;
     ui.click("install-certificate").await;
     ui.wait("certificate-installed").await;
     let fingerprint = ui.text("installed-fingerprint").await;

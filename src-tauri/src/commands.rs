@@ -40,12 +40,17 @@ pub async fn enrol(
     hosting_number: String,
     password: String,
     invoice_number: String,
+    ca_fingerprint: Option<String>,
 ) -> Result<EnrolmentReceipt> {
-    state
-        .console
-        .lock()
-        .await
-        .enrol(&controller, &hosting_number, &password, &invoice_number)
+    let mut console = state.console.lock().await;
+    console
+        .enrol(
+            &controller,
+            &hosting_number,
+            &password,
+            &invoice_number,
+            ca_fingerprint.as_deref(),
+        )
         .await
 }
 

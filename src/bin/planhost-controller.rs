@@ -120,10 +120,17 @@ async fn main() {
         } => planhost::controller::parse_port_pool(&ports)
             .and_then(|pool| Controller::init(&data, domain.as_deref(), Some(pool)))
             .and_then(|mut c| c.set_device_certificate_days(device_cert_days).map(|()| c))
-            .map(|c| {
-                print(json, &serde_json::json!({"data": data, "domain": c.domain()}), |_| {
-                    format!("Controller initialised in {} for {}.", data.display(), c.domain())
-                })
+            .and_then(|c| {
+                let fingerprint = c.ca_fingerprint()?;
+                let out = serde_json::json!({"data": data, "domain": c.domain(), "ca_fingerprint": fingerprint});
+                print(json, &out, |_| {
+                    format!(
+                        "Controller initialised in {} for {}.\nCA fingerprint: {fingerprint}",
+                        data.display(),
+                        c.domain()
+                    )
+                });
+                Ok(())
             }),
         Command::Account { command } => account(command, json),
         Command::Device { command } => device(command, json),
@@ -170,8 +177,8 @@ fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
             let a = Controller::open(&data)?.create_account(plannings)?;
             print(json, &a, |a| {
                 format!(
-                    "Hosting number:   {}\nConsole password: {}\nInvoice number:   {}\nPlannings:        {}\n(Shown once: send them to the hosting manager now.)",
-                    a.hosting_number, a.console_password, a.invoice_number, a.plannings_quota
+                    "Hosting number:   {}\nConsole password: {}\nInvoice number:   {}\nPlannings:        {}\nController CA:    {}\n(Shown once: send them to the hosting manager now.)",
+                    a.hosting_number, a.console_password, a.invoice_number, a.plannings_quota, a.ca_fingerprint
                 )
             });
         }

@@ -36,6 +36,9 @@ enum Command {
     Enroll {
         #[arg(long)]
         invoice: String,
+        /// The controller CA's SHA-256 fingerprint, as the provider gave it: checked before anything is sent.
+        #[arg(long)]
+        ca_fingerprint: Option<String>,
         #[arg(long)]
         hosting_number: Option<String>,
         #[arg(long)]
@@ -299,13 +302,16 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Enroll {
             invoice,
+            ca_fingerprint,
             hosting_number,
             controller,
         } => {
             let controller = controller_of(&console, controller)?;
             let hosting = hosting_of(&console, hosting_number)?;
             let password = prompt("Mot de passe de la console / console password", true)?;
-            let r = console.enrol(&controller, &hosting, &password, &invoice).await?;
+            let r = console
+                .enrol(&controller, &hosting, &password, &invoice, ca_fingerprint.as_deref())
+                .await?;
             print(json, &r, |r| {
                 format!(
                     "Certificate installed for {} on {}.\nDevice: {}\nFingerprint: {}\nValid until: {}\nController CA: {}",

@@ -180,25 +180,48 @@ impl Console {
     fn trust(&self, key: &str) -> Result<Trust> {
         Ok(match &self.known(key)?.ca_pem {
             Some(ca) => Trust::Pinned(ca.clone()),
-            None => Trust::FirstUse,
+            None => Trust::FirstUse {
+                expected_ca_fingerprint: None,
+            },
         })
     }
 
     /// First connection from this device: installs a certificate with the invoice number.
+    ///
+    /// `ca_fingerprint`, given by the provider with the credentials, is checked during the TLS handshake of the first
+    /// contact, before the password or the invoice number leave this machine.
     pub async fn enrol(
         &mut self,
         controller: &str,
         hosting_number: &str,
         password: &str,
         invoice_number: &str,
+        ca_fingerprint: Option<&str>,
     ) -> Result<EnrolmentReceipt> {
         let hosting = HostingNumber::parse(hosting_number)?;
         let password = ConsolePassword::parse(password)?;
         let invoice = InvoiceNumber::parse(invoice_number)?;
+        let expected = ca_fingerprint
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(pki::parse_fingerprint)
+            .transpose()?;
         let key = self.select_controller(controller)?;
         let address = self.known(&key)?.address.clone();
+        let pinned = self.known(&key)?.ca_fingerprint.clone();
+        if let (Some(expected), Some(pinned)) = (&expected, &pinned) {
+            if expected != pinned {
+                return Err(ca_mismatch_with_provider(&address));
+            }
+        }
+        let trust = match self.trust(&key)? {
+            Trust::FirstUse { .. } => Trust::FirstUse {
+                expected_ca_fingerprint: expected.clone(),
+            },
+            pinned => pinned,
+        };
         let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
-        let client = ControllerClient::new(&address, &self.trust(&key)?, None)?;
+        let client = ControllerClient::new(&address, &trust, None)?;
         let resp = client
             .enrol(&EnrolRequest {
                 hosting_number: hosting.to_string(),
@@ -207,7 +230,17 @@ impl Console {
                 csr_pem,
                 device_label: device_label(),
             })
-            .await?;
+            .await
+            .map_err(|e| match (&expected, e.code) {
+                (Some(_), ErrorCode::CaMismatch) => ca_mismatch_with_provider(&address),
+                _ => e,
+            })?;
+        if expected
+            .as_ref()
+            .is_some_and(|f| *f != pki::fingerprint(&pki::pem_to_der(&resp.ca_pem).unwrap_or_default()))
+        {
+            return Err(ca_mismatch_with_provider(&address));
+        }
         if let Some(pinned) = &self.known(&key)?.ca_pem {
             if pinned.trim() != resp.ca_pem.trim() {
                 return Err(Error::new(
@@ -479,6 +512,18 @@ impl Console {
         }
         self.save()
     }
+}
+
+fn ca_mismatch_with_provider(address: &str) -> Error {
+    Error::new(
+        ErrorCode::CaMismatch,
+        format!(
+            "The controller at {address} is not the one whose fingerprint the provider gave. Nothing was sent to it."
+        ),
+        format!(
+            "Le contrôleur {address} n'est pas celui dont l'hébergeur a donné l'empreinte. Rien ne lui a été envoyé."
+        ),
+    )
 }
 
 fn device_label() -> String {

@@ -79,6 +79,8 @@ pub struct NewAccount {
     pub console_password: String,
     pub invoice_number: String,
     pub plannings_quota: i64,
+    /// To give with the credentials: the console checks it at its first contact, before sending them.
+    pub ca_fingerprint: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,6 +240,10 @@ impl Controller {
     pub fn ca_pem(&self) -> &str {
         &self.ca.cert_pem
     }
+    /// SHA-256 of the CA certificate, as the console shows and checks it.
+    pub fn ca_fingerprint(&self) -> Result<String> {
+        Ok(crate::pki::fingerprint(&crate::pki::pem_to_der(&self.ca.cert_pem)?))
+    }
     pub(crate) fn ca(&self) -> &KeyedCert {
         &self.ca
     }
@@ -284,6 +290,7 @@ impl Controller {
             console_password: password.expose().to_owned(),
             invoice_number: invoice.as_str().to_owned(),
             plannings_quota,
+            ca_fingerprint: self.ca_fingerprint()?,
         })
     }
 

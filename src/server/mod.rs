@@ -44,10 +44,18 @@ fn tls_err(e: impl std::fmt::Display) -> Error {
     Error::internal(format!("TLS configuration: {e}"))
 }
 
+/// The server certificate followed by the CA (so that a console can check the CA's fingerprint at its first
+/// contact, before it sends anything), and the server key.
+fn server_identity(controller: &Controller) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let leaf = CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes()).map_err(tls_err)?;
+    let ca = CertificateDer::from_pem_slice(controller.ca().cert_pem.as_bytes()).map_err(tls_err)?;
+    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes()).map_err(tls_err)?;
+    Ok((vec![leaf, ca], key))
+}
+
 /// TLS for the public listeners (directories, planning servers): the server certificate, no client certificate.
 pub fn public_tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
-    let chain = vec![CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes()).map_err(tls_err)?];
-    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes()).map_err(tls_err)?;
+    let (chain, key) = server_identity(controller)?;
     let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(tls_err)?
@@ -67,8 +75,7 @@ pub fn tls_config(controller: &Controller) -> Result<Arc<ServerConfig>> {
         .allow_unauthenticated()
         .build()
         .map_err(tls_err)?;
-    let chain = vec![CertificateDer::from_pem_slice(controller.server_cert().cert_pem.as_bytes()).map_err(tls_err)?];
-    let key = PrivateKeyDer::from_pem_slice(controller.server_cert().key_pem.as_bytes()).map_err(tls_err)?;
+    let (chain, key) = server_identity(controller)?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(tls_err)?

@@ -31,8 +31,8 @@ async function inSession<T>(command: string, args?: Record<string, unknown>): Pr
 export const api = {
   startup: () => invoke<StartupState>("startup"),
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
-  enrol: (controller: string, hostingNumber: string, password: string, invoiceNumber: string) =>
-    invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber }),
+  enrol: (controller: string, hostingNumber: string, password: string, invoiceNumber: string, caFingerprint: string | null) =>
+    invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber, caFingerprint }),
   login: (controller: string, hostingNumber: string, password: string) =>
     invoke<SessionInfo>("login", { controller, hostingNumber, password }),
   licence: () => inSession<Licence>("licence"),

@@ -36,6 +36,9 @@ const fr = {
     "Saisissez le numéro de facture (10 chiffres, reçu par e-mail) pour installer le certificat de ce poste. Il ne vous sera plus demandé sur ce poste.",
   invoiceHint: "10 chiffres",
   badInvoice: "Le numéro de facture est composé de 10 chiffres.",
+  caFingerprintLabel: "Empreinte de l'autorité du contrôleur (facultatif)",
+  caFingerprintHint:
+    "Donnée par l'hébergeur avec vos identifiants : elle est vérifiée avant que le mot de passe et le numéro de facture ne soient envoyés.",
   installCertificate: "Installer le certificat",
   installing: "Installation…",
   back: "Retour",
@@ -161,6 +164,9 @@ const en: Messages = {
     "Enter the invoice number (10 digits, received by e-mail) to install this machine's certificate. You will not be asked for it again on this machine.",
   invoiceHint: "10 digits",
   badInvoice: "The invoice number is made of 10 digits.",
+  caFingerprintLabel: "Controller authority fingerprint (optional)",
+  caFingerprintHint:
+    "Given by the provider with your credentials: it is checked before the password and the invoice number are sent.",
   installCertificate: "Install the certificate",
   installing: "Installing…",
   back: "Back",
