@@ -73,6 +73,14 @@ impl Ui<'_> {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    /// Logs in from the first screen with the prefilled controller and hosting number; the console opens.
+    async fn log_in(&self, password: &str) {
+        self.wait("login-screen").await;
+        self.type_in("password", password).await;
+        self.click("login-submit").await;
+        self.wait("shell").await;
+    }
+
     async fn shot(&self, name: &str) {
         // Two animation frames, so the screenshot shows the current frame and not the previous one.
         let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
@@ -97,6 +105,30 @@ fn planhost_cli(config: &Path, args: &[&str], password: &str) {
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
     assert!(child.wait().unwrap().success(), "planhost {args:?}");
+}
+
+/// A `planhost-controller` process (data in `tmp/controller`) and this machine's console settings (`tmp/config`),
+/// enrolled with the command line, which shares the app's core, keyring and settings. With `accept_licence`, the
+/// command line has also logged in once and accepted the licence.
+fn enrolled_machine(tmp: &Path, accept_licence: bool) -> (webdriver::Killed, String, serde_json::Value, PathBuf) {
+    let config = tmp.join("config");
+    let (controller, address, account) = start_controller(&tmp.join("controller"));
+    let field = |name: &str| account[name].as_str().unwrap().to_owned();
+    let (hosting, password) = (field("hosting_number"), field("console_password"));
+    let cli = |args: &[&str]| planhost_cli(&config, args, &password);
+    cli(&["connect", &address]);
+    cli(&[
+        "enroll",
+        "--hosting-number",
+        &hosting,
+        "--invoice",
+        &field("invoice_number"),
+    ]);
+    if accept_licence {
+        cli(&["login", "--hosting-number", &hosting]);
+        cli(&["licence", "--accept"]);
+    }
+    (controller, address, account, config)
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
@@ -289,20 +321,8 @@ async fn the_demo_account_of_the_local_controller_reaches_the_console() {
 #[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
 async fn a_replaced_controller_is_refused_with_a_warning_and_can_be_forgotten() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("config");
-    let (genuine, address, account) = start_controller(&tmp.path().join("genuine"));
-    let hosting = account["hosting_number"].as_str().unwrap();
+    let (genuine, address, account, config) = enrolled_machine(tmp.path(), false);
     let password = account["console_password"].as_str().unwrap();
-    // This machine enrols with the command line (same core, same keyring, same settings as the app).
-    let cli = |args: &[&str]| planhost_cli(&config, args, password);
-    cli(&["connect", &address]);
-    cli(&[
-        "enroll",
-        "--hosting-number",
-        hosting,
-        "--invoice",
-        account["invoice_number"].as_str().unwrap(),
-    ]);
     drop(genuine);
 
     // Another controller, with another CA, now answers on the same address.
@@ -335,34 +355,15 @@ async fn a_replaced_controller_is_refused_with_a_warning_and_can_be_forgotten() 
 #[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
 async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_status() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("config");
-    let (_controller, address, account) = start_controller(&tmp.path().join("controller"));
+    let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
     let db = tmp.path().join("controller/controller.sqlite3");
-    let hosting = account["hosting_number"].as_str().unwrap();
-    let password = account["console_password"].as_str().unwrap();
-    // The first connection and the licence were done on this machine with the command line.
-    let cli = |args: &[&str]| planhost_cli(&config, args, password);
-    cli(&["connect", &address]);
-    cli(&[
-        "enroll",
-        "--hosting-number",
-        hosting,
-        "--invoice",
-        account["invoice_number"].as_str().unwrap(),
-    ]);
-    cli(&["login", "--hosting-number", hosting]);
-    cli(&["licence", "--accept"]);
-
     let driver = start_driver(&config, &tmp.path().join("data"));
     let c = launch(&driver).await;
     let ui = Ui {
         c: &c,
         shots: artifacts(),
     };
-    ui.wait("login-screen").await;
-    ui.type_in("password", password).await;
-    ui.click("login-submit").await;
-    ui.wait("shell").await;
+    ui.log_in(account["console_password"].as_str().unwrap()).await;
     ui.click("pane-configuration").await;
 
     // The controller's domain, confirmed, then its coordinates.
@@ -437,28 +438,18 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
 #[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
 async fn a_device_revoked_while_open_goes_back_to_login_and_installs_a_new_certificate() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("config");
+    let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
     let data = tmp.path().join("controller");
-    let (_controller, address, account) = start_controller(&data);
     let hosting = account["hosting_number"].as_str().unwrap();
     let password = account["console_password"].as_str().unwrap();
     let invoice = account["invoice_number"].as_str().unwrap();
-    let cli = |args: &[&str]| planhost_cli(&config, args, password);
-    cli(&["connect", &address]);
-    cli(&["enroll", "--hosting-number", hosting, "--invoice", invoice]);
-    cli(&["login", "--hosting-number", hosting]);
-    cli(&["licence", "--accept"]);
-
     let driver = start_driver(&config, &tmp.path().join("data"));
     let c = launch(&driver).await;
     let ui = Ui {
         c: &c,
         shots: artifacts(),
     };
-    ui.wait("login-screen").await;
-    ui.type_in("password", password).await;
-    ui.click("login-submit").await;
-    ui.wait("shell").await;
+    ui.log_in(password).await;
     ui.text_contains("info-hosting-number", hosting).await;
 
     // The provider revokes this machine (reported lost) while the console is open.
