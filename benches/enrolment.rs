@@ -2,6 +2,7 @@
 //! - planhost: the console's client, as the app does it (new key pair and CSR, new TLS connection, enrol);
 //! - curl: the same request (CSR made beforehand) sent by curl, a new process and connection each time;
 //! - argon2id: the two password-hash checks the controller does per enrolment, the cost floor by design.
+//!
 //! Run: `scripts/bench` (or `cargo bench --bench enrolment`; PLANHOST_BENCH_N sets the count, default 50).
 
 #[path = "../tests/support/webdriver.rs"]

@@ -2,6 +2,7 @@
 //! - an active account's controller answers on its coordinates with its directory (the plannings a timetable client
 //!   can reach);
 //! - a planning with a base in service answers on its own coordinates (its planning server).
+//!
 //! Both speak TLS 1.3 with the controller's server certificate; neither asks for a client certificate.
 
 use super::{bind, public_tls_config, serve, ConnInfo, Served};
