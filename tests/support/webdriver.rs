@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct Killed(Child);
+pub struct Killed(pub Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         // SIGTERM lets tauri-driver stop WebKitWebDriver too.
