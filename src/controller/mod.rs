@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod configuration;
+pub mod service;
 pub mod store;
 
 use crate::error::{Error, ErrorCode, Result};

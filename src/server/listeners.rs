@@ -6,7 +6,7 @@
 //! Both speak TLS 1.3 with the controller's server certificate; neither asks for a client certificate.
 
 use super::{bind, public_tls_config, serve, ConnInfo, Served};
-use crate::controller::configuration::Listener;
+use crate::controller::service::Listener;
 use crate::controller::Controller;
 use crate::error::{Error, ErrorCode, Result};
 use axum::extract::{Request, State};
