@@ -222,10 +222,6 @@ impl ControllerClient {
         self
     }
 
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }

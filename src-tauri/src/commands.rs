@@ -24,16 +24,6 @@ pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res
 }
 
 #[tauri::command]
-pub async fn needs_enrolment(state: State<'_, AppState>, controller: String, hosting_number: String) -> Result<bool> {
-    state
-        .console
-        .lock()
-        .await
-        .needs_enrolment(&controller, &hosting_number)
-        .await
-}
-
-#[tauri::command]
 pub async fn enrol(
     state: State<'_, AppState>,
     controller: String,

@@ -43,7 +43,6 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::startup,
             commands::set_language,
-            commands::needs_enrolment,
             commands::enrol,
             commands::login,
             commands::licence,
