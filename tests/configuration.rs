@@ -669,3 +669,37 @@ async fn statuses_are_checked_even_when_nobody_looks() {
     tc.server.shared.listeners.stop_port(port).await;
     wait_for("offline").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activation_on_a_port_another_program_holds_fails_clearly_and_stays_inactive() {
+    let tc = TestController::start().await;
+    let m = manager(&tc).await;
+    let port = m
+        .apply(&controller_domain("ctl.lycee.fr"))
+        .await
+        .unwrap()
+        .controller
+        .coordinates
+        .unwrap()
+        .port;
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the test holds the port");
+    let err = m
+        .apply(&ConfigChange::ControllerActive { active: true })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unreachable);
+    assert!(err.message.contains(&format!("127.0.0.1:{port}")), "{}", err.message);
+    assert!(
+        !m.configuration().await.unwrap().controller.active,
+        "activation was undone"
+    );
+    drop(squatter);
+    assert!(
+        m.apply(&ConfigChange::ControllerActive { active: true })
+            .await
+            .unwrap()
+            .controller
+            .active
+    );
+    assert!(directory(&tc, port).await.is_some());
+}
