@@ -7,7 +7,7 @@ use crate::api::{
     PlanningChanges, RenewRequest, SeatsRequest, API_PREFIX,
 };
 use crate::controller::store::DeviceRow;
-use crate::controller::Session;
+use crate::controller::{Controller, Session};
 use crate::error::{Error, ErrorCode, Result};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
@@ -76,9 +76,15 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
 }
 
 /// Runs a password check off the async threads, a few at a time.
-async fn password_check<T: Send + 'static>(ctl: &Shared, f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+async fn password_check<T: Send + 'static>(
+    ctl: Ctl,
+    f: impl FnOnce(&Controller) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let _slot = ctl.password_checks.acquire().await.map_err(Error::internal)?;
-    tokio::task::spawn_blocking(f).await.map_err(Error::internal)?
+    let controller = ctl.controller.clone();
+    tokio::task::spawn_blocking(move || f(&controller))
+        .await
+        .map_err(Error::internal)?
 }
 
 fn certificate_required() -> Error {
@@ -139,16 +145,12 @@ impl FromRequestParts<Ctl> for Authed {
 
 async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
     let req: EnrolRequest = parse(&body)?;
-    Ok(Json(
-        password_check(&ctl.clone(), move || ctl.controller.enrol(&req, &peer)).await?,
-    ))
+    Ok(Json(password_check(ctl, move |c| c.enrol(&req, &peer)).await?))
 }
 
 async fn login(State(ctl): State<Ctl>, Device(device, peer): Device, body: Bytes) -> Result<impl IntoResponse> {
     let req: LoginRequest = parse(&body)?;
-    Ok(Json(
-        password_check(&ctl.clone(), move || ctl.controller.login(&device, &req, &peer)).await?,
-    ))
+    Ok(Json(password_check(ctl, move |c| c.login(&device, &req, &peer)).await?))
 }
 
 async fn logout(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
