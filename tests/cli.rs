@@ -40,11 +40,7 @@ fn json(out: &Output) -> serde_json::Value {
 async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
     let tc = TestController::start().await;
     let cfg = tempfile::tempdir().unwrap();
-    let (hosting, password, invoice) = (
-        tc.account.hosting_number.as_str(),
-        tc.account.console_password.as_str(),
-        tc.account.invoice_number.as_str(),
-    );
+    let (hosting, password, invoice) = tc.credentials();
     let pw_line = format!("{password}\n");
 
     let out = planhost(cfg.path(), &["whoami"], "").await;
@@ -120,11 +116,7 @@ async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
 async fn the_command_line_configures_the_controller_and_the_plannings() {
     let tc = TestController::start().await;
     let cfg = tempfile::tempdir().unwrap();
-    let (hosting, password, invoice) = (
-        tc.account.hosting_number.as_str(),
-        tc.account.console_password.as_str(),
-        tc.account.invoice_number.as_str(),
-    );
+    let (hosting, password, invoice) = tc.credentials();
     let pw_line = format!("{password}\n");
     let run = |args: Vec<&'static str>| {
         let (cfg, pw_line) = (cfg.path().to_owned(), pw_line.clone());

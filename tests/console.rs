@@ -44,11 +44,7 @@ async fn the_keyring_round_trip_goes_through_the_secret_service() {
 async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_ask_again() {
     let tc = TestController::start().await;
     let cfg = tempfile::tempdir().unwrap();
-    let (hosting, password, invoice) = (
-        &tc.account.hosting_number,
-        &tc.account.console_password,
-        &tc.account.invoice_number,
-    );
+    let (hosting, password, invoice) = tc.credentials();
     let address = tc.address();
 
     let mut console = Console::open(cfg.path()).unwrap();
@@ -88,7 +84,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
         plain.contains(&receipt.device_id) && plain.contains(hosting),
         "plain config keeps the hosting number and device id"
     );
-    for secret in ["PRIVATE KEY", password.as_str(), invoice.as_str()] {
+    for secret in ["PRIVATE KEY", password, invoice] {
         assert!(!plain.contains(secret), "console.json must not contain {secret}");
     }
 
@@ -162,11 +158,7 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
 async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_one() {
     let tc = TestController::start().await;
     let cfg = tempfile::tempdir().unwrap();
-    let (hosting, password, invoice) = (
-        &tc.account.hosting_number,
-        &tc.account.console_password,
-        &tc.account.invoice_number,
-    );
+    let (hosting, password, invoice) = tc.credentials();
     let address = tc.address();
     let mut console = Console::open(cfg.path()).unwrap();
     let first = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
@@ -202,11 +194,7 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
     // This controller signs 10-day certificates: always within the 30 days before expiry.
     let tc = TestController::start_custom(Default::default(), |c| c.set_device_certificate_days(10).unwrap()).await;
     let cfg = tempfile::tempdir().unwrap();
-    let (hosting, password, invoice) = (
-        &tc.account.hosting_number,
-        &tc.account.console_password,
-        &tc.account.invoice_number,
-    );
+    let (hosting, password, invoice) = tc.credentials();
     let address = tc.address();
     let mut console = Console::open(cfg.path()).unwrap();
     let receipt = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
@@ -218,7 +206,7 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
 
     let session = console.login(&address, hosting, password).await.unwrap();
     assert!(session.certificate_renewed);
-    let record = &Console::open(cfg.path()).unwrap().config().controllers[&address].devices[hosting.as_str()].clone();
+    let record = &Console::open(cfg.path()).unwrap().config().controllers[&address].devices[hosting].clone();
     assert_ne!(
         record.certificate_fingerprint, receipt.certificate_fingerprint,
         "a new certificate, from a new key"

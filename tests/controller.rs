@@ -98,17 +98,9 @@ async fn a_certificate_from_another_ca_is_refused() {
     let other = TestController::start().await;
     let (foreign, _) = other.enrol().await;
     // The foreign certificate is genuine on its own controller…
-    assert!(other
-        .client(Some(&foreign))
-        .login(&other.login_request(&other.account.console_password))
-        .await
-        .is_ok());
+    assert!(other.login_as(&foreign).await.is_ok());
     // …and refused here, at the TLS handshake.
-    let err = ours
-        .client(Some(&foreign))
-        .login(&ours.login_request(&ours.account.console_password))
-        .await
-        .unwrap_err();
+    let err = ours.login_as(&foreign).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::CertificateRevoked, "{err:?}");
     assert_eq!(ours.count("SELECT count(*) FROM sessions"), 0);
 }
@@ -229,11 +221,7 @@ async fn logout_ends_the_session_and_a_revoked_device_is_refused() {
         .store
         .revoke_device(&device_id, planhost::time_fmt::now_unix())
         .unwrap());
-    let err = tc
-        .client(Some(&identity))
-        .login(&tc.login_request(&tc.account.console_password))
-        .await
-        .unwrap_err();
+    let err = tc.login_as(&identity).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::CertificateRevoked);
 }
 
@@ -330,11 +318,7 @@ async fn the_provider_revokes_a_lost_device_with_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The session it had is over, and its certificate opens nothing any more.
     assert_eq!(session.whoami().await.unwrap_err().code, ErrorCode::CertificateRevoked);
-    let err = tc
-        .client(Some(&identity))
-        .login(&tc.login_request(&tc.account.console_password))
-        .await
-        .unwrap_err();
+    let err = tc.login_as(&identity).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::CertificateRevoked);
     assert_eq!(tc.count("SELECT count(*) FROM sessions"), 0);
 
@@ -369,16 +353,8 @@ async fn renewal_replaces_the_certificate_of_the_same_device_and_refuses_the_old
         key_pem: new_key,
         cert_pem: renewed.certificate_pem,
     };
-    assert!(tc
-        .client(Some(&new))
-        .login(&tc.login_request(&tc.account.console_password))
-        .await
-        .is_ok());
-    let err = tc
-        .client(Some(&old))
-        .login(&tc.login_request(&tc.account.console_password))
-        .await
-        .unwrap_err();
+    assert!(tc.login_as(&new).await.is_ok());
+    let err = tc.login_as(&old).await.unwrap_err();
     assert_eq!(
         err.code,
         ErrorCode::CertificateRevoked,

@@ -84,6 +84,22 @@ impl TestController {
         )
     }
 
+    /// Hosting number, console password and invoice number, as the provider printed them.
+    pub fn credentials(&self) -> (&str, &str, &str) {
+        (
+            &self.account.hosting_number,
+            &self.account.console_password,
+            &self.account.invoice_number,
+        )
+    }
+
+    /// Logs `identity` in with the right password.
+    pub async fn login_as(&self, identity: &Identity) -> planhost::Result<planhost::api::LoginResponse> {
+        self.client(Some(identity))
+            .login(&self.login_request(&self.account.console_password))
+            .await
+    }
+
     pub fn login_request(&self, password: &str) -> LoginRequest {
         LoginRequest {
             hosting_number: self.account.hosting_number.clone(),
