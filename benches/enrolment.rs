@@ -13,14 +13,15 @@ use planhost::client::{ControllerClient, Trust};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+/// The sample at `percent` (0–100) of a sorted list, nearest rank.
+fn percentile(sorted: &[Duration], percent: usize) -> f64 {
+    let i = ((sorted.len() - 1) * percent + 50) / 100;
     sorted[i].as_secs_f64() * 1000.0
 }
 
 fn report(name: &str, mut samples: Vec<Duration>) -> f64 {
     samples.sort();
-    let (p50, p95) = (percentile(&samples, 0.5), percentile(&samples, 0.95));
+    let (p50, p95) = (percentile(&samples, 50), percentile(&samples, 95));
     println!(
         "{name:<28} n={:<4} p50 {p50:>7.2} ms   p95 {p95:>7.2} ms",
         samples.len()

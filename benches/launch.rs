@@ -17,14 +17,14 @@ const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 
 fn report(name: &str, mut samples: Vec<Duration>) -> f64 {
     samples.sort();
-    let pick = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+    let pick = |percent: usize| samples[((samples.len() - 1) * percent + 50) / 100].as_secs_f64() * 1000.0;
     println!(
         "{name:<38} n={:<4} p50 {:>7.1} ms   p95 {:>7.1} ms",
         samples.len(),
-        pick(0.5),
-        pick(0.95)
+        pick(50),
+        pick(95)
     );
-    pick(0.5)
+    pick(50)
 }
 
 async fn heading_shown(client: &Client) {

@@ -131,13 +131,15 @@ impl PlanningStatus {
             PlanningStatus::Limited => "limited",
         }
     }
-    pub fn parse(s: &str) -> PlanningStatus {
+    /// An unknown value is an error, never read as some default status.
+    pub fn parse(s: &str) -> crate::Result<PlanningStatus> {
         match s {
-            "online" => PlanningStatus::Online,
-            "offline" => PlanningStatus::Offline,
-            "disabled" => PlanningStatus::Disabled,
-            "limited" => PlanningStatus::Limited,
-            _ => PlanningStatus::NoBase,
+            "online" => Ok(PlanningStatus::Online),
+            "offline" => Ok(PlanningStatus::Offline),
+            "no_base" => Ok(PlanningStatus::NoBase),
+            "disabled" => Ok(PlanningStatus::Disabled),
+            "limited" => Ok(PlanningStatus::Limited),
+            other => Err(crate::Error::storage(format!("unknown planning status '{other}'"))),
         }
     }
 }
@@ -191,25 +193,15 @@ pub struct Configuration {
     pub seats: SeatsSummary,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DomainRequest {
-    pub domain: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ActiveRequest {
-    pub active: bool,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct NameRequest {
-    pub name: Option<String>,
-}
-
-/// Changes to a planning; fields left out stay as they are.
+/// Changes to a planning, applied together or not at all; fields left out stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PlanningChanges {
+    #[ts(optional)]
+    pub name: Option<String>,
+    /// The first domain gets a port from the controller's pool; the port stays when the domain changes.
+    #[ts(optional)]
+    pub domain: Option<String>,
     #[ts(optional)]
     pub time_zone: Option<String>,
     #[ts(optional)]
@@ -229,11 +221,6 @@ pub struct SeatAllocation {
     pub seats: Seats,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SeatsRequest {
-    pub allocations: Vec<SeatAllocation>,
-}
-
 /// What an active controller answers on its coordinates: the plannings a timetable client can reach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Directory {
@@ -250,8 +237,8 @@ pub struct DirectoryEntry {
     pub web_publication: bool,
 }
 
-/// One change to the account's configuration. The app, the CLI and the tests all send these through
-/// `ControllerClient::apply`, which maps each to its route.
+/// One change to the account's configuration, applied whole or not at all. The app, the CLI and the tests all send
+/// these through `ControllerClient::apply` to one route, where `Controller::apply` carries them out.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
@@ -266,16 +253,6 @@ pub enum ConfigChange {
         #[ts(optional)]
         name: Option<String>,
     },
-    RenamePlanning {
-        #[ts(type = "number")]
-        id: i64,
-        name: String,
-    },
-    PlanningDomain {
-        #[ts(type = "number")]
-        id: i64,
-        domain: String,
-    },
     ChangePlanning {
         #[ts(type = "number")]
         id: i64,
@@ -288,4 +265,26 @@ pub enum ConfigChange {
     Seats {
         allocations: Vec<SeatAllocation>,
     },
+}
+
+impl ConfigChange {
+    pub fn rename(id: i64, name: impl Into<String>) -> ConfigChange {
+        ConfigChange::ChangePlanning {
+            id,
+            changes: PlanningChanges {
+                name: Some(name.into()),
+                ..PlanningChanges::default()
+            },
+        }
+    }
+
+    pub fn planning_domain(id: i64, domain: impl Into<String>) -> ConfigChange {
+        ConfigChange::ChangePlanning {
+            id,
+            changes: PlanningChanges {
+                domain: Some(domain.into()),
+                ..PlanningChanges::default()
+            },
+        }
+    }
 }

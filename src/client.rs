@@ -7,7 +7,7 @@
 
 use crate::api::*;
 use crate::error::{Error, ErrorCode, Result};
-use crate::server::crypto_provider;
+use crate::tls::crypto_provider;
 use reqwest::Method;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -297,56 +297,9 @@ impl ControllerClient {
         self.call(Method::GET, "/plannings/status", None::<&()>).await
     }
 
+    /// One change of the configuration, applied whole or not at all.
     pub async fn apply(&self, change: &ConfigChange) -> Result<Configuration> {
-        const POST: Method = Method::POST;
-        const DELETE: Method = Method::DELETE;
-        match change {
-            ConfigChange::ControllerDomain { domain } => {
-                self.call(POST, "/config/domain", Some(&DomainRequest { domain: domain.clone() }))
-                    .await
-            }
-            ConfigChange::ControllerActive { active } => {
-                self.call(POST, "/config/active", Some(&ActiveRequest { active: *active }))
-                    .await
-            }
-            ConfigChange::AddPlanning { name } => {
-                self.call(POST, "/plannings", Some(&NameRequest { name: name.clone() }))
-                    .await
-            }
-            ConfigChange::RenamePlanning { id, name } => {
-                self.call(
-                    POST,
-                    &format!("/plannings/{id}/name"),
-                    Some(&NameRequest {
-                        name: Some(name.clone()),
-                    }),
-                )
-                .await
-            }
-            ConfigChange::PlanningDomain { id, domain } => {
-                self.call(
-                    POST,
-                    &format!("/plannings/{id}/domain"),
-                    Some(&DomainRequest { domain: domain.clone() }),
-                )
-                .await
-            }
-            ConfigChange::ChangePlanning { id, changes } => {
-                self.call(POST, &format!("/plannings/{id}/settings"), Some(changes))
-                    .await
-            }
-            ConfigChange::RemovePlanning { id } => self.call(DELETE, &format!("/plannings/{id}"), None::<&()>).await,
-            ConfigChange::Seats { allocations } => {
-                self.call(
-                    POST,
-                    "/plannings/seats",
-                    Some(&SeatsRequest {
-                        allocations: allocations.clone(),
-                    }),
-                )
-                .await
-            }
-        }
+        self.call(Method::POST, "/config", Some(change)).await
     }
 
     pub async fn account(&self) -> Result<AccountInfo> {

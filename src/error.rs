@@ -40,6 +40,16 @@ pub enum ErrorCode {
     /// Local files or the database failed.
     Storage,
     Internal,
+    /// The HTTP method is not one this route answers.
+    MethodNotAllowed,
+    /// The request (headers and body) did not arrive in time.
+    RequestTimeout,
+    /// The request body is larger than the route accepts.
+    PayloadTooLarge,
+    /// The address asked for is too long.
+    UriTooLong,
+    /// The request headers are too large or too many.
+    HeadersTooLarge,
 }
 
 impl ErrorCode {
@@ -52,6 +62,11 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::UnsupportedVersion | ErrorCode::Conflict => 409,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::RequestTimeout => 408,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UriTooLong => 414,
+            ErrorCode::HeadersTooLarge => 431,
             _ => 500,
         }
     }
@@ -129,6 +144,49 @@ impl Error {
             format!("Internal error: {what}"),
             format!("Erreur interne : {what}"),
         )
+    }
+
+    /// The answer to a request the HTTP layer refused (wrong method, too slow, too large), by its status.
+    pub fn http(status: u16) -> Self {
+        let (code, en, fr) = match status {
+            405 => (
+                ErrorCode::MethodNotAllowed,
+                "This route does not answer that method.",
+                "Cette route ne répond pas à cette méthode.",
+            ),
+            408 => (
+                ErrorCode::RequestTimeout,
+                "The request took too long to arrive.",
+                "La requête a mis trop de temps à arriver.",
+            ),
+            413 => (
+                ErrorCode::PayloadTooLarge,
+                "The request is too large.",
+                "La requête est trop volumineuse.",
+            ),
+            414 => (
+                ErrorCode::UriTooLong,
+                "The address asked for is too long.",
+                "L'adresse demandée est trop longue.",
+            ),
+            431 => (
+                ErrorCode::HeadersTooLarge,
+                "The request headers are too large.",
+                "Les en-têtes de la requête sont trop volumineux.",
+            ),
+            404 => (ErrorCode::NotFound, "No such route.", "Route inconnue."),
+            400..=499 => (
+                ErrorCode::InvalidInput,
+                "The request is not valid.",
+                "La requête n'est pas valide.",
+            ),
+            _ => (
+                ErrorCode::Internal,
+                "The controller failed to answer.",
+                "Le contrôleur n'a pas pu répondre.",
+            ),
+        };
+        Self::new(code, en, fr)
     }
 
     /// The message in the user's language (`fr` or anything else for English).

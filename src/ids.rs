@@ -202,6 +202,45 @@ impl From<HostingNumber> for String {
     }
 }
 
+/// A name people read (a planning, a publication): trimmed, in Unicode NFC, 1 to `max` characters, with no control
+/// or format characters (no invisible or right-to-left marks) and no run of more than two combining marks, so that two
+/// names that look alike are the same name.
+pub fn display_name(input: &str, max: usize, what: (&str, &str)) -> Result<String> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let name: String = input.trim().nfc().collect();
+    let len = name.chars().count();
+    let (en, fr) = what;
+    if len == 0 || len > max {
+        return Err(Error::invalid(
+            format!("{en} has 1 to {max} characters."),
+            format!("{fr} compte de 1 à {max} caractères."),
+        ));
+    }
+    let hidden = name
+        .chars()
+        .any(|c| c.is_control() || c.general_category() == GeneralCategory::Format);
+    let mut run = 0;
+    // Counted on the decomposed form: "é" followed by two marks is a run of three.
+    let stacked = name.nfd().any(|c| {
+        run = if unicode_normalization::char::is_combining_mark(c) {
+            run + 1
+        } else {
+            0
+        };
+        run > 2
+    });
+    if hidden || stacked {
+        return Err(Error::invalid(
+            format!("{en} contains invisible or stacked characters; type it again with ordinary letters."),
+            format!(
+                "{fr} contient des caractères invisibles ou superposés ; saisissez-le avec des lettres ordinaires."
+            ),
+        ));
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +313,29 @@ mod tests {
             assert!(DomainName::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(DomainName::parse(&"a".repeat(63)).is_ok());
+    }
+
+    #[test]
+    fn display_names_are_nfc_without_hidden_or_stacked_marks() {
+        let what = ("A name", "Un nom");
+        // "é" typed as e + combining acute becomes the one character é.
+        assert_eq!(display_name(" Lyce\u{301}e ", 40, what).unwrap(), "Lycée");
+        for bad in [
+            "abc\u{202E}def",
+            "a\u{200B}b",
+            "x\u{301}\u{302}\u{303}",
+            "\u{FEFF}Lycée",
+            "a\tb",
+            "",
+        ] {
+            assert_eq!(
+                display_name(bad, 40, what).unwrap_err().code,
+                crate::ErrorCode::InvalidInput,
+                "{bad:?}"
+            );
+        }
+        assert!(display_name("Zoë – Saint-Étienne (2ᵉ)", 40, what).is_ok());
+        assert!(display_name(&"é".repeat(41), 40, what).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod pki;
 pub mod secrets;
 pub mod server;
 pub mod time_fmt;
+pub mod tls;
 
 pub use error::{Error, ErrorCode, Result};
 

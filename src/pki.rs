@@ -140,6 +140,8 @@ pub struct CertificateInfo {
     pub not_after: String,
     #[ts(type = "number")]
     pub not_after_unix: i64,
+    #[ts(type = "number")]
+    pub not_before_unix: i64,
 }
 
 pub fn fingerprint(der: &[u8]) -> String {
@@ -198,6 +200,7 @@ pub fn cert_info_der(der: &[u8]) -> Result<CertificateInfo> {
         subject_ou: first(cert.subject().iter_organizational_unit()),
         not_after: crate::time_fmt::rfc3339(not_after_unix),
         not_after_unix,
+        not_before_unix: cert.validity().not_before.timestamp(),
     })
 }
 

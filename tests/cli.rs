@@ -65,22 +65,15 @@ async fn the_command_line_enrols_logs_in_and_reports_errors_clearly() {
 
     let out = planhost(
         cfg.path(),
-        &[
-            "--json",
-            "enroll",
-            "--invoice",
-            &wrong_invoice(invoice),
-            "--hosting-number",
-            hosting,
-        ],
-        &pw_line,
+        &["--json", "enroll", "--hosting-number", hosting],
+        &format!("{password}\n{}\n", wrong_invoice(invoice)),
     )
     .await;
     assert_eq!(json(&out)["code"], "bad_credentials");
     let out = planhost(
         cfg.path(),
-        &["--json", "enroll", "--invoice", invoice, "--hosting-number", hosting],
-        &pw_line,
+        &["--json", "enroll", "--hosting-number", hosting],
+        &format!("{password}\n{invoice}\n"),
     )
     .await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
@@ -128,8 +121,8 @@ async fn the_command_line_configures_the_controller_and_the_plannings() {
         .success());
     assert!(planhost(
         cfg.path(),
-        &["enroll", "--invoice", invoice, "--hosting-number", hosting],
-        &pw_line
+        &["enroll", "--hosting-number", hosting],
+        &format!("{password}\n{invoice}\n")
     )
     .await
     .status

@@ -70,13 +70,7 @@ async fn bad_domain_names_are_refused_with_what_is_wrong_and_change_nothing() {
         let err = m.apply(&controller_domain(bad)).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{bad:?}");
         assert!(err.message.contains(why), "{bad:?}: {}", err.message);
-        let err = m
-            .apply(&ConfigChange::PlanningDomain {
-                id: 1,
-                domain: bad.into(),
-            })
-            .await
-            .unwrap_err();
+        let err = m.apply(&ConfigChange::planning_domain(1, bad)).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{bad:?} for a planning");
     }
     let config = m.configuration().await.unwrap();
@@ -161,61 +155,31 @@ async fn names_and_domains_are_unique_and_the_quota_holds() {
         3
     );
 
-    let err = m
-        .apply(&ConfigChange::RenamePlanning {
-            id: p2,
-            name: "PLANNING01".into(),
-        })
-        .await
-        .unwrap_err();
+    let err = m.apply(&ConfigChange::rename(p2, "PLANNING01")).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict, "names are unique whatever the case");
     for bad in ["", "   ", &"x".repeat(41)] {
         assert_eq!(
-            m.apply(&ConfigChange::RenamePlanning {
-                id: p2,
-                name: bad.into()
-            })
-            .await
-            .unwrap_err()
-            .code,
+            m.apply(&ConfigChange::rename(p2, bad)).await.unwrap_err().code,
             ErrorCode::InvalidInput
         );
     }
     assert_eq!(
-        m.apply(&ConfigChange::RenamePlanning {
-            id: 9999,
-            name: "x".into()
-        })
-        .await
-        .unwrap_err()
-        .code,
+        m.apply(&ConfigChange::rename(9999, "x")).await.unwrap_err().code,
         ErrorCode::NotFound
     );
 
     m.apply(&controller_domain("ctl.lycee.fr")).await.unwrap();
     let config = m
-        .apply(&ConfigChange::PlanningDomain {
-            id: p1,
-            domain: "edt.lycee.fr".into(),
-        })
+        .apply(&ConfigChange::planning_domain(p1, "edt.lycee.fr"))
         .await
         .unwrap();
     let coords1 = config.plannings[0].coordinates.clone().unwrap();
     for taken in ["edt.lycee.fr", "EDT.lycee.fr", "ctl.lycee.fr"] {
-        let err = m
-            .apply(&ConfigChange::PlanningDomain {
-                id: p2,
-                domain: taken.into(),
-            })
-            .await
-            .unwrap_err();
+        let err = m.apply(&ConfigChange::planning_domain(p2, taken)).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::Conflict, "{taken}");
     }
     let config = m
-        .apply(&ConfigChange::PlanningDomain {
-            id: p2,
-            domain: "edt2.lycee.fr".into(),
-        })
+        .apply(&ConfigChange::planning_domain(p2, "edt2.lycee.fr"))
         .await
         .unwrap();
     let coords2 = config.plannings[1].coordinates.clone().unwrap();
@@ -254,10 +218,7 @@ async fn time_zone_and_web_publication_settings() {
         "the publication name follows the planning's name"
     );
     let p = &m
-        .apply(&ConfigChange::RenamePlanning {
-            id,
-            name: "Lycée Hugo".into(),
-        })
+        .apply(&ConfigChange::rename(id, "Lycée Hugo"))
         .await
         .unwrap()
         .plannings[0];
@@ -390,12 +351,9 @@ async fn removal_asks_no_base_in_service_and_frees_the_port() {
         .await
         .unwrap();
     let (p1, p2) = (config.plannings[0].id, config.plannings[1].id);
-    m.apply(&ConfigChange::PlanningDomain {
-        id: p2,
-        domain: "annexe.lycee.fr".into(),
-    })
-    .await
-    .unwrap();
+    m.apply(&ConfigChange::planning_domain(p2, "annexe.lycee.fr"))
+        .await
+        .unwrap();
     tc.controller.put_base_in_service(p2, "Annexe 2026").unwrap();
     let err = m.apply(&ConfigChange::RemovePlanning { id: p2 }).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
@@ -435,12 +393,9 @@ async fn an_active_controller_answers_on_its_coordinates_and_stays_so_after_a_re
         "nothing answers before activation"
     );
     let id = first_id(&config);
-    m.apply(&ConfigChange::PlanningDomain {
-        id,
-        domain: "edt.lycee.fr".into(),
-    })
-    .await
-    .unwrap();
+    m.apply(&ConfigChange::planning_domain(id, "edt.lycee.fr"))
+        .await
+        .unwrap();
     m.apply(&ConfigChange::AddPlanning {
         name: Some("Sans domaine".into()),
     })
@@ -517,12 +472,9 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
     let status = |c: &Configuration| (c.plannings[0].status, c.plannings[0].status_changed_at.clone());
     assert_eq!(status(&m.statuses().await.unwrap()).0, PlanningStatus::NoBase);
 
-    m.apply(&ConfigChange::PlanningDomain {
-        id,
-        domain: "edt.lycee.fr".into(),
-    })
-    .await
-    .unwrap();
+    m.apply(&ConfigChange::planning_domain(id, "edt.lycee.fr"))
+        .await
+        .unwrap();
     tc.controller.put_base_in_service(id, "Lycée 2026").unwrap();
     tc.server.shared.listeners.sync().await.unwrap();
     let (online, since) = status(&m.statuses().await.unwrap());
@@ -630,15 +582,13 @@ async fn configuration_needs_the_licence_and_a_session() {
 async fn statuses_are_checked_even_when_nobody_looks() {
     let options = planhost::server::Options {
         status_interval: std::time::Duration::from_millis(200),
+        ..Default::default()
     };
     let tc = TestController::start_with(options).await;
     let m = manager(&tc).await;
     let id = first_id(&m.configuration().await.unwrap());
     let port = m
-        .apply(&ConfigChange::PlanningDomain {
-            id,
-            domain: "edt.lycee.fr".into(),
-        })
+        .apply(&ConfigChange::planning_domain(id, "edt.lycee.fr"))
         .await
         .unwrap()
         .plannings[0]

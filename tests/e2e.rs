@@ -117,13 +117,12 @@ fn enrolled_machine(tmp: &Path, accept_licence: bool) -> (webdriver::Killed, Str
     let (hosting, password) = (field("hosting_number"), field("console_password"));
     let cli = |args: &[&str]| planhost_cli(&config, args, &password);
     cli(&["connect", &address]);
-    cli(&[
-        "enroll",
-        "--hosting-number",
-        &hosting,
-        "--invoice",
-        &field("invoice_number"),
-    ]);
+    let password_then_invoice = format!("{password}\n{}", field("invoice_number"));
+    planhost_cli(
+        &config,
+        &["enroll", "--hosting-number", &hosting],
+        &password_then_invoice,
+    );
     if accept_licence {
         cli(&["login", "--hosting-number", &hosting]);
         cli(&["licence", "--accept"]);

@@ -32,10 +32,10 @@ enum Command {
         #[arg(long)]
         controller: Option<String>,
     },
-    /// First connection from this machine: install its certificate with the invoice number.
+    /// First connection from this machine: install its certificate with the invoice number. The password, then the
+    /// invoice number, are asked (or read from stdin, one per line), never taken from the command line where the
+    /// process list would show them.
     Enroll {
-        #[arg(long)]
-        invoice: String,
         /// The controller CA's SHA-256 fingerprint, as the provider gave it: checked before anything is sent.
         #[arg(long)]
         ca_fingerprint: Option<String>,
@@ -301,7 +301,6 @@ async fn run(cli: Cli) -> Result<()> {
             });
         }
         Command::Enroll {
-            invoice,
             ca_fingerprint,
             hosting_number,
             controller,
@@ -309,6 +308,7 @@ async fn run(cli: Cli) -> Result<()> {
             let controller = controller_of(&console, controller)?;
             let hosting = hosting_of(&console, hosting_number)?;
             let password = prompt("Mot de passe de la console / console password", true)?;
+            let invoice = prompt("Numéro de facture / invoice number", true)?;
             let r = console
                 .enrol(&controller, &hosting, &password, &invoice, ca_fingerprint.as_deref())
                 .await?;
@@ -397,7 +397,7 @@ async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> 
         PlanningsCommand::Add { name } => configure(console, json, vec![ConfigChange::AddPlanning { name }]).await,
         PlanningsCommand::Rename { planning, name } => {
             let id = planning_ref(&current().await?, &planning)?;
-            configure(console, json, vec![ConfigChange::RenamePlanning { id, name }]).await
+            configure(console, json, vec![ConfigChange::rename(id, name)]).await
         }
         PlanningsCommand::Set {
             planning,
@@ -410,15 +410,16 @@ async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> 
             yes,
         } => {
             let id = planning_ref(&current().await?, &planning)?;
-            let mut changes = Vec::new();
-            if let Some(domain) = domain {
+            if let Some(domain) = &domain {
                 confirm(
                     &format!("Associer {domain} au planning ? / Associate {domain} with the planning?"),
                     yes,
                 )?;
-                changes.push(ConfigChange::PlanningDomain { id, domain });
             }
+            // One change: the domain and the settings are applied together or not at all.
             let settings = PlanningChanges {
+                name: None,
+                domain,
                 time_zone,
                 web_publication: publication.map(|p| matches!(p, OnOff::On)),
                 publication_name,
@@ -430,8 +431,12 @@ async fn plannings(console: &Console, json: bool, command: PlanningsCommand) -> 
                     None
                 },
             };
-            changes.push(ConfigChange::ChangePlanning { id, changes: settings });
-            configure(console, json, changes).await
+            configure(
+                console,
+                json,
+                vec![ConfigChange::ChangePlanning { id, changes: settings }],
+            )
+            .await
         }
         PlanningsCommand::Remove { planning, yes } => {
             let id = planning_ref(&current().await?, &planning)?;

@@ -57,8 +57,15 @@ pub struct SessionInfo {
     pub certificate_renewed: bool,
 }
 
-/// A certificate is renewed at login once fewer days than this remain.
+/// A certificate is renewed at login once fewer days than this remain, or once it is in the last third of its
+/// lifetime if that is shorter (a short-lived certificate is not renewed at every login).
 pub const RENEW_BEFORE_DAYS: i64 = 30;
+
+/// True when a certificate valid from `not_before` to `not_after` should be renewed at `now`.
+pub fn renewal_due(not_before: i64, not_after: i64, now: i64) -> bool {
+    let window = (RENEW_BEFORE_DAYS * 86400).min(not_after.saturating_sub(not_before) / 3);
+    not_after.saturating_sub(now) < window
+}
 
 /// The "Informations" view.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -83,6 +90,8 @@ pub struct Console {
     dir: PathBuf,
     config: ConsoleConfig,
     secrets: SecretStore,
+    /// Seconds added to the clock when deciding renewals: tests use it to stand days later.
+    clock_skew: i64,
 }
 
 fn device_secret(controller: &str, hosting: &str) -> String {
@@ -104,7 +113,14 @@ impl Console {
             dir: dir.to_owned(),
             config: ConsoleConfig::load(dir)?,
             secrets: SecretStore::for_config_dir(dir),
+            clock_skew: 0,
         })
+    }
+
+    /// Makes renewal decisions as if it were `days` later (tests only: certificates take days to age).
+    #[doc(hidden)]
+    pub fn pretend_days_later(&mut self, days: i64) {
+        self.clock_skew = days * 86400;
     }
 
     pub fn config(&self) -> &ConsoleConfig {
@@ -356,7 +372,8 @@ impl Console {
         token: &str,
     ) -> Result<bool> {
         let current = pki::cert_info(&identity.cert_pem)?;
-        if current.not_after_unix - crate::time_fmt::now_unix() > RENEW_BEFORE_DAYS * 86400 {
+        let now = crate::time_fmt::now_unix() + self.clock_skew;
+        if !renewal_due(current.not_before_unix, current.not_after_unix, now) {
             return Ok(false);
         }
         let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
@@ -574,5 +591,21 @@ impl Console {
             status_list: self.config.status_list.clone(),
             time_zones: crate::controller::configuration::time_zones(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renewal_due;
+
+    #[test]
+    fn certificates_are_renewed_in_the_last_month_or_the_last_third_of_a_short_life() {
+        let day = 86400;
+        // One year: renewed in its last 30 days only.
+        assert!(!renewal_due(0, 365 * day, 300 * day));
+        assert!(renewal_due(0, 365 * day, 336 * day));
+        // Ten days: not at every login, but in its last third.
+        assert!(!renewal_due(0, 10 * day, day));
+        assert!(renewal_due(0, 10 * day, 7 * day + 1));
     }
 }

@@ -2,7 +2,12 @@
 //! after repeated failures, and the licence agreement. Every attempt, good or bad, goes to the history table.
 //! These calls hash passwords (tens of milliseconds): the server runs them on blocking threads.
 
-use super::store::{DeviceRow, HistoryEntry, SessionRow};
+use super::actor::Actor;
+use super::store::accounts;
+use super::store::devices::{self, DeviceRow};
+use super::store::history::{self, Outcome, Who};
+use super::store::lockouts::{self, Attempt};
+use super::store::sessions::{self, SessionRow};
 use super::Controller;
 use crate::api::{
     AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, RenewResponse, WhoAmI,
@@ -15,18 +20,18 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use std::fmt::Write;
 use std::sync::OnceLock;
 
 pub const SESSION_SECS: i64 = 8 * 3600;
-/// Failures allowed before each further one locks the account for a growing delay.
+/// Failures allowed before each further one locks for a growing delay.
 pub const FREE_FAILURES: i64 = 5;
 pub const LICENCE_VERSION: i64 = 1;
-const HOSTING_MANAGER: &str = "hosting_manager";
 
 const LICENCE_FR: &str = include_str!("licence.fr.txt");
 const LICENCE_EN: &str = include_str!("licence.en.txt");
 
-/// The lock that follows the n-th consecutive failure: none for the first five, then 30 s, 60 s, 120 s… up to 1 h.
+/// The lock that follows the n-th consecutive failure: none for the first four, then 30 s, 60 s, 120 s… up to 1 h.
 pub fn lock_delay(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
         0
@@ -49,18 +54,19 @@ fn verify_secret(secret: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
 }
 
-/// Burns the same time as a real check, so an unknown hosting number cannot be told apart by timing.
-fn dummy_verify(secret: &str) {
+/// A hash nothing matches, checked in place of a real one so that an unknown hosting number costs the same work.
+fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let hash = DUMMY.get_or_init(|| hash_secret("planhost-dummy-secret").unwrap_or_default());
-    verify_secret(secret, hash);
+    DUMMY.get_or_init(|| hash_secret("planhost-dummy-secret").unwrap_or_default())
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A logged-in session, as every authenticated route sees it.
@@ -68,79 +74,109 @@ fn token_hash(token: &str) -> String {
 pub struct Session {
     pub token_hash: String,
     pub device_id: String,
-    pub hosting_number: String,
-    pub actor: String,
+    pub hosting_number: HostingNumber,
+    pub actor: Actor,
     pub expires_at: i64,
 }
 
-impl Controller {
-    fn log(&self, hosting: Option<&str>, device: Option<&str>, peer: &str, action: &str, outcome: &str, detail: &str) {
-        let entry = HistoryEntry {
-            at: now_unix(),
-            hosting_number: hosting.map(str::to_owned),
-            actor: HOSTING_MANAGER.into(),
-            device_id: device.map(str::to_owned),
+impl Session {
+    /// Who to write in the history for what this session does from `peer`.
+    pub(crate) fn who(&self, peer: &str) -> Who {
+        Who {
+            actor: self.actor,
+            hosting_number: Some(self.hosting_number.clone()),
+            device_id: Some(self.device_id.clone()),
             peer: Some(peer.to_owned()),
-            action: action.into(),
-            outcome: outcome.into(),
-            detail: detail.into(),
-        };
-        if let Err(e) = self.store.record(&entry) {
+        }
+    }
+}
+
+fn manager(hosting: &HostingNumber, device: Option<&str>, peer: &str) -> Who {
+    Who {
+        actor: Actor::HostingManager,
+        hosting_number: Some(hosting.clone()),
+        device_id: device.map(str::to_owned),
+        peer: Some(peer.to_owned()),
+    }
+}
+
+/// What a password check is about: the secrets typed, and whose counter an attempt goes to.
+struct Check<'a> {
+    hosting: &'a HostingNumber,
+    password: &'a ConsolePassword,
+    invoice: Option<&'a InvoiceNumber>,
+    /// The enrolled device asking, when it is one of this account's.
+    device: Option<&'a str>,
+    peer: &'a str,
+    action: &'a str,
+}
+
+impl Controller {
+    fn log(&self, who: &Who, action: &str, outcome: Outcome, detail: &str) {
+        if let Err(e) = self
+            .store
+            .write(|c| history::record(c, who, action, outcome, detail, now_unix()))
+        {
             tracing::error!("history not written: {e}");
         }
     }
 
-    /// Checks the password (and the invoice number when given) with the lock-out rules.
-    fn check_credentials(
-        &self,
-        hosting: &HostingNumber,
-        password: &ConsolePassword,
-        invoice: Option<&InvoiceNumber>,
-        device: Option<&str>,
-        peer: &str,
-        action: &str,
-    ) -> Result<()> {
-        let now = now_unix();
-        let Some(account) = self.store.account(hosting.as_str())? else {
-            dummy_verify(password.expose());
-            self.log(
-                Some(hosting.as_str()),
-                device,
-                peer,
-                action,
-                "refused",
-                "unknown hosting number",
-            );
-            return Err(Error::bad_credentials());
+    /// Checks the password (and the invoice number when given) under the lock-out rules. The attempt is counted
+    /// before the slow check, in one transaction with the look at the lock, so parallel guesses cannot slip past it.
+    /// Known and unknown hosting numbers cost the same work and get the same answers.
+    fn check_credentials(&self, check: &Check<'_>) -> Result<()> {
+        let key = match check.device {
+            Some(device) => lockouts::device_key(device),
+            None => lockouts::account_key(check.hosting.as_str()),
         };
-        if account.locked_until > now {
-            self.log(
-                Some(hosting.as_str()),
-                device,
-                peer,
-                action,
-                "locked",
-                "attempt during lock-out",
-            );
-            return Err(Error::too_many_attempts((account.locked_until - now) as u64));
+        let who = manager(check.hosting, check.device, check.peer);
+        let now = now_unix();
+        let (attempt, account) = self.store.write(|c| {
+            let attempt = lockouts::reserve(c, &key, now, lock_delay)?;
+            if let Attempt::Locked(_) = attempt {
+                history::record(c, &who, check.action, Outcome::Locked, "attempt during lock-out", now)?;
+            }
+            Ok((attempt, accounts::get(c, check.hosting)?))
+        })?;
+        let n = match attempt {
+            Attempt::Locked(secs) => return Err(Error::too_many_attempts(secs.unsigned_abs())),
+            Attempt::Counted(n) => n,
+        };
+        let (password_hash, invoice_hash) = match &account {
+            Some(a) => (a.password_hash.as_str(), a.invoice_hash.as_str()),
+            None => (dummy_hash(), dummy_hash()),
+        };
+        // Every check always runs, so timing does not tell which one failed, nor whether the number exists.
+        let password_ok = verify_secret(check.password.expose(), password_hash);
+        let invoice_ok = check.invoice.is_none_or(|i| verify_secret(i.as_str(), invoice_hash));
+        let now = now_unix();
+        if account.is_some() && password_ok && invoice_ok {
+            return self.store.write(|c| lockouts::clear(c, &key));
         }
-        // Both checks always run, so timing does not tell which one failed.
-        let password_ok = verify_secret(password.expose(), &account.password_hash);
-        let invoice_ok = invoice.is_none_or(|i| verify_secret(i.as_str(), &account.invoice_hash));
-        if password_ok && invoice_ok {
-            self.store.reset_failures(hosting.as_str())?;
-            return Ok(());
-        }
-        let (failures, _) = self.store.record_failure(hosting.as_str(), now, lock_delay)?;
-        self.log(
-            Some(hosting.as_str()),
-            device,
-            peer,
-            action,
-            "refused",
-            &format!("wrong credentials ({failures} in a row)"),
-        );
+        let detail = if account.is_some() {
+            format!("wrong credentials ({n} in a row)")
+        } else {
+            "unknown hosting number".to_owned()
+        };
+        self.store
+            .write(|c| history::record(c, &who, check.action, Outcome::Refused, &detail, now))?;
         Err(Error::bad_credentials())
+    }
+
+    /// A network address spent its budget of enrolment attempts: one line for the whole run of refusals.
+    pub fn record_over_budget(&self, peer: &str) {
+        let who = Who {
+            actor: Actor::HostingManager,
+            hosting_number: None,
+            device_id: None,
+            peer: Some(peer.to_owned()),
+        };
+        self.log(
+            &who,
+            "device.enrol",
+            Outcome::Limited,
+            "too many attempts from this address",
+        );
     }
 
     pub fn enrol(&self, req: &EnrolRequest, peer: &str) -> Result<EnrolResponse> {
@@ -148,27 +184,37 @@ impl Controller {
         let password = ConsolePassword::parse(&req.password)?;
         let invoice = InvoiceNumber::parse(&req.invoice_number)?;
         let label: String = req.device_label.chars().filter(|c| !c.is_control()).take(80).collect();
-        self.check_credentials(&hosting, &password, Some(&invoice), None, peer, "device.enrol")?;
+        self.check_credentials(&Check {
+            hosting: &hosting,
+            password: &password,
+            invoice: Some(&invoice),
+            device: None,
+            peer,
+            action: "device.enrol",
+        })?;
         let device_id = uuid::Uuid::new_v4().to_string();
         let days = self.device_certificate_days();
         let cert_pem = pki::sign_device_csr(self.ca(), &req.csr_pem, &device_id, hosting.as_str(), days)?;
         let info = pki::cert_info(&cert_pem)?;
         let row = DeviceRow {
             id: device_id.clone(),
-            hosting_number: hosting.to_string(),
+            hosting_number: hosting.clone(),
             cert_sha256: info.fingerprint_sha256.clone(),
             revoked_at: None,
         };
-        self.store
-            .insert_device(&row, &label, now_unix(), info.not_after_unix)?;
-        self.log(
-            Some(hosting.as_str()),
-            Some(&device_id),
-            peer,
-            "device.enrol",
-            "ok",
-            &format!("certificate for '{label}'"),
-        );
+        let now = now_unix();
+        self.store.write(|c| {
+            devices::insert(c, &row, &label, now, info.not_after_unix)?;
+            let who = manager(&hosting, Some(&device_id), peer);
+            history::record(
+                c,
+                &who,
+                "device.enrol",
+                Outcome::Ok,
+                &format!("certificate for '{label}'"),
+                now,
+            )
+        })?;
         Ok(EnrolResponse {
             device_id,
             certificate_pem: cert_pem,
@@ -180,18 +226,20 @@ impl Controller {
     /// session goes on: it is bound to the device, not to one certificate.
     pub fn renew(&self, session: &Session, csr_pem: &str, peer: &str) -> Result<RenewResponse> {
         let days = self.device_certificate_days();
-        let cert_pem = pki::sign_device_csr(self.ca(), csr_pem, &session.device_id, &session.hosting_number, days)?;
+        let cert_pem = pki::sign_device_csr(
+            self.ca(),
+            csr_pem,
+            &session.device_id,
+            session.hosting_number.as_str(),
+            days,
+        )?;
         let info = pki::cert_info(&cert_pem)?;
-        self.store
-            .replace_device_certificate(&session.device_id, &info.fingerprint_sha256, info.not_after_unix)?;
-        self.log(
-            Some(&session.hosting_number),
-            Some(&session.device_id),
-            peer,
-            "device.renew",
-            "ok",
-            &format!("until {}", info.not_after),
-        );
+        let now = now_unix();
+        self.store.write(|c| {
+            devices::replace_certificate(c, &session.device_id, &info.fingerprint_sha256, info.not_after_unix)?;
+            let detail = format!("until {}", info.not_after);
+            history::record(c, &session.who(peer), "device.renew", Outcome::Ok, &detail, now)
+        })?;
         Ok(RenewResponse {
             certificate_pem: cert_pem,
         })
@@ -201,7 +249,7 @@ impl Controller {
     /// certificate issued at enrolment, and not revoked.
     pub fn device_for_certificate(&self, der: &[u8]) -> Result<DeviceRow> {
         let info = pki::cert_info_der(der)?;
-        match self.store.device(&info.subject_cn)? {
+        match self.store.read(|c| devices::get(c, &info.subject_cn))? {
             Some(d) if d.revoked_at.is_none() && d.cert_sha256 == info.fingerprint_sha256 => Ok(d),
             _ => Err(Error::new(
                 ErrorCode::CertificateRevoked,
@@ -211,44 +259,46 @@ impl Controller {
         }
     }
 
+    /// Logs in from an enrolled device. Failures count against this device only, so that strangers who lock the
+    /// hosting number out (through enrolment attempts) do not lock its owner out.
     pub fn login(&self, device: &DeviceRow, req: &LoginRequest, peer: &str) -> Result<LoginResponse> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
         let password = ConsolePassword::parse(&req.password)?;
-        if device.hosting_number != hosting.as_str() {
-            // This device was enrolled for another account: same answer as a wrong password.
+        if device.hosting_number != hosting {
+            // This device was enrolled for another account: same answer as a wrong password, after the same work.
+            verify_secret(password.expose(), dummy_hash());
+            let who = manager(&hosting, Some(&device.id), peer);
             self.log(
-                Some(hosting.as_str()),
-                Some(&device.id),
-                peer,
+                &who,
                 "session.login",
-                "refused",
+                Outcome::Refused,
                 "device enrolled for another account",
             );
             return Err(Error::bad_credentials());
         }
-        self.check_credentials(&hosting, &password, None, Some(&device.id), peer, "session.login")?;
+        self.check_credentials(&Check {
+            hosting: &hosting,
+            password: &password,
+            invoice: None,
+            device: Some(&device.id),
+            peer,
+            action: "session.login",
+        })?;
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
         let now = now_unix();
         let expires_at = now + SESSION_SECS;
         let row = SessionRow {
             device_id: device.id.clone(),
-            hosting_number: hosting.to_string(),
-            actor: HOSTING_MANAGER.into(),
+            hosting_number: hosting.clone(),
+            actor: Actor::HostingManager.as_str().to_owned(),
             expires_at,
         };
-        self.store.insert_session(&token_hash(&token), &row, now)?;
-        self.log(
-            Some(hosting.as_str()),
-            Some(&device.id),
-            peer,
-            "session.login",
-            "ok",
-            "",
-        );
-        let licence_accepted = self
-            .store
-            .account(hosting.as_str())?
-            .is_some_and(|a| a.licence_accepted_at.is_some());
+        let licence_accepted = self.store.write(|c| {
+            sessions::insert(c, &token_hash(&token), &row, now)?;
+            let who = manager(&hosting, Some(&device.id), peer);
+            history::record(c, &who, "session.login", Outcome::Ok, "", now)?;
+            Ok(accounts::get(c, &hosting)?.is_some_and(|a| a.licence_version == Some(LICENCE_VERSION)))
+        })?;
         Ok(LoginResponse {
             token,
             expires_at: rfc3339(expires_at),
@@ -257,25 +307,19 @@ impl Controller {
     }
 
     /// The session of a bearer token, which must belong to the device presenting the certificate.
-    pub fn session(&self, device: &DeviceRow, token: &str) -> Result<Session> {
+    pub fn session(&self, device: &DeviceRow, token: &str, peer: &str) -> Result<Session> {
         let hash = token_hash(token);
-        match self.store.session(&hash)? {
+        match self.store.read(|c| sessions::get(c, &hash))? {
             Some(s) if s.device_id == device.id && s.expires_at > now_unix() => Ok(Session {
                 token_hash: hash,
                 device_id: s.device_id,
                 hosting_number: s.hosting_number,
-                actor: s.actor,
+                actor: Actor::parse(&s.actor)?,
                 expires_at: s.expires_at,
             }),
             Some(s) if s.device_id != device.id => {
-                self.log(
-                    Some(&s.hosting_number),
-                    Some(&device.id),
-                    "-",
-                    "session.use",
-                    "refused",
-                    "token of another device",
-                );
+                let who = manager(&s.hosting_number, Some(&device.id), peer);
+                self.log(&who, "session.use", Outcome::Refused, "token of another device");
                 Err(Error::session_required())
             }
             _ => Err(Error::session_required()),
@@ -283,33 +327,31 @@ impl Controller {
     }
 
     pub fn logout(&self, session: &Session, peer: &str) -> Result<()> {
-        self.store.delete_session(&session.token_hash)?;
-        self.log(
-            Some(&session.hosting_number),
-            Some(&session.device_id),
-            peer,
-            "session.logout",
-            "ok",
-            "",
-        );
-        Ok(())
+        let now = now_unix();
+        self.store.write(|c| {
+            sessions::delete(c, &session.token_hash)?;
+            history::record(c, &session.who(peer), "session.logout", Outcome::Ok, "", now)
+        })
     }
 
     pub fn whoami(&self, session: &Session) -> Result<WhoAmI> {
         Ok(WhoAmI {
-            hosting_number: session.hosting_number.clone(),
-            actor: session.actor.clone(),
+            hosting_number: session.hosting_number.to_string(),
+            actor: session.actor.as_str().to_owned(),
             device_id: session.device_id.clone(),
             session_expires_at: rfc3339(session.expires_at),
             licence_accepted: self.licence_accepted(session)?,
         })
     }
 
+    fn account(&self, session: &Session) -> Result<accounts::AccountRow> {
+        self.store
+            .read(|c| accounts::get(c, &session.hosting_number))?
+            .ok_or_else(Error::session_required)
+    }
+
     fn licence_accepted(&self, session: &Session) -> Result<bool> {
-        Ok(self
-            .store
-            .account(&session.hosting_number)?
-            .is_some_and(|a| a.licence_version == Some(LICENCE_VERSION)))
+        Ok(self.account(session)?.licence_version == Some(LICENCE_VERSION))
     }
 
     /// Routes beyond the licence screen call this first.
@@ -326,10 +368,7 @@ impl Controller {
     }
 
     pub fn licence(&self, session: &Session) -> Result<Licence> {
-        let account = self
-            .store
-            .account(&session.hosting_number)?
-            .ok_or_else(Error::session_required)?;
+        let account = self.account(session)?;
         let current = account.licence_version == Some(LICENCE_VERSION);
         Ok(Licence {
             version: LICENCE_VERSION,
@@ -347,28 +386,21 @@ impl Controller {
                 "Ce n'est pas la version en vigueur du contrat de licence ; relisez-le.",
             ));
         }
-        let by = format!("{} ({})", session.actor, session.device_id);
-        self.store
-            .accept_licence(&session.hosting_number, version, &by, now_unix())?;
-        self.log(
-            Some(&session.hosting_number),
-            Some(&session.device_id),
-            peer,
-            "licence.accept",
-            "ok",
-            &format!("version {version}"),
-        );
+        let by = format!("{} ({})", session.actor.as_str(), session.device_id);
+        let now = now_unix();
+        self.store.write(|c| {
+            accounts::accept_licence(c, &session.hosting_number, version, &by, now)?;
+            let detail = format!("version {version}");
+            history::record(c, &session.who(peer), "licence.accept", Outcome::Ok, &detail, now)
+        })?;
         self.licence(session)
     }
 
     pub fn account_info(&self, session: &Session) -> Result<AccountInfo> {
         self.require_licence(session)?;
-        let account = self
-            .store
-            .account(&session.hosting_number)?
-            .ok_or_else(Error::session_required)?;
+        let account = self.account(session)?;
         Ok(AccountInfo {
-            hosting_number: account.hosting_number,
+            hosting_number: account.hosting_number.to_string(),
             plannings_quota: account.plannings_quota,
             controller_domain: self.domain().to_owned(),
             licence_accepted_at: account.licence_accepted_at.map(rfc3339),

@@ -1,10 +1,11 @@
 //! The controller: its data directory (database, CA, server certificate), the provider's commands, and the rules of
 //! enrolment, login and sessions. The HTTPS layer (`crate::server`) only translates requests into these calls.
 
+pub mod actor;
 pub mod auth;
 pub mod configuration;
 pub mod service;
-pub mod store;
+mod store;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, DomainName, HostingNumber, InvoiceNumber};
@@ -12,9 +13,12 @@ use crate::pki::{self, KeyedCert};
 use crate::time_fmt::{now_unix, rfc3339};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use store::{AccountRow, HistoryEntry, Store};
+use store::history::{Outcome, Who};
+use store::{accounts, devices, history, lockouts, sessions, Store};
 
 pub use auth::Session;
+pub use store::devices::DeviceRow;
+pub use store::SCHEMA_VERSION;
 
 const DB_FILE: &str = "controller.sqlite3";
 const SETTINGS_FILE: &str = "controller.json";
@@ -23,6 +27,8 @@ const CA_KEY: &str = "ca.key";
 const SERVER_CERT: &str = "server.pem";
 const SERVER_KEY: &str = "server.key";
 pub const DEFAULT_PLANNINGS: i64 = 2;
+/// History lines are kept this long unless the provider says otherwise.
+pub const DEFAULT_HISTORY_RETENTION_DAYS: i64 = 400;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Settings {
@@ -34,10 +40,17 @@ struct Settings {
     /// Lifetime of the device certificates this controller signs.
     #[serde(default = "default_device_certificate_days")]
     device_certificate_days: i64,
+    /// History lines older than this are deleted.
+    #[serde(default = "default_history_retention_days")]
+    history_retention_days: i64,
 }
 
 fn default_device_certificate_days() -> i64 {
     crate::pki::DEVICE_CERT_DAYS
+}
+
+fn default_history_retention_days() -> i64 {
+    DEFAULT_HISTORY_RETENTION_DAYS
 }
 
 pub const DEFAULT_PORT_POOL: (u16, u16) = (20000, 20999);
@@ -67,7 +80,7 @@ pub fn parse_port_pool(s: &str) -> Result<(u16, u16)> {
 
 pub struct Controller {
     dir: PathBuf,
-    pub store: Store,
+    store: Store,
     ca: KeyedCert,
     server_cert: KeyedCert,
     settings: Settings,
@@ -104,7 +117,7 @@ pub struct DeviceSummary {
     pub revoked_at: Option<String>,
 }
 
-/// Writes a file readable by its owner only (keys, the demo credentials).
+/// Writes a file readable by its owner only (keys, certificates, settings, the demo credentials), whatever the umask.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
@@ -114,6 +127,19 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     let mut f = opts.open(path)?;
     f.write_all(contents)?;
     f.sync_all()?;
+    Ok(())
+}
+
+/// Creates a folder readable by its owner only; an existing folder is left as it is.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
     Ok(())
 }
 
@@ -141,25 +167,20 @@ fn no_account(hosting: &HostingNumber) -> Error {
     )
 }
 
-impl Controller {
-    /// A line of history for what the provider did to an account.
-    fn record_provider(&self, hosting: &HostingNumber, action: &str, detail: String) -> Result<()> {
-        self.store.record(&HistoryEntry {
-            at: now_unix(),
-            hosting_number: Some(hosting.to_string()),
-            actor: "provider".into(),
-            action: action.into(),
-            outcome: "ok".into(),
-            detail,
-            ..Default::default()
-        })
-    }
+fn bad_plannings_quota() -> Error {
+    Error::invalid(
+        "The number of plannings must be between 1 and 50.",
+        "Le nombre de plannings doit être compris entre 1 et 50.",
+    )
+}
 
+impl Controller {
     pub fn is_initialised(dir: &Path) -> bool {
         dir.join(SETTINGS_FILE).exists()
     }
 
-    /// Makes a data directory: database, CA, server certificate for `domain` and `localhost`.
+    /// Makes a data directory: database, CA, server certificate for `domain` and `localhost`. Every file is
+    /// owner-only; a folder that already exists keeps its mode.
     pub fn init(dir: &Path, domain: Option<&str>, port_pool: Option<(u16, u16)>) -> Result<Controller> {
         if Self::is_initialised(dir) {
             return Err(Error::invalid(
@@ -168,27 +189,23 @@ impl Controller {
             ));
         }
         let domain = DomainName::parse(domain.unwrap_or("localhost"))?;
-        std::fs::create_dir_all(dir)?;
-        #[cfg(unix)]
-        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        create_private_dir(dir)?;
         let ca = pki::new_ca(domain.as_str())?;
         let server = pki::new_server_cert(&ca, domain.as_str())?;
         write_private(&dir.join(CA_KEY), ca.key_pem.as_bytes())?;
-        std::fs::write(dir.join(CA_CERT), &ca.cert_pem)?;
+        write_private(&dir.join(CA_CERT), ca.cert_pem.as_bytes())?;
         write_private(&dir.join(SERVER_KEY), server.key_pem.as_bytes())?;
-        std::fs::write(dir.join(SERVER_CERT), &server.cert_pem)?;
+        write_private(&dir.join(SERVER_CERT), server.cert_pem.as_bytes())?;
         drop(Store::open(&dir.join(DB_FILE))?);
         let settings = Settings {
             domain: domain.as_str().to_owned(),
             created_at: now_unix(),
             port_pool: port_pool.unwrap_or(DEFAULT_PORT_POOL),
             device_certificate_days: default_device_certificate_days(),
+            history_retention_days: DEFAULT_HISTORY_RETENTION_DAYS,
         };
         // Written last: its presence means the directory is complete.
-        std::fs::write(
-            dir.join(SETTINGS_FILE),
-            serde_json::to_vec_pretty(&settings).map_err(Error::internal)?,
-        )?;
+        write_settings(dir, &settings)?;
         Self::open(dir)
     }
 
@@ -221,6 +238,9 @@ impl Controller {
     pub fn device_certificate_days(&self) -> i64 {
         self.settings.device_certificate_days
     }
+    pub fn history_retention_days(&self) -> i64 {
+        self.settings.history_retention_days
+    }
 
     /// Changes the lifetime of the device certificates signed from now on (1 to 825 days).
     pub fn set_device_certificate_days(&mut self, days: i64) -> Result<()> {
@@ -231,13 +251,29 @@ impl Controller {
             ));
         }
         self.settings.device_certificate_days = days;
-        let path = self.dir.join(SETTINGS_FILE);
-        std::fs::write(
-            path,
-            serde_json::to_vec_pretty(&self.settings).map_err(Error::internal)?,
-        )?;
-        Ok(())
+        write_settings(&self.dir, &self.settings)
     }
+
+    /// How long history lines are kept (30 days to 10 years).
+    pub fn set_history_retention_days(&mut self, days: i64) -> Result<()> {
+        if !(30..=3660).contains(&days) {
+            return Err(Error::invalid(
+                "History is kept from 30 to 3660 days.",
+                "L'historique est conservé de 30 à 3660 jours.",
+            ));
+        }
+        self.settings.history_retention_days = days;
+        write_settings(&self.dir, &self.settings)
+    }
+
+    /// Deletes history lines past the retention, and lock-out counters nobody has touched for a day.
+    pub fn prune(&self) -> Result<usize> {
+        let now = now_unix();
+        let before = now.saturating_sub(self.settings.history_retention_days.saturating_mul(86400));
+        self.store
+            .write(|c| Ok(history::prune(c, before)? + lockouts::prune(c, now)?))
+    }
+
     pub fn ca_pem(&self) -> &str {
         &self.ca.cert_pem
     }
@@ -252,13 +288,16 @@ impl Controller {
         &self.server_cert
     }
 
+    /// Every hosting account's number.
+    pub fn hosting_numbers(&self) -> Result<Vec<HostingNumber>> {
+        self.store
+            .read(|c| Ok(accounts::all(c)?.into_iter().map(|a| a.hosting_number).collect()))
+    }
+
     /// The provider creates an account; the clear password and invoice number exist only in the return value.
     pub fn create_account(&self, plannings_quota: i64) -> Result<NewAccount> {
         if !(1..=50).contains(&plannings_quota) {
-            return Err(Error::invalid(
-                "The number of plannings must be between 1 and 50.",
-                "Le nombre de plannings doit être compris entre 1 et 50.",
-            ));
+            return Err(bad_plannings_quota());
         }
         let password = ConsolePassword::generate();
         let invoice = InvoiceNumber::generate();
@@ -266,26 +305,31 @@ impl Controller {
             auth::hash_secret(password.expose())?,
             auth::hash_secret(invoice.as_str())?,
         );
-        let hosting = loop {
-            let candidate = HostingNumber::generate();
-            if self.store.account(candidate.as_str())?.is_none() {
-                break candidate;
-            }
-        };
         let now = now_unix();
-        self.store.insert_account(&AccountRow {
-            hosting_number: hosting.to_string(),
-            password_hash,
-            invoice_hash,
-            plannings_quota,
-            created_at: now,
-            failures: 0,
-            locked_until: 0,
-            licence_version: None,
-            licence_accepted_at: None,
-            licence_accepted_by: None,
+        let hosting = self.store.write(|c| {
+            let hosting = loop {
+                let candidate = HostingNumber::generate();
+                if accounts::get(c, &candidate)?.is_none() {
+                    break candidate;
+                }
+            };
+            accounts::insert(
+                c,
+                &accounts::AccountRow {
+                    hosting_number: hosting.clone(),
+                    password_hash,
+                    invoice_hash,
+                    plannings_quota,
+                    created_at: now,
+                    licence_version: None,
+                    licence_accepted_at: None,
+                    licence_accepted_by: None,
+                },
+            )?;
+            let detail = format!("plannings quota {plannings_quota}");
+            history::record(c, &Who::provider(&hosting), "account.create", Outcome::Ok, &detail, now)?;
+            Ok(hosting)
         })?;
-        self.record_provider(&hosting, "account.create", format!("plannings quota {plannings_quota}"))?;
         Ok(NewAccount {
             hosting_number: hosting.to_string(),
             console_password: password.expose().to_owned(),
@@ -296,99 +340,118 @@ impl Controller {
     }
 
     pub fn list_accounts(&self) -> Result<Vec<AccountSummary>> {
-        Ok(self
-            .store
-            .accounts()?
-            .into_iter()
-            .map(|a| AccountSummary {
-                hosting_number: a.hosting_number,
-                plannings_quota: a.plannings_quota,
-                created_at: rfc3339(a.created_at),
-                licence_accepted: a.licence_accepted_at.is_some(),
-                failures: a.failures,
-            })
-            .collect())
+        self.store.read(|c| {
+            accounts::all(c)?
+                .into_iter()
+                .map(|a| {
+                    Ok(AccountSummary {
+                        failures: lockouts::failures(c, &lockouts::account_key(a.hosting_number.as_str()))?,
+                        hosting_number: a.hosting_number.to_string(),
+                        plannings_quota: a.plannings_quota,
+                        created_at: rfc3339(a.created_at),
+                        licence_accepted: a.licence_accepted_at.is_some(),
+                    })
+                })
+                .collect()
+        })
     }
 
     pub fn list_devices(&self, hosting_number: Option<&str>) -> Result<Vec<DeviceSummary>> {
         let hosting = hosting_number.map(HostingNumber::parse).transpose()?;
         Ok(self
             .store
-            .devices(hosting.as_ref().map(HostingNumber::as_str))?
+            .read(|c| devices::list(c, hosting.as_ref()))?
             .into_iter()
-            .map(
-                |(id, hosting_number, label, enrolled, expires, revoked)| DeviceSummary {
-                    id,
-                    hosting_number,
-                    label,
-                    enrolled_at: rfc3339(enrolled),
-                    certificate_expires_at: rfc3339(expires),
-                    revoked_at: revoked.map(rfc3339),
-                },
-            )
+            .map(|d| DeviceSummary {
+                id: d.id,
+                hosting_number: d.hosting_number.to_string(),
+                label: d.label,
+                enrolled_at: rfc3339(d.enrolled_at),
+                certificate_expires_at: rfc3339(d.expires_at),
+                revoked_at: d.revoked_at.map(rfc3339),
+            })
             .collect())
     }
 
     /// Revokes a device (lost machine, person gone): its certificate is refused from now on and its sessions end.
     pub fn revoke_device(&self, device_id: &str) -> Result<()> {
-        let device = self.store.device(device_id)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotFound,
-                format!("No device {device_id}."),
-                format!("Aucun poste {device_id}."),
-            )
-        })?;
-        if !self.store.revoke_device(device_id, now_unix())? {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                format!("Device {device_id} is already revoked."),
-                format!("Le poste {device_id} est déjà révoqué."),
-            ));
-        }
-        let hosting = HostingNumber::parse(&device.hosting_number)?;
-        self.record_provider(&hosting, "device.revoke", device_id.to_owned())
+        let now = now_unix();
+        self.store.write(|c| {
+            let device = devices::get(c, device_id)?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    format!("No device {device_id}."),
+                    format!("Aucun poste {device_id}."),
+                )
+            })?;
+            if !devices::revoke(c, device_id, now)? {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("Device {device_id} is already revoked."),
+                    format!("Le poste {device_id} est déjà révoqué."),
+                ));
+            }
+            let who = Who::provider(&device.hosting_number);
+            history::record(c, &who, "device.revoke", Outcome::Ok, device_id, now)
+        })
     }
 
     /// The provider's side of the licence: planning quota and simultaneous connections.
     pub fn set_licence(&self, hosting_number: &str, plannings: i64, seats: crate::api::Seats) -> Result<()> {
         let hosting = HostingNumber::parse(hosting_number)?;
         if !(1..=50).contains(&plannings) {
-            return Err(Error::invalid(
-                "The number of plannings must be between 1 and 50.",
-                "Le nombre de plannings doit être compris entre 1 et 50.",
-            ));
+            return Err(bad_plannings_quota());
         }
-        let changed = self.store.with(|c| {
-            c.execute(
-                "UPDATE accounts SET plannings_quota = ?2, seats_modification = ?3, seats_consultation = ?4 WHERE hosting_number = ?1",
-                rusqlite::params![hosting.as_str(), plannings, seats.modification, seats.consultation],
-            )
-        })?;
-        if changed == 0 {
-            return Err(no_account(&hosting));
-        }
-        self.record_provider(
-            &hosting,
-            "account.licence",
-            format!(
+        let now = now_unix();
+        self.store.write(|c| {
+            if !accounts::set_licence(c, &hosting, plannings, seats)? {
+                return Err(no_account(&hosting));
+            }
+            let detail = format!(
                 "{plannings} plannings, {}M/{}C connections",
                 seats.modification, seats.consultation
-            ),
-        )?;
-        Ok(())
+            );
+            history::record(
+                c,
+                &Who::provider(&hosting),
+                "account.licence",
+                Outcome::Ok,
+                &detail,
+                now,
+            )
+        })
     }
 
-    /// The provider's reset: a new console password, printed once; the lock-out is lifted.
+    /// The provider's reset: a new console password, printed once; the lock-out is lifted and every open session of
+    /// the account ends.
     pub fn reset_password(&self, hosting_number: &str) -> Result<String> {
         let hosting = HostingNumber::parse(hosting_number)?;
         let password = ConsolePassword::generate();
-        if !self
-            .store
-            .set_password_hash(hosting.as_str(), &auth::hash_secret(password.expose())?)?
-        {
-            return Err(no_account(&hosting));
-        }
-        self.record_provider(&hosting, "account.reset_password", String::new())?;
+        let hash = auth::hash_secret(password.expose())?;
+        let now = now_unix();
+        self.store.write(|c| {
+            if !accounts::set_password_hash(c, &hosting, &hash)? {
+                return Err(no_account(&hosting));
+            }
+            lockouts::clear(c, &lockouts::account_key(hosting.as_str()))?;
+            let ended = sessions::delete_for_account(c, &hosting)?;
+            let detail = format!("{ended} sessions ended");
+            history::record(
+                c,
+                &Who::provider(&hosting),
+                "account.reset_password",
+                Outcome::Ok,
+                &detail,
+                now,
+            )
+        })?;
         Ok(password.expose().to_owned())
     }
+}
+
+fn write_settings(dir: &Path, settings: &Settings) -> Result<()> {
+    write_private(
+        &dir.join(SETTINGS_FILE),
+        &serde_json::to_vec_pretty(settings).map_err(Error::internal)?,
+    )
 }

@@ -1,13 +1,13 @@
 //! What the controller runs for its accounts, read from the configuration: planning statuses, the directory an
 //! active controller serves, the planning servers of plannings with a base in service.
 
-use super::configuration::plannings;
-use super::store::HistoryEntry;
+use super::store::history::{self, Outcome, Who};
+use super::store::{accounts, plannings};
 use super::Controller;
-use crate::api::{Coordinates, Directory, DirectoryEntry, Planning, PlanningStatus, Seats};
+use crate::api::{Coordinates, Directory, DirectoryEntry, Planning, PlanningStatus};
 use crate::error::Result;
+use crate::ids::HostingNumber;
 use crate::time_fmt::now_unix;
-use rusqlite::{params, OptionalExtension};
 
 /// What a port of the pool serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,23 +18,25 @@ pub enum Listener {
 
 impl Controller {
     /// What each planning's status should be, before the network checks: `None` means "check its server".
-    pub fn planned_statuses(&self, hosting: &str) -> Result<Vec<(Planning, Option<PlanningStatus>)>> {
-        self.store.with(|c| {
-            let (quota, licence_m, licence_c): (i64, u32, u32) = c.query_row(
-                "SELECT plannings_quota, seats_modification, seats_consultation FROM accounts WHERE hosting_number = ?1",
-                [hosting],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-            let rows: Vec<Planning> = plannings(c, hosting)?.into_iter().map(|r| r.planning).collect();
-            let (m, cons) = rows.iter().fold((0, 0), |(m, cs), p| (m + p.seats.modification, cs + p.seats.consultation));
-            let over_seats = m > licence_m || cons > licence_c;
+    pub fn planned_statuses(&self, hosting: &HostingNumber) -> Result<Vec<(Planning, Option<PlanningStatus>)>> {
+        self.store.read(|c| {
+            let account = accounts::settings(c, hosting)?;
+            let rows: Vec<Planning> = plannings::list(c, hosting)?.into_iter().map(|r| r.planning).collect();
+            let (m, cons) = rows.iter().fold((0u64, 0u64), |(m, cs), p| {
+                (
+                    m + u64::from(p.seats.modification),
+                    cs + u64::from(p.seats.consultation),
+                )
+            });
+            let over_seats = m > u64::from(account.seats.modification) || cons > u64::from(account.seats.consultation);
+            let quota = usize::try_from(account.plannings_quota).unwrap_or(0);
             Ok(rows
                 .into_iter()
                 .enumerate()
                 .map(|(rank, p)| {
                     let status = if p.disabled {
                         Some(PlanningStatus::Disabled)
-                    } else if rank as i64 >= quota || (over_seats && p.seats != Seats::default()) {
+                    } else if rank >= quota || (over_seats && p.seats != crate::api::Seats::default()) {
                         Some(PlanningStatus::Limited)
                     } else if p.base.is_none() || p.coordinates.is_none() {
                         Some(PlanningStatus::NoBase)
@@ -48,104 +50,83 @@ impl Controller {
     }
 
     /// Stores the statuses just computed; a change records its time and a history line.
-    pub fn record_statuses(&self, hosting: &str, statuses: &[(i64, PlanningStatus)]) -> Result<()> {
+    pub fn record_statuses(&self, hosting: &HostingNumber, statuses: &[(i64, PlanningStatus)]) -> Result<()> {
         let now = now_unix();
-        for (id, status) in statuses {
-            let before: Option<(String, String)> = self.store.with(|c| {
-                c.query_row(
-                    "SELECT name, status FROM plannings WHERE id = ?1 AND hosting_number = ?2",
-                    params![id, hosting],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-            })?;
-            let Some((name, old)) = before else { continue };
-            if old != status.as_str() {
-                self.store.with(|c| {
-                    c.execute(
-                        "UPDATE plannings SET status = ?2, status_changed_at = ?3 WHERE id = ?1",
-                        params![id, status.as_str(), now],
-                    )
-                })?;
-                self.store.record(&HistoryEntry {
-                    at: now,
-                    hosting_number: Some(hosting.to_owned()),
-                    actor: "controller".into(),
-                    action: "planning.status".into(),
-                    outcome: "ok".into(),
-                    detail: format!("{name}: {old} → {}", status.as_str()),
-                    ..Default::default()
-                })?;
+        self.store.write(|c| {
+            for (id, status) in statuses {
+                let Some(row) = plannings::get(c, hosting, *id)? else {
+                    continue;
+                };
+                let old = row.planning.status;
+                if old != *status {
+                    plannings::set_status(c, *id, *status, now)?;
+                    let detail = format!("{}: {} → {}", row.planning.name, old.as_str(), status.as_str());
+                    history::record(
+                        c,
+                        &Who::controller(hosting),
+                        "planning.status",
+                        Outcome::Ok,
+                        &detail,
+                        now,
+                    )?;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The directory an active controller serves on its port, or `None` if no active account owns that port.
     pub fn directory(&self, port: u16) -> Result<Option<Directory>> {
-        self.store.with(|c| {
-            let account: Option<(String, String)> = c
-                .query_row(
-                    "SELECT hosting_number, controller_domain FROM accounts WHERE controller_port = ?1 AND controller_active = 1",
-                    [port],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((hosting, domain)) = account else { return Ok(None) };
-            let plannings = plannings(c, &hosting)?
+        self.store.read(|c| {
+            let Some((hosting, domain)) = accounts::active_on_port(c, port)? else {
+                return Ok(None);
+            };
+            let plannings = plannings::list(c, &hosting)?
                 .into_iter()
                 .map(|r| r.planning)
                 .filter(|p| !p.disabled)
                 .filter_map(|p| {
-                    let coordinates = p.coordinates?;
                     Some(DirectoryEntry {
+                        coordinates: p.coordinates?,
                         name: p.name,
                         publication_name: p.publication_name,
-                        coordinates,
                         time_zone: p.time_zone,
                         web_publication: p.web_publication,
                     })
                 })
                 .collect();
-            Ok(Some(Directory { controller: Coordinates { domain, port }, plannings }))
+            Ok(Some(Directory {
+                controller: Coordinates { domain, port },
+                plannings,
+            }))
         })
     }
 
     /// Ports that must be listening: active controllers (directory) and plannings with a base in service.
     pub fn wanted_listeners(&self) -> Result<Vec<(u16, Listener)>> {
-        self.store.with(|c| {
-            let mut stmt = c.prepare("SELECT controller_port FROM accounts WHERE controller_active = 1 AND controller_port IS NOT NULL")?;
-            let mut wanted: Vec<(u16, Listener)> =
-                stmt.query_map([], |r| Ok((r.get(0)?, Listener::Directory)))?.collect::<rusqlite::Result<_>>()?;
-            let mut stmt = c.prepare(
-                "SELECT p.port, p.id FROM plannings p JOIN bases b ON b.planning_id = p.id WHERE p.port IS NOT NULL AND p.disabled = 0",
-            )?;
-            wanted.extend(stmt.query_map([], |r| Ok((r.get(0)?, Listener::Planning(r.get(1)?))))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        self.store.read(|c| {
+            let mut wanted: Vec<(u16, Listener)> = accounts::active_ports(c)?
+                .into_iter()
+                .map(|p| (p, Listener::Directory))
+                .collect();
+            wanted.extend(
+                plannings::serving(c)?
+                    .into_iter()
+                    .map(|(port, id)| (port, Listener::Planning(id))),
+            );
             Ok(wanted)
         })
     }
 
     /// The base a planning server serves (name), with the planning's public name.
     pub fn planning_service(&self, id: i64) -> Result<Option<(String, String)>> {
-        self.store.with(|c| {
-            c.query_row(
-                "SELECT coalesce(p.publication_name, p.name), b.name FROM plannings p JOIN bases b ON b.planning_id = p.id WHERE p.id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-        })
+        self.store.read(|c| plannings::service(c, id))
     }
 
     /// Records a base as in service for a planning (bases themselves arrive with the Mes plannings pane).
     pub fn put_base_in_service(&self, planning_id: i64, base_name: &str) -> Result<()> {
-        self.store.with(|c| {
-            c.execute(
-                "INSERT INTO bases (planning_id, name, in_service_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(planning_id) DO UPDATE SET name = excluded.name, in_service_at = excluded.in_service_at",
-                params![planning_id, base_name, now_unix()],
-            )
-            .map(drop)
-        })
+        let now = now_unix();
+        self.store
+            .write(|c| plannings::put_base(c, planning_id, base_name, now))
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Both speak TLS 1.3 with the controller's server certificate; neither asks for a client certificate.
 
-use super::{bind, public_tls_config, serve, ConnInfo, Served};
+use super::{bind, public_tls_config, serve, ConnInfo, Limits, Served};
 use crate::controller::service::Listener;
 use crate::controller::Controller;
 use crate::error::{Error, ErrorCode, Result};
@@ -22,6 +22,7 @@ pub struct Listeners {
     controller: Arc<Controller>,
     ip: IpAddr,
     running: Mutex<HashMap<u16, (Listener, Served)>>,
+    limits: Limits,
 }
 
 fn port_of(req: &Request) -> u16 {
@@ -51,11 +52,12 @@ async fn planning_status(State((ctl, id)): State<(Arc<Controller>, i64)>) -> Res
 }
 
 impl Listeners {
-    pub fn new(controller: Arc<Controller>, ip: IpAddr) -> Listeners {
+    pub fn new(controller: Arc<Controller>, ip: IpAddr, limits: Limits) -> Listeners {
         Listeners {
             controller,
             ip,
             running: Mutex::new(HashMap::new()),
+            limits,
         }
     }
 
@@ -102,7 +104,12 @@ impl Listeners {
             }
             let started = async {
                 let listener = bind(SocketAddr::new(self.ip, port)).await?;
-                serve(listener, public_tls_config(&self.controller)?, self.router(kind))
+                serve(
+                    listener,
+                    public_tls_config(&self.controller)?,
+                    self.router(kind),
+                    &self.limits,
+                )
             };
             match started.await {
                 Ok(served) => {

@@ -2,14 +2,17 @@
 //! handshake lets a client without a certificate through, because enrolment needs none; every other route refuses it
 //! (see `routes`). A certificate from another CA fails the handshake itself.
 
+mod limits;
 mod listeners;
 mod routes;
 pub mod status;
 
+pub use limits::{AttemptBudget, Limits};
 pub use listeners::Listeners;
 
 use crate::controller::Controller;
 use crate::error::{Error, Result};
+use crate::tls::crypto_provider;
 use hyper::body::Incoming;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
@@ -34,10 +37,6 @@ pub(crate) struct ConnInfo {
     pub client_cert: Option<Arc<Vec<u8>>>,
     /// The port the connection came in on (a directory or planning server serves several ports).
     pub local_port: u16,
-}
-
-pub fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 fn tls_err(e: impl std::fmt::Display) -> Error {
@@ -100,22 +99,47 @@ impl Served {
     }
 }
 
-/// Serves `app` over TLS on an already bound socket. Each request carries the connection's `ConnInfo`.
-pub(crate) fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: axum::Router) -> Result<Served> {
+/// Serves `app` over TLS on an already bound socket, within `limits`. Each request carries the connection's
+/// `ConnInfo`.
+pub(crate) fn serve(
+    listener: TcpListener,
+    tls: Arc<ServerConfig>,
+    app: axum::Router,
+    limits: &Limits,
+) -> Result<Served> {
     let addr = listener.local_addr()?;
     let acceptor = TlsAcceptor::from(tls);
     let (shutdown, mut stopped) = watch::channel(false);
+    let slots = limits::ConnectionSlots::new(limits);
+    let request_timeout = limits.request_timeout;
     let task = tokio::spawn(async move {
+        let mut accept_errors = limits::Throttled::new(Duration::from_secs(10));
+        let mut pause = Duration::from_millis(50);
         loop {
+            let Some(permit) = slots.room().await else { break };
             let (tcp, peer) = tokio::select! {
                 _ = stopped.changed() => break,
                 accepted = listener.accept() => match accepted {
                     Ok(a) => a,
-                    Err(e) => { tracing::warn!("accept: {e}"); continue; }
+                    Err(e) => {
+                        accept_errors.warn(format_args!("accept on {addr}: {e}"));
+                        if limits::exhausted(&e) {
+                            // Out of file descriptors or memory: wait for connections to close instead of spinning.
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(Duration::from_secs(1));
+                        }
+                        continue;
+                    }
                 },
+            };
+            pause = Duration::from_millis(50);
+            let Some(slot) = slots.take(permit, peer.ip()) else {
+                drop(tcp);
+                continue;
             };
             let (acceptor, app, mut stopped) = (acceptor.clone(), app.clone(), stopped.clone());
             tokio::spawn(async move {
+                let _slot = slot;
                 let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer} failed: {e}"),
@@ -134,11 +158,19 @@ pub(crate) fn serve(listener: TcpListener, tls: Arc<ServerConfig>, app: axum::Ro
                 };
                 let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                     req.extensions_mut().insert(info.clone());
-                    app.clone().oneshot(req)
+                    let answer = app.clone().oneshot(req);
+                    async move {
+                        // A request (headers and body) that takes longer is answered and its connection closed.
+                        match tokio::time::timeout(request_timeout, answer).await {
+                            Ok(response) => response,
+                            Err(_) => Ok(routes::too_slow()),
+                        }
+                    }
                 });
                 // With a timer, hyper drops a client that takes more than 30 s to send its headers.
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(request_timeout)
                     .serve_connection(TokioIo::new(tls), service);
                 tokio::pin!(conn);
                 tokio::select! {
@@ -165,13 +197,19 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener> {
 pub struct Shared {
     pub controller: Arc<Controller>,
     pub listeners: Listeners,
-    /// Password hashing is what an enrolment or a login costs; a flood of attempts waits here instead of taking
-    /// every core.
-    pub(crate) password_checks: tokio::sync::Semaphore,
+    /// Password hashing is what an enrolment or a login costs. Attempts from machines without a certificate wait
+    /// for their own slots, so that a flood of them never delays a login from an enrolled device.
+    pub(crate) enrol_checks: tokio::sync::Semaphore,
+    pub(crate) login_checks: tokio::sync::Semaphore,
+    /// Enrolment attempts each network address may make.
+    pub(crate) enrol_budget: AttemptBudget,
 }
 
-/// Password checks run at the same time, at most.
-const PASSWORD_CHECKS: usize = 4;
+/// Password checks that may run at once in each pool: half the cores, so that checks never take the whole machine
+/// from the routes that only read.
+pub fn password_check_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
 
 /// A controller answering on a socket, with the directory and planning servers it runs and its status checks;
 /// `stop` ends them all.
@@ -196,12 +234,19 @@ pub struct Options {
     /// How often every planning's status is checked, whether or not anyone is looking, so that the time of the
     /// last change is true.
     pub status_interval: Duration,
+    pub limits: Limits,
+    /// Enrolment attempts one network address may make at once, then one more every `enrol_refill`.
+    pub enrol_burst: u32,
+    pub enrol_refill: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             status_interval: Duration::from_secs(30),
+            limits: Limits::default(),
+            enrol_burst: 20,
+            enrol_refill: Duration::from_secs(3),
         }
     }
 }
@@ -215,16 +260,23 @@ pub async fn start(controller: Arc<Controller>, listen: SocketAddr) -> Result<Ru
 pub async fn start_with(controller: Arc<Controller>, listen: SocketAddr, options: Options) -> Result<RunningServer> {
     let listener = bind(listen).await?;
     let addr = listener.local_addr()?;
-    let listeners = Listeners::new(controller.clone(), listen.ip());
+    let listeners = Listeners::new(controller.clone(), listen.ip(), options.limits.clone());
     if let Err(e) = listeners.sync().await {
         tracing::warn!("{}", e.message);
     }
     let shared = Arc::new(Shared {
         controller: controller.clone(),
         listeners,
-        password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
+        enrol_checks: tokio::sync::Semaphore::new(password_check_slots()),
+        login_checks: tokio::sync::Semaphore::new(password_check_slots()),
+        enrol_budget: AttemptBudget::new(options.enrol_burst, options.enrol_refill),
     });
-    let served = serve(listener, tls_config(&controller)?, routes::router(shared.clone()))?;
+    let served = serve(
+        listener,
+        tls_config(&controller)?,
+        routes::router(shared.clone()),
+        &options.limits,
+    )?;
     let checks = tokio::spawn(status::check_every(shared.clone(), options.status_interval));
     Ok(RunningServer {
         addr,

@@ -2,19 +2,16 @@
 //! enforce "client certificate, then session" for everything but enrolment.
 
 use super::{ConnInfo, Shared};
-use crate::api::{
-    AcceptLicenceRequest, ActiveRequest, Configuration, DomainRequest, EnrolRequest, LoginRequest, NameRequest,
-    PlanningChanges, RenewRequest, SeatsRequest, API_PREFIX,
-};
-use crate::controller::store::DeviceRow;
+use crate::api::{AcceptLicenceRequest, ConfigChange, EnrolRequest, LoginRequest, RenewRequest, API_PREFIX};
+use crate::controller::DeviceRow;
 use crate::controller::{Controller, Session};
 use crate::error::{Error, ErrorCode, Result};
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -32,6 +29,48 @@ impl IntoResponse for Error {
     }
 }
 
+/// The answer to a request that took longer than its deadline.
+pub(super) fn too_slow() -> Response {
+    let mut response = Error::http(408).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    response
+}
+
+/// Addresses and headers past these sizes are refused with `{code, message}` (hyper's own, much larger limits answer
+/// with an empty body).
+const MAX_URI: usize = 8 * 1024;
+const MAX_HEADERS_BYTES: usize = 16 * 1024;
+const MAX_HEADERS: usize = 64;
+
+async fn within_sizes(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if req.uri().to_string().len() > MAX_URI {
+        return Error::http(414).into_response();
+    }
+    if headers_bytes > MAX_HEADERS_BYTES || req.headers().len() > MAX_HEADERS {
+        return Error::http(431).into_response();
+    }
+    next.run(req).await
+}
+
+/// Every answer is `{code, message}`: the errors axum writes itself (a wrong method, a body too large, a bad
+/// content type) are rewritten from their status.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.is_success() || is_json {
+        return response;
+    }
+    let mut answer = Error::http(status.as_u16()).into_response();
+    *answer.status_mut() = status;
+    answer
+}
+
 pub(super) fn router(controller: Ctl) -> Router {
     let api = Router::new()
         .route("/enrol", post(enrol))
@@ -42,19 +81,13 @@ pub(super) fn router(controller: Ctl) -> Router {
         .route("/licence", get(licence))
         .route("/licence/accept", post(accept_licence))
         .route("/account", get(account))
-        .route("/config", get(configuration))
-        .route("/config/domain", post(set_controller_domain))
-        .route("/config/active", post(set_controller_active))
-        .route("/plannings", post(add_planning))
-        .route("/plannings/status", get(statuses))
-        .route("/plannings/seats", post(set_seats))
-        .route("/plannings/{id}", delete(remove_planning))
-        .route("/plannings/{id}/name", post(rename_planning))
-        .route("/plannings/{id}/domain", post(set_planning_domain))
-        .route("/plannings/{id}/settings", post(change_planning));
+        .route("/config", get(configuration).post(configure))
+        .route("/plannings/status", get(statuses));
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(within_sizes))
         .with_state(controller)
 }
 
@@ -75,12 +108,26 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
     })
 }
 
-/// Runs a password check off the async threads, a few at a time.
+/// Which slots a password check waits for.
+#[derive(Clone, Copy)]
+enum Pool {
+    /// Machines without a certificate (enrolment).
+    Enrol,
+    /// Enrolled devices (login).
+    Login,
+}
+
+/// Runs a password check off the async threads, a few at a time, in its pool.
 async fn password_check<T: Send + 'static>(
     ctl: Ctl,
+    pool: Pool,
     f: impl FnOnce(&Controller) -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    let _slot = ctl.password_checks.acquire().await.map_err(Error::internal)?;
+    let slots = match pool {
+        Pool::Enrol => &ctl.enrol_checks,
+        Pool::Login => &ctl.login_checks,
+    };
+    let _slot = slots.acquire().await.map_err(Error::internal)?;
     let controller = ctl.controller.clone();
     tokio::task::spawn_blocking(move || f(&controller))
         .await
@@ -137,20 +184,33 @@ impl FromRequestParts<Ctl> for Authed {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(Error::session_required)?;
         Ok(Authed {
-            session: ctl.controller.session(&device, token)?,
+            session: ctl.controller.session(&device, token, &peer)?,
             peer,
         })
     }
 }
 
+/// Enrolment is open to anyone: each network address has a budget of attempts before any work is done.
 async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
+    if let Ok(ip) = peer.parse::<std::net::IpAddr>() {
+        if let Err(over) = ctl.enrol_budget.spend(ip) {
+            if over.first {
+                ctl.controller.record_over_budget(&peer);
+            }
+            return Err(Error::too_many_attempts(over.retry_after_secs));
+        }
+    }
     let req: EnrolRequest = parse(&body)?;
-    Ok(Json(password_check(ctl, move |c| c.enrol(&req, &peer)).await?))
+    Ok(Json(
+        password_check(ctl, Pool::Enrol, move |c| c.enrol(&req, &peer)).await?,
+    ))
 }
 
 async fn login(State(ctl): State<Ctl>, Device(device, peer): Device, body: Bytes) -> Result<impl IntoResponse> {
     let req: LoginRequest = parse(&body)?;
-    Ok(Json(password_check(ctl, move |c| c.login(&device, &req, &peer)).await?))
+    Ok(Json(
+        password_check(ctl, Pool::Login, move |c| c.login(&device, &req, &peer)).await?,
+    ))
 }
 
 async fn logout(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
@@ -180,25 +240,6 @@ async fn account(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse>
     Ok(Json(ctl.controller.account_info(&a.session)?))
 }
 
-fn planning_id(raw: &str) -> Result<i64> {
-    raw.parse().map_err(|_| {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("No planning {raw}."),
-            format!("Aucun planning {raw}."),
-        )
-    })
-}
-
-/// After a change, the directory and planning servers follow the database.
-async fn synced(ctl: &Shared, result: Result<Configuration>) -> Result<Json<Configuration>> {
-    let config = result?;
-    if let Err(e) = ctl.listeners.sync().await {
-        tracing::warn!("{}", e.message);
-    }
-    Ok(Json(config))
-}
-
 async fn configuration(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
     Ok(Json(ctl.controller.configuration(&a.session)?))
 }
@@ -209,98 +250,19 @@ async fn statuses(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse
     Ok(Json(ctl.controller.configuration(&a.session)?))
 }
 
-async fn set_controller_domain(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let req: DomainRequest = parse(&body)?;
-    synced(
-        &ctl,
-        ctl.controller.set_controller_domain(&a.session, &req.domain, &a.peer),
-    )
-    .await
-}
-
-/// Activation is undone if the controller's port cannot be listened on.
-async fn set_controller_active(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let req: ActiveRequest = parse(&body)?;
-    let config = ctl.controller.set_controller_active(&a.session, req.active, &a.peer)?;
+/// One change of the configuration; then the directory and planning servers follow the database. An activation
+/// whose port cannot be listened on is undone.
+async fn configure(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
+    let change: ConfigChange = parse(&body)?;
+    let config = ctl.controller.apply(&a.session, &change, &a.peer)?;
     if let Err(e) = ctl.listeners.sync().await {
-        if req.active {
+        if let ConfigChange::ControllerActive { active: true } = change {
             ctl.controller.set_controller_active(&a.session, false, &a.peer)?;
             return Err(e);
         }
+        tracing::warn!("{}", e.message);
     }
     Ok(Json(config))
-}
-
-async fn add_planning(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let req: NameRequest = if body.is_empty() {
-        NameRequest::default()
-    } else {
-        parse(&body)?
-    };
-    Ok(Json(ctl.controller.add_planning(
-        &a.session,
-        req.name.as_deref(),
-        &a.peer,
-    )?))
-}
-
-async fn rename_planning(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
-    let req: NameRequest = parse(&body)?;
-    let name = req.name.unwrap_or_default();
-    synced(
-        &ctl,
-        ctl.controller
-            .rename_planning(&a.session, planning_id(&id)?, &name, &a.peer),
-    )
-    .await
-}
-
-async fn set_planning_domain(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
-    let req: DomainRequest = parse(&body)?;
-    synced(
-        &ctl,
-        ctl.controller
-            .set_planning_domain(&a.session, planning_id(&id)?, &req.domain, &a.peer),
-    )
-    .await
-}
-
-async fn change_planning(
-    State(ctl): State<Ctl>,
-    a: Authed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<impl IntoResponse> {
-    let req: PlanningChanges = parse(&body)?;
-    synced(
-        &ctl,
-        ctl.controller
-            .change_planning(&a.session, planning_id(&id)?, &req, &a.peer),
-    )
-    .await
-}
-
-async fn remove_planning(State(ctl): State<Ctl>, a: Authed, Path(id): Path<String>) -> Result<impl IntoResponse> {
-    synced(
-        &ctl,
-        ctl.controller.remove_planning(&a.session, planning_id(&id)?, &a.peer),
-    )
-    .await
-}
-
-async fn set_seats(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let req: SeatsRequest = parse(&body)?;
-    Ok(Json(ctl.controller.set_seats(&a.session, &req.allocations, &a.peer)?))
 }
 
 /// Unknown paths: without a certificate the answer is the same as for any other protected route.

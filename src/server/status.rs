@@ -5,6 +5,7 @@ use super::Shared;
 use crate::api::PlanningStatus;
 use crate::client::{ControllerClient, Trust};
 use crate::error::{Error, Result};
+use crate::ids::HostingNumber;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -17,22 +18,25 @@ pub async fn check_every(shared: Arc<Shared>, interval: Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let accounts = match shared.controller.store.accounts() {
+        if let Err(e) = shared.controller.prune() {
+            tracing::warn!("history retention: {}", e.message);
+        }
+        let accounts = match shared.controller.hosting_numbers() {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("status checks: {}", e.message);
                 continue;
             }
         };
-        for account in accounts {
-            if let Err(e) = refresh(&shared, &account.hosting_number).await {
-                tracing::warn!("status check of {}: {}", account.hosting_number, e.message);
+        for hosting in accounts {
+            if let Err(e) = refresh(&shared, &hosting).await {
+                tracing::warn!("status check of {hosting}: {}", e.message);
             }
         }
     }
 }
 
-pub async fn refresh(shared: &Shared, hosting: &str) -> Result<()> {
+pub async fn refresh(shared: &Shared, hosting: &HostingNumber) -> Result<()> {
     let ca = shared.controller.ca_pem().to_owned();
     let mut results = Vec::new();
     let mut probes = JoinSet::new();

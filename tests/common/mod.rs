@@ -119,6 +119,32 @@ impl TestController {
         (identity, client)
     }
 
+    /// A device enrolled for any account of this controller with these credentials, logged in.
+    pub async fn session_for(&self, hosting: &str, password: &str, invoice: &str) -> ControllerClient {
+        let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
+        let req = EnrolRequest {
+            hosting_number: hosting.to_owned(),
+            password: password.to_owned(),
+            invoice_number: invoice.to_owned(),
+            csr_pem,
+            device_label: "test device".into(),
+        };
+        let resp = self.client(None).enrol(&req).await.expect("enrolment");
+        let identity = Identity {
+            key_pem,
+            cert_pem: resp.certificate_pem,
+        };
+        let login = self
+            .client(Some(&identity))
+            .login(&LoginRequest {
+                hosting_number: hosting.to_owned(),
+                password: password.to_owned(),
+            })
+            .await
+            .unwrap();
+        self.client(Some(&identity)).with_token(login.token)
+    }
+
     /// The controller's SQLite file, opened as any other tool would.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("ctl/controller.sqlite3")).unwrap()

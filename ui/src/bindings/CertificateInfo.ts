@@ -15,4 +15,4 @@ subject_ou: string | null,
 /**
  * RFC 3339.
  */
-not_after: string, not_after_unix: number, };
+not_after: string, not_after_unix: number, not_before_unix: number, };

@@ -3,7 +3,7 @@ import type { PlanningChanges } from "./PlanningChanges";
 import type { SeatAllocation } from "./SeatAllocation";
 
 /**
- * One change to the account's configuration. The app, the CLI and the tests all send these through
- * `ControllerClient::apply`, which maps each to its route.
+ * One change to the account's configuration, applied whole or not at all. The app, the CLI and the tests all send
+ * these through `ControllerClient::apply` to one route, where `Controller::apply` carries them out.
  */
-export type ConfigChange = { "kind": "controller_domain", domain: string, } | { "kind": "controller_active", active: boolean, } | { "kind": "add_planning", name?: string, } | { "kind": "rename_planning", id: number, name: string, } | { "kind": "planning_domain", id: number, domain: string, } | { "kind": "change_planning", id: number, changes: PlanningChanges, } | { "kind": "remove_planning", id: number, } | { "kind": "seats", allocations: Array<SeatAllocation>, };
+export type ConfigChange = { "kind": "controller_domain", domain: string, } | { "kind": "controller_active", active: boolean, } | { "kind": "add_planning", name?: string, } | { "kind": "change_planning", id: number, changes: PlanningChanges, } | { "kind": "remove_planning", id: number, } | { "kind": "seats", allocations: Array<SeatAllocation>, };

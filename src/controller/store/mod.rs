@@ -1,0 +1,149 @@
+//! The controller's SQLite database, private to the controller: one file per table holds its SQL, migrations are
+//! numbered `.sql` files embedded at build time. Reads go through `read`; every check-then-act goes through `write`,
+//! one `BEGIN IMMEDIATE` transaction, so two requests racing the same rule cannot both pass the check.
+//! One connection behind a mutex: every statement here is short, and WAL lets the `sqlite3` shell read alongside.
+
+pub mod accounts;
+pub mod devices;
+pub mod history;
+pub mod lockouts;
+pub mod plannings;
+pub mod ports;
+pub mod sessions;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::HostingNumber;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Each file moves the schema one version up; `PRAGMA user_version` says how many have run.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_accounts_devices_sessions_history.sql"),
+    include_str!("migrations/002_configuration.sql"),
+    include_str!("migrations/003_lockouts_history_repeats.sql"),
+];
+
+#[allow(clippy::cast_possible_wrap)] // a handful of migrations
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl ToSql for HostingNumber {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for HostingNumber {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        HostingNumber::parse(value.as_str()?).map_err(|e| FromSqlError::Other(Box::new(e)))
+    }
+}
+
+impl Store {
+    /// Opens (creating it, owner-only, if needed) and migrates. Refuses a database written by a newer version.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            // SQLite would create it with the umask; its -wal and -shm files copy this file's mode.
+            crate::controller::write_private(path, b"")?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        self.conn.lock().map_err(|_| Error::internal("database lock poisoned"))
+    }
+
+    /// Statements that only read (or a single statement that needs no check before it).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.lock()?;
+        f(&conn)
+    }
+
+    /// A check and the writes that follow from it, in one `BEGIN IMMEDIATE` transaction: applied whole, or not at
+    /// all when `f` fails.
+    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::new(
+            ErrorCode::UnsupportedVersion,
+            format!(
+                "This controller database has schema version {current}, written by a newer Planhost; this one knows up to {SCHEMA_VERSION}. Upgrade Planhost."
+            ),
+            format!(
+                "Cette base du contrôleur est au schéma {current}, écrit par une version plus récente de Planhost ; celle-ci connaît jusqu'au schéma {SCHEMA_VERSION}. Mettez Planhost à jour."
+            ),
+        ));
+    }
+    let done = usize::try_from(current).map_err(Error::storage)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        drop(Store::open(&path).unwrap());
+        drop(Store::open(&path).unwrap()); // second open runs nothing
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().expect("newer schema refused");
+        assert_eq!(err.code, ErrorCode::UnsupportedVersion);
+        assert!(err.message.contains("newer"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_failed_write_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        let err = store
+            .write(|c| {
+                c.execute("INSERT INTO lockouts VALUES ('k', 1, 0, 0)", [])?;
+                Err::<(), _>(Error::invalid("no", "non"))
+            })
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        let n: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM lockouts", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
