@@ -558,3 +558,74 @@ fn init_keeps_an_existing_folders_mode_and_makes_every_file_owner_only() {
     planhost::controller::Controller::init(&fresh, None, None).unwrap();
     assert_eq!(mode(&fresh), 0o700);
 }
+
+/// The controller's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_goes_back_near_idle_after_a_flood_of_password_checks() {
+    use std::io::BufRead;
+    let exe = env!("CARGO_BIN_EXE_planhost-controller");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ctl");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(exe)
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["init"]);
+    run(&["account", "create"]);
+    let mut child = std::process::Command::new(exe)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line.split_whitespace().nth(2).unwrap().to_owned();
+    let ca = std::fs::read_to_string(data.join("ca.pem")).unwrap();
+    let client = || {
+        planhost::client::ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None).unwrap()
+    };
+    let attempt = |i: u64| {
+        let client = client();
+        async move {
+            let (_, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
+            let req = planhost::api::EnrolRequest {
+                hosting_number: format!("{:012}", 100_000_000_000 + i),
+                password: "WrongPassword1".into(),
+                invoice_number: "1111111111".into(),
+                csr_pem,
+                device_label: "flood".into(),
+            };
+            client.enrol(&req).await.unwrap_err().code
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle = rss_kib(child.id());
+    let flood: Vec<_> = (0..20).map(|i| tokio::spawn(attempt(i))).collect();
+    for f in flood {
+        assert_eq!(f.await.unwrap(), ErrorCode::BadCredentials);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = rss_kib(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    println!("controller RSS: idle {idle} KiB, after 40 argon2 checks {after} KiB");
+    // Each check works in 19 MiB: none of it may stay once the checks are over.
+    assert!(after < idle + 12 * 1024, "idle {idle} KiB, after the flood {after} KiB");
+}

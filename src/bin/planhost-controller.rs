@@ -47,6 +47,12 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// How long history lines are kept (days, 30 to 3660; 400 unless set).
+    HistoryRetention {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        days: i64,
+    },
     /// Serve the controller over TLS 1.3 with client certificates.
     Serve {
         #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
@@ -134,6 +140,13 @@ async fn main() {
             }),
         Command::Account { command } => account(command, json),
         Command::Device { command } => device(command, json),
+        Command::HistoryRetention { data, days } => Controller::open(&data)
+            .and_then(|mut c| c.set_history_retention_days(days))
+            .map(|()| {
+                print(json, &serde_json::json!({"history_retention_days": days}), |_| {
+                    format!("History lines are kept {days} days.")
+                });
+            }),
         Command::Serve { data, listen } => serve(data, listen, json).await,
     };
     if let Err(e) = result {

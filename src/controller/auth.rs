@@ -40,8 +40,23 @@ pub fn lock_delay(failures: i64) -> i64 {
     }
 }
 
+/// Argon2 works in 19 MiB per check. glibc raises its mmap threshold the first time such a block is freed and keeps
+/// the later ones in its heaps for good (one per thread), so after a flood of attempts the process stayed at 1–2 GB.
+/// With the threshold fixed, every work buffer is mapped for its check and given back when the check ends.
+fn give_hash_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only changes allocator tuning; called once, before the first hash.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
+    }
+}
+
 /// Argon2id with its default cost (19 MiB, 2 passes), salted.
 pub fn hash_secret(secret: &str) -> Result<String> {
+    give_hash_memory_back();
     let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(Error::internal)?;
     Ok(Argon2::default()
         .hash_password(secret.as_bytes(), &salt)
@@ -51,6 +66,7 @@ pub fn hash_secret(secret: &str) -> Result<String> {
 
 /// Constant-time in the secret; an unparsable hash verifies nothing.
 fn verify_secret(secret: &str, hash: &str) -> bool {
+    give_hash_memory_back();
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
 }
 
