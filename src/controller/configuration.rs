@@ -87,7 +87,8 @@ fn domain_taken(c: &Connection, domain: &str, hosting: &HostingNumber, planning:
     )
 }
 
-fn total(seats: impl Iterator<Item = Seats>) -> (u64, u64) {
+/// Modification and Consultation seats added up in 64 bits: no value can wrap the sums around.
+pub(super) fn total(seats: impl Iterator<Item = Seats>) -> (u64, u64) {
     seats.fold((0, 0), |(m, c), s| {
         (m + u64::from(s.modification), c + u64::from(s.consultation))
     })
