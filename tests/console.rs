@@ -47,7 +47,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     let (hosting, password, invoice) = tc.credentials();
     let address = tc.address();
 
-    let mut console = Console::open(cfg.path()).unwrap();
+    let console = Console::open(cfg.path()).unwrap();
     // Bad input is refused before anything is sent.
     assert_eq!(
         console.login(&address, "12345", password).await.unwrap_err().code,
@@ -100,7 +100,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     drop(console);
 
     // Relaunch: a new console on the same settings finds its certificate in the keyring.
-    let mut console = Console::open(cfg.path()).unwrap();
+    let console = Console::open(cfg.path()).unwrap();
     assert!(!console.needs_enrolment(&address, hosting).await.unwrap());
     let again = console.login(&address, hosting, password).await.unwrap();
     assert!(again.licence_accepted, "the licence is accepted once per account");
@@ -130,7 +130,7 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
         genuine.account.console_password.clone(),
         genuine.account.invoice_number.clone(),
     );
-    let mut console = Console::open(cfg.path()).unwrap();
+    let console = Console::open(cfg.path()).unwrap();
     console
         .enrol(&address, &hosting, &password, &invoice, None)
         .await
@@ -160,7 +160,7 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
     let cfg = tempfile::tempdir().unwrap();
     let (hosting, password, invoice) = tc.credentials();
     let address = tc.address();
-    let mut console = Console::open(cfg.path()).unwrap();
+    let console = Console::open(cfg.path()).unwrap();
     let first = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
     console.login(&address, hosting, password).await.unwrap();
 
@@ -196,7 +196,7 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
     let cfg = tempfile::tempdir().unwrap();
     let (hosting, password, invoice) = tc.credentials();
     let address = tc.address();
-    let mut console = Console::open(cfg.path()).unwrap();
+    let console = Console::open(cfg.path()).unwrap();
     let receipt = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
     let days_left = |rfc: &str| {
         let end = time::OffsetDateTime::parse(rfc, &time::format_description::well_known::Rfc3339).unwrap();
@@ -226,7 +226,7 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
 
     // A certificate far from expiry is left alone.
     let far = TestController::start().await;
-    let mut console = Console::open(tempfile::tempdir().unwrap().path()).unwrap();
+    let console = Console::open(tempfile::tempdir().unwrap().path()).unwrap();
     console
         .enrol(
             &far.address(),
@@ -262,7 +262,7 @@ async fn the_providers_fingerprint_is_checked_before_the_credentials_leave_the_m
         &impostor.account.invoice_number,
     );
     let cfg = tempfile::tempdir().unwrap();
-    let mut console = Console::open(cfg.path()).unwrap();
+    let console = Console::open(cfg.path()).unwrap();
 
     let err = console
         .enrol(&impostor.address(), hosting, password, invoice, Some("12:34"))
@@ -302,4 +302,61 @@ async fn the_providers_fingerprint_is_checked_before_the_credentials_leave_the_m
         .await
         .unwrap();
     assert_eq!(receipt.ca_fingerprint, expected);
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn a_slow_call_in_flight_holds_up_neither_a_status_refresh_nor_a_logout() {
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = tc.credentials();
+    let console = std::sync::Arc::new(Console::open(cfg.path()).unwrap());
+    console
+        .enrol(&tc.address(), hosting, password, invoice, None)
+        .await
+        .unwrap();
+    console.login(&tc.address(), hosting, password).await.unwrap();
+    let licence = console.licence().await.unwrap();
+    console.accept_licence(licence.version).await.unwrap();
+
+    // The session's client is built once: calls do not go back to the keyring for the token.
+    SecretStore::for_config_dir(cfg.path()).delete("session").await.unwrap();
+    assert!(console.statuses().await.is_ok(), "the session's client is reused");
+
+    // A controller that accepts connections and never answers: a call to it hangs until its own timeout.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_address = silent.local_addr().unwrap().to_string();
+    let keep_open = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let slow = {
+        let console = console.clone();
+        let (h, p, i) = (hosting.to_owned(), password.to_owned(), invoice.to_owned());
+        tokio::spawn(async move { console.enrol(&silent_address, &h, &p, &i, None).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let quick = std::time::Duration::from_secs(3);
+    let refreshed = tokio::time::timeout(quick, console.statuses()).await;
+    assert!(!slow.is_finished(), "the slow call is still in flight");
+    assert!(
+        matches!(refreshed, Ok(Ok(_))),
+        "a status refresh waits for nothing: {refreshed:?}"
+    );
+    let logged_out = tokio::time::timeout(quick, console.logout()).await;
+    assert!(
+        matches!(logged_out, Ok(Ok(()))),
+        "logout waits for nothing: {logged_out:?}"
+    );
+    assert_eq!(console.statuses().await.unwrap_err().code, ErrorCode::NotConnected);
+    assert_eq!(
+        tc.count("SELECT count(*) FROM sessions"),
+        0,
+        "the session ended on the controller"
+    );
+    slow.abort();
+    keep_open.abort();
 }

@@ -11,16 +11,12 @@ use tauri::State;
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<StartupState> {
     let local = state.local.as_ref().map(|l| l.info.clone());
-    Ok(state
-        .console
-        .lock()
-        .await
-        .startup_state(local, state.local_error.clone()))
+    Ok(state.console.startup_state(local, state.local_error.clone()))
 }
 
 #[tauri::command]
 pub async fn set_language(state: State<'_, AppState>, language: Language) -> Result<()> {
-    state.console.lock().await.set_language(language)
+    state.console.set_language(language)
 }
 
 #[tauri::command]
@@ -32,8 +28,8 @@ pub async fn enrol(
     invoice_number: String,
     ca_fingerprint: Option<String>,
 ) -> Result<EnrolmentReceipt> {
-    let mut console = state.console.lock().await;
-    console
+    state
+        .console
         .enrol(
             &controller,
             &hosting_number,
@@ -51,55 +47,50 @@ pub async fn login(
     hosting_number: String,
     password: String,
 ) -> Result<SessionInfo> {
-    state
-        .console
-        .lock()
-        .await
-        .login(&controller, &hosting_number, &password)
-        .await
+    state.console.login(&controller, &hosting_number, &password).await
 }
 
 #[tauri::command]
 pub async fn licence(state: State<'_, AppState>) -> Result<Licence> {
-    state.console.lock().await.licence().await
+    state.console.licence().await
 }
 
 #[tauri::command]
 pub async fn accept_licence(state: State<'_, AppState>, version: i64) -> Result<Licence> {
-    state.console.lock().await.accept_licence(version).await
+    state.console.accept_licence(version).await
 }
 
 #[tauri::command]
 pub async fn info(state: State<'_, AppState>) -> Result<ConsoleInfo> {
-    state.console.lock().await.info().await
+    state.console.info().await
 }
 
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>) -> Result<()> {
-    state.console.lock().await.logout().await
+    state.console.logout().await
 }
 
 #[tauri::command]
 pub async fn forget_controller(state: State<'_, AppState>, controller: String) -> Result<()> {
-    state.console.lock().await.forget(&controller).await
+    state.console.forget(&controller).await
 }
 
 #[tauri::command]
 pub async fn configuration(state: State<'_, AppState>) -> Result<Configuration> {
-    state.console.lock().await.configuration().await
+    state.console.configuration().await
 }
 
 #[tauri::command]
 pub async fn statuses(state: State<'_, AppState>) -> Result<Configuration> {
-    state.console.lock().await.statuses().await
+    state.console.statuses().await
 }
 
 #[tauri::command]
 pub async fn configure(state: State<'_, AppState>, change: ConfigChange) -> Result<Configuration> {
-    state.console.lock().await.apply(&change).await
+    state.console.apply(&change).await
 }
 
 #[tauri::command]
 pub async fn set_status_list_preferences(state: State<'_, AppState>, preferences: StatusListPreferences) -> Result<()> {
-    state.console.lock().await.set_status_list_preferences(preferences)
+    state.console.set_status_list_preferences(preferences)
 }

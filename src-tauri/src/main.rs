@@ -6,10 +6,10 @@ mod commands;
 use planhost::console::{default_config_dir, default_data_dir, Console};
 use planhost::local::{self, LocalController};
 use planhost::Error;
-use tokio::sync::Mutex;
 
 pub struct AppState {
-    pub console: Mutex<Console>,
+    /// No lock around it: the console keeps its own short locks, so calls run side by side.
+    pub console: Console,
     pub local: Option<LocalController>,
     pub local_error: Option<Error>,
 }
@@ -24,7 +24,6 @@ fn main() {
     tauri::Builder::default()
         .setup(move |app| {
             use tauri::Manager;
-            let mut console = console;
             // The local controller runs on Tauri's Tokio runtime, on 127.0.0.1 and a free port.
             let (local, local_error) = match tauri::async_runtime::block_on(local::start(&default_data_dir())) {
                 Ok(l) => match console.register_local(&l.info.address, l.controller.ca_pem()) {
@@ -34,7 +33,7 @@ fn main() {
                 Err(e) => (None, Some(e)),
             };
             app.manage(AppState {
-                console: Mutex::new(console),
+                console,
                 local,
                 local_error,
             });

@@ -265,7 +265,7 @@ fn hosting_of(console: &Console, given: Option<String>) -> Result<String> {
 
 async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
-    let mut console = Console::open(&cli.config_dir.unwrap_or_else(default_config_dir))?;
+    let console = Console::open(&cli.config_dir.unwrap_or_else(default_config_dir))?;
     match cli.command {
         Command::Connect { address } => {
             let key = console.select_controller(&address)?;

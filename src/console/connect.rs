@@ -1,0 +1,295 @@
+//! Connecting: first connection (certificate from the invoice number), login, renewal, logout, forgetting a controller.
+//! Network calls run with no lock held; the settings are changed in short `update`s around them.
+
+use super::config::{DeviceRecord, SessionRef};
+use super::{
+    controller_key, device_label, device_secret, not_connected, renewal_due, Console, EnrolmentReceipt, OpenSession,
+    SessionInfo, StoredSession, SESSION_SECRET,
+};
+use crate::api::{EnrolRequest, LoginRequest};
+use crate::client::{ControllerClient, Identity, Trust};
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
+use crate::pki;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+impl Console {
+    /// First connection from this device: installs a certificate with the invoice number.
+    ///
+    /// `ca_fingerprint`, given by the provider with the credentials, is checked during the TLS handshake of the first
+    /// contact, before the password or the invoice number leave this machine.
+    pub async fn enrol(
+        &self,
+        controller: &str,
+        hosting_number: &str,
+        password: &str,
+        invoice_number: &str,
+        ca_fingerprint: Option<&str>,
+    ) -> Result<EnrolmentReceipt> {
+        let hosting = HostingNumber::parse(hosting_number)?;
+        let password = ConsolePassword::parse(password)?;
+        let invoice = InvoiceNumber::parse(invoice_number)?;
+        let expected = ca_fingerprint
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(pki::parse_fingerprint)
+            .transpose()?;
+        let key = self.select_controller(controller)?;
+        let known = self.known(&key)?;
+        let address = known.address.clone();
+        if let (Some(expected), Some(pinned)) = (&expected, &known.ca_fingerprint) {
+            if expected != pinned {
+                return Err(ca_mismatch_with_provider(&address));
+            }
+        }
+        let trust = match self.trust(&key)? {
+            Trust::FirstUse { .. } => Trust::FirstUse {
+                expected_ca_fingerprint: expected.clone(),
+            },
+            pinned => pinned,
+        };
+        let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
+        let client = ControllerClient::new(&address, &trust, None)?;
+        let resp = client
+            .enrol(&EnrolRequest {
+                hosting_number: hosting.to_string(),
+                password: password.expose().to_owned(),
+                invoice_number: invoice.as_str().to_owned(),
+                csr_pem,
+                device_label: device_label(),
+            })
+            .await
+            .map_err(|e| match (&expected, e.code) {
+                (Some(_), ErrorCode::CaMismatch) => ca_mismatch_with_provider(&address),
+                _ => e,
+            })?;
+        let ca_fingerprint = pki::fingerprint(&pki::pem_to_der(&resp.ca_pem)?);
+        if expected.as_ref().is_some_and(|f| *f != ca_fingerprint) {
+            return Err(ca_mismatch_with_provider(&address));
+        }
+        if let Some(pinned) = &known.ca_pem {
+            if pinned.trim() != resp.ca_pem.trim() {
+                return Err(Error::new(
+                    ErrorCode::CaMismatch,
+                    "The controller returned another CA than the pinned one.",
+                    "Le contrôleur a renvoyé une autorité différente de celle enregistrée.",
+                ));
+            }
+        }
+        let cert = pki::cert_info(&resp.certificate_pem)?;
+        let identity = Identity {
+            key_pem,
+            cert_pem: resp.certificate_pem,
+        };
+        self.secrets
+            .set(
+                &device_secret(&key, hosting.as_str()),
+                serde_json::to_string(&identity).map_err(Error::internal)?,
+            )
+            .await?;
+        self.update(|c| {
+            let entry = c.controllers.get_mut(&key).ok_or_else(not_connected)?;
+            entry.ca_pem = Some(resp.ca_pem.clone());
+            entry.ca_fingerprint = Some(ca_fingerprint.clone());
+            entry.devices.insert(
+                hosting.to_string(),
+                DeviceRecord {
+                    device_id: resp.device_id.clone(),
+                    certificate_fingerprint: cert.fingerprint_sha256.clone(),
+                    not_after: cert.not_after.clone(),
+                },
+            );
+            c.last_hosting_number = Some(hosting.to_string());
+            Ok(())
+        })?;
+        Ok(EnrolmentReceipt {
+            controller: key,
+            hosting_number: hosting.to_string(),
+            device_id: resp.device_id,
+            certificate_fingerprint: cert.fingerprint_sha256,
+            certificate_not_after: cert.not_after,
+            ca_fingerprint,
+        })
+    }
+
+    /// Logs the hosting manager in. Fails with `enrolment_required` when this device has no certificate yet.
+    pub async fn login(&self, controller: &str, hosting_number: &str, password: &str) -> Result<SessionInfo> {
+        let hosting = HostingNumber::parse(hosting_number)?;
+        let password = ConsolePassword::parse(password)?;
+        let key = self.select_controller(controller)?;
+        let Some(identity) = self.identity(&key, &hosting).await? else {
+            return Err(Error::new(
+                ErrorCode::EnrolmentRequired,
+                "First connection from this device: enter the invoice number to install its certificate.",
+                "Première connexion depuis ce poste : saisissez le numéro de facture pour installer son certificat.",
+            ));
+        };
+        let address = self.known(&key)?.address;
+        let trust = self.trust(&key)?;
+        let client = ControllerClient::new(&address, &trust, Some(&identity))?;
+        let request = LoginRequest {
+            hosting_number: hosting.to_string(),
+            password: password.expose().to_owned(),
+        };
+        let resp = match client.login(&request).await {
+            Err(e) if e.code == ErrorCode::CertificateRevoked => {
+                // The controller (whose CA is pinned) no longer accepts this certificate: it is useless; drop it so
+                // that the invoice number can install a new one.
+                self.drop_identity(&key, &hosting).await?;
+                return Err(Error::new(
+                    ErrorCode::EnrolmentRequired,
+                    "This device's certificate was revoked by the controller: enter the invoice number to install a new one.",
+                    "Le certificat de ce poste a été révoqué par le contrôleur : saisissez le numéro de facture pour en installer un nouveau.",
+                ));
+            }
+            other => other?,
+        };
+        // A failed renewal does not fail the login: the next one tries again, well before the certificate expires.
+        let renewed = match self.renew_if_due(&key, &hosting, &identity, &resp.token).await {
+            Ok(renewed) => renewed,
+            Err(e) => {
+                tracing::warn!("certificate renewal failed: {}", e.message);
+                None
+            }
+        };
+        let identity = renewed.as_ref().unwrap_or(&identity);
+        let stored = StoredSession {
+            token: resp.token.clone(),
+            expires_at: resp.expires_at.clone(),
+        };
+        self.secrets
+            .set(SESSION_SECRET, serde_json::to_string(&stored).map_err(Error::internal)?)
+            .await?;
+        let session = SessionRef {
+            controller: key.clone(),
+            hosting_number: hosting.to_string(),
+        };
+        self.update(|c| {
+            c.session = Some(session.clone());
+            c.last_hosting_number = Some(hosting.to_string());
+            Ok(())
+        })?;
+        // The session's client, reused by every call until logout.
+        let client = ControllerClient::new(&address, &trust, Some(identity))?.with_token(resp.token);
+        self.set_cached_session(Some(Arc::new(OpenSession { session, client })));
+        Ok(SessionInfo {
+            controller: key,
+            controller_address: address,
+            hosting_number: hosting.to_string(),
+            licence_accepted: resp.licence_accepted,
+            expires_at: resp.expires_at,
+            certificate_renewed: renewed.is_some(),
+        })
+    }
+
+    /// Renews this device's certificate (new key) when it is in its renewal window; returns the new identity.
+    async fn renew_if_due(
+        &self,
+        key: &str,
+        hosting: &HostingNumber,
+        identity: &Identity,
+        token: &str,
+    ) -> Result<Option<Identity>> {
+        let current = pki::cert_info(&identity.cert_pem)?;
+        let now = crate::time_fmt::now_unix() + self.clock_skew.load(Ordering::Relaxed);
+        if !renewal_due(current.not_before_unix, current.not_after_unix, now) {
+            return Ok(None);
+        }
+        let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
+        let address = self.known(key)?.address;
+        let client = ControllerClient::new(&address, &self.trust(key)?, Some(identity))?.with_token(token);
+        let resp = client.renew(csr_pem).await?;
+        let renewed = pki::cert_info(&resp.certificate_pem)?;
+        let identity = Identity {
+            key_pem,
+            cert_pem: resp.certificate_pem,
+        };
+        let secret = serde_json::to_string(&identity).map_err(Error::internal)?;
+        self.secrets.set(&device_secret(key, hosting.as_str()), secret).await?;
+        self.update(|c| {
+            if let Some(record) = c
+                .controllers
+                .get_mut(key)
+                .and_then(|k| k.devices.get_mut(hosting.as_str()))
+            {
+                record.certificate_fingerprint = renewed.fingerprint_sha256.clone();
+                record.not_after = renewed.not_after.clone();
+            }
+            Ok(())
+        })?;
+        Ok(Some(identity))
+    }
+
+    /// Ends the session on the controller (when it answers) and forgets the token here in any case. The controller
+    /// and hosting number stay selected for the next login.
+    pub async fn logout(&self) -> Result<()> {
+        let open = self.session_client().await;
+        self.set_cached_session(None);
+        self.secrets.delete(SESSION_SECRET).await?;
+        self.update(|c| {
+            c.session = None;
+            Ok(())
+        })?;
+        let ended = match open {
+            Ok(open) => open.client.logout().await.map(drop),
+            Err(e) => Err(e),
+        };
+        match ended {
+            Err(e) if e.code == ErrorCode::Unreachable => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) async fn drop_identity(&self, key: &str, hosting: &HostingNumber) -> Result<()> {
+        self.secrets.delete(&device_secret(key, hosting.as_str())).await?;
+        self.update(|c| {
+            if let Some(known) = c.controllers.get_mut(key) {
+                known.devices.remove(hosting.as_str());
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes a controller, its pinned CA and this device's certificates for it.
+    pub async fn forget(&self, controller: &str) -> Result<()> {
+        let key = controller_key(controller)?;
+        let Some(known) = self.read(|c| c.controllers.get(&key).cloned()) else {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("No controller {key} in this console."),
+                format!("Aucun contrôleur {key} dans cette console."),
+            ));
+        };
+        for hosting in known.devices.keys() {
+            self.secrets.delete(&device_secret(&key, hosting)).await?;
+        }
+        let session_here = self.read(|c| c.session.as_ref().is_some_and(|s| s.controller == key));
+        if session_here {
+            self.set_cached_session(None);
+            self.secrets.delete(SESSION_SECRET).await?;
+        }
+        self.update(|c| {
+            c.controllers.remove(&key);
+            if c.session.as_ref().is_some_and(|s| s.controller == key) {
+                c.session = None;
+            }
+            if c.current.as_deref() == Some(&key) {
+                c.current = None;
+            }
+            Ok(())
+        })
+    }
+}
+
+pub(super) fn ca_mismatch_with_provider(address: &str) -> Error {
+    Error::new(
+        ErrorCode::CaMismatch,
+        format!(
+            "The controller at {address} is not the one whose fingerprint the provider gave. Nothing was sent to it."
+        ),
+        format!(
+            "Le contrôleur {address} n'est pas celui dont l'hébergeur a donné l'empreinte. Rien ne lui a été envoyé."
+        ),
+    )
+}
