@@ -144,12 +144,18 @@ pub struct CertificateInfo {
     pub not_before_unix: i64,
 }
 
+/// SHA-256 as upper-case hexadecimal pairs separated by colons.
 pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(95);
+    for (i, b) in Sha256::digest(der).iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A SHA-256 fingerprint as people copy it (any case, with or without colons or spaces), in our canonical form.
@@ -226,6 +232,10 @@ mod tests {
 
     #[test]
     fn fingerprints_are_read_as_people_copy_them() {
+        assert_eq!(
+            fingerprint(b"abc"),
+            "BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:B0:03:61:A3:96:17:7A:9C:B4:10:FF:61:F2:00:15:AD"
+        );
         let canonical = fingerprint(b"anything");
         let bare: String = canonical.replace(':', "").to_lowercase();
         assert_eq!(parse_fingerprint(&bare).unwrap(), canonical);

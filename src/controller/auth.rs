@@ -93,6 +93,8 @@ pub struct Session {
     pub hosting_number: HostingNumber,
     pub actor: Actor,
     pub expires_at: i64,
+    /// Read with the session, from the same state of the database.
+    pub licence_accepted: bool,
 }
 
 impl Session {
@@ -263,9 +265,12 @@ impl Controller {
 
     /// The device behind a client certificate that TLS already verified against this CA: it must be the very
     /// certificate issued at enrolment, and not revoked.
-    pub fn device_for_certificate(&self, der: &[u8]) -> Result<DeviceRow> {
-        let info = pki::cert_info_der(der)?;
-        match self.store.read(|c| devices::get(c, &info.subject_cn))? {
+    pub fn device_for_certificate(&self, info: &pki::CertificateInfo) -> Result<DeviceRow> {
+        self.device_at(self.store.data_version()?, info)
+    }
+
+    fn device_at(&self, version: i64, info: &pki::CertificateInfo) -> Result<DeviceRow> {
+        match self.store.device(version, &info.subject_cn)? {
             Some(d) if d.revoked_at.is_none() && d.cert_sha256 == info.fingerprint_sha256 => Ok(d),
             _ => Err(Error::new(
                 ErrorCode::CertificateRevoked,
@@ -322,17 +327,28 @@ impl Controller {
         })
     }
 
-    /// The session of a bearer token, which must belong to the device presenting the certificate.
-    pub fn session(&self, device: &DeviceRow, token: &str, peer: &str) -> Result<Session> {
+    /// The device presenting `cert` and the session of its bearer token, read from one state of the database (kept
+    /// in memory until anything changes in it).
+    pub fn authenticate(&self, cert: &pki::CertificateInfo, token: &str, peer: &str) -> Result<(DeviceRow, Session)> {
+        let version = self.store.data_version()?;
+        let device = self.device_at(version, cert)?;
         let hash = token_hash(token);
-        match self.store.read(|c| sessions::get(c, &hash))? {
-            Some(s) if s.device_id == device.id && s.expires_at > now_unix() => Ok(Session {
-                token_hash: hash,
-                device_id: s.device_id,
-                hosting_number: s.hosting_number,
-                actor: Actor::parse(&s.actor)?,
-                expires_at: s.expires_at,
-            }),
+        match self.store.session(version, &hash)? {
+            Some(s) if s.device_id == device.id && s.expires_at > now_unix() => {
+                let licence = self
+                    .store
+                    .licence_version(version, &s.hosting_number)?
+                    .ok_or_else(Error::session_required)?;
+                let session = Session {
+                    token_hash: hash,
+                    device_id: s.device_id,
+                    hosting_number: s.hosting_number,
+                    actor: Actor::parse(&s.actor)?,
+                    expires_at: s.expires_at,
+                    licence_accepted: licence == Some(LICENCE_VERSION),
+                };
+                Ok((device, session))
+            }
             Some(s) if s.device_id != device.id => {
                 let who = manager(&s.hosting_number, Some(&device.id), peer);
                 self.log(&who, "session.use", Outcome::Refused, "token of another device");
@@ -356,7 +372,7 @@ impl Controller {
             actor: session.actor.as_str().to_owned(),
             device_id: session.device_id.clone(),
             session_expires_at: rfc3339(session.expires_at),
-            licence_accepted: self.licence_accepted(session)?,
+            licence_accepted: session.licence_accepted,
         })
     }
 
@@ -366,13 +382,9 @@ impl Controller {
             .ok_or_else(Error::session_required)
     }
 
-    fn licence_accepted(&self, session: &Session) -> Result<bool> {
-        Ok(self.account(session)?.licence_version == Some(LICENCE_VERSION))
-    }
-
     /// Routes beyond the licence screen call this first.
     pub fn require_licence(&self, session: &Session) -> Result<()> {
-        if self.licence_accepted(session)? {
+        if session.licence_accepted {
             Ok(())
         } else {
             Err(Error::new(

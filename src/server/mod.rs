@@ -12,6 +12,7 @@ pub use listeners::Listeners;
 
 use crate::controller::Controller;
 use crate::error::{Error, Result};
+use crate::pki::CertificateInfo;
 use crate::tls::crypto_provider;
 use hyper::body::Incoming;
 use hyper::Request;
@@ -33,8 +34,8 @@ use tower::ServiceExt;
 #[derive(Clone)]
 pub(crate) struct ConnInfo {
     pub peer: SocketAddr,
-    /// DER of the verified client certificate, if one was presented.
-    pub client_cert: Option<Arc<Vec<u8>>>,
+    /// The verified client certificate, if one was presented: read once per connection, not per request.
+    pub client_cert: Option<Arc<CertificateInfo>>,
     /// The port the connection came in on (a directory or planning server serves several ports).
     pub local_port: u16,
 }
@@ -150,7 +151,13 @@ pub(crate) fn serve(
                     .1
                     .peer_certificates()
                     .and_then(|c| c.first())
-                    .map(|c| Arc::new(c.to_vec()));
+                    .and_then(|der| match crate::pki::cert_info_der(der) {
+                        Ok(info) => Some(Arc::new(info)),
+                        Err(e) => {
+                            tracing::debug!("client certificate of {peer}: {}", e.message);
+                            None
+                        }
+                    });
                 let info = ConnInfo {
                     peer,
                     client_cert,

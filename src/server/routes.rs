@@ -159,9 +159,9 @@ impl FromRequestParts<Ctl> for Device {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, ctl: &Ctl) -> Result<Self> {
         let info = conn(parts)?;
-        let der = info.client_cert.ok_or_else(certificate_required)?;
+        let cert = info.client_cert.ok_or_else(certificate_required)?;
         Ok(Device(
-            ctl.controller.device_for_certificate(&der)?,
+            ctl.controller.device_for_certificate(&cert)?,
             info.peer.ip().to_string(),
         ))
     }
@@ -176,17 +176,21 @@ struct Authed {
 impl FromRequestParts<Ctl> for Authed {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, ctl: &Ctl) -> Result<Self> {
-        let Device(device, peer) = Device::from_request_parts(parts, ctl).await?;
+        let info = conn(parts)?;
+        let cert = info.client_cert.ok_or_else(certificate_required)?;
+        let peer = info.peer.ip().to_string();
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(Error::session_required)?;
-        Ok(Authed {
-            session: ctl.controller.session(&device, token, &peer)?,
-            peer,
-        })
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let Some(token) = token else {
+            // A revoked device is told so before being asked for a session.
+            ctl.controller.device_for_certificate(&cert)?;
+            return Err(Error::session_required());
+        };
+        let (_, session) = ctl.controller.authenticate(&cert, token, &peer)?;
+        Ok(Authed { session, peer })
     }
 }
 

@@ -1,9 +1,11 @@
 //! The controller's SQLite database, private to the controller: one file per table holds its SQL, migrations are
 //! numbered `.sql` files embedded at build time. Reads go through `read`; every check-then-act goes through `write`,
 //! one `BEGIN IMMEDIATE` transaction, so two requests racing the same rule cannot both pass the check.
-//! One connection behind a mutex: every statement here is short, and WAL lets the `sqlite3` shell read alongside.
+//! One writer connection behind a mutex, and a few reader connections beside it (WAL lets them read while the writer
+//! writes, and lets the `sqlite3` shell or a provider command in another process work alongside).
 
 pub mod accounts;
+mod cache;
 pub mod devices;
 pub mod history;
 pub mod lockouts;
@@ -16,7 +18,8 @@ use crate::ids::HostingNumber;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Each file moves the schema one version up; `PRAGMA user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -29,7 +32,25 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    /// Its `PRAGMA data_version` changes whenever any other connection, in this process or another, commits.
+    watch: Mutex<Connection>,
+    cache: cache::RowCache,
+}
+
+/// Reader connections: enough for the cores to read side by side.
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 impl ToSql for HostingNumber {
@@ -51,28 +72,49 @@ impl Store {
             // SQLite would create it with the umask; its -wal and -shm files copy this file's mode.
             crate::controller::write_private(path, b"")?;
         }
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        let mut writer = connect(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&mut writer)?;
+        let readers = (0..reader_count())
+            .map(|_| connect(path).map(Mutex::new))
+            .collect::<Result<_>>()?;
+        Ok(Store {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            watch: Mutex::new(connect(path)?),
+            cache: cache::RowCache::default(),
+        })
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| Error::internal("database lock poisoned"))
+    fn lock(m: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>> {
+        m.lock().map_err(|_| Error::internal("database lock poisoned"))
     }
 
-    /// Statements that only read (or a single statement that needs no check before it).
+    /// Statements that only read, on a reader connection (a free one if there is one).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock()?;
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        let free = (0..n).find_map(|i| self.readers[(start + i) % n].try_lock().ok());
+        let conn = match free {
+            Some(conn) => conn,
+            None => Self::lock(&self.readers[start % n])?,
+        };
         f(&conn)
+    }
+
+    /// A number that changes whenever anyone (this process or another) commits to the database: what is cached
+    /// from it stays valid while this number stays the same.
+    pub fn data_version(&self) -> Result<i64> {
+        let conn = Self::lock(&self.watch)?;
+        let mut stmt = conn.prepare_cached("PRAGMA data_version")?;
+        Ok(stmt.query_row([], |r| r.get(0))?)
     }
 
     /// A check and the writes that follow from it, in one `BEGIN IMMEDIATE` transaction: applied whole, or not at
     /// all when `f` fails.
     pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock()?;
+        let mut conn = Self::lock(&self.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;

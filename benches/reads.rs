@@ -1,0 +1,186 @@
+//! Authenticated reads, side by side with nginx in one run: `GET /api/v1/session` with a client certificate and a
+//! bearer token, keep-alive, over TLS 1.3 on 127.0.0.1, driven by `oha` at 50 and 200 connections.
+//! - planhost: a `planhost-controller serve` process checks the certificate, the device, the session and the licence
+//!   on every request (revocation and logout take effect at once);
+//! - nginx (Debian package): the same server certificate, client-certificate verification on, the same JSON body
+//!   served as a static file (no token check at all).
+//!
+//! Rounds alternate planhost / nginx; medians of the rounds are printed with the ratio planhost ÷ nginx.
+//! Run: `scripts/bench` (or `cargo bench --bench reads`; PLANHOST_BENCH_ROUNDS, PLANHOST_BENCH_SECS).
+
+#[path = "../tests/support/webdriver.rs"]
+mod webdriver;
+
+use planhost::api::{EnrolRequest, LoginRequest};
+use planhost::client::{ControllerClient, Identity, Trust};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn env_or(name: &str, default: u32) -> u32 {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+struct Round {
+    rps: f64,
+    p99_ms: f64,
+}
+
+/// One `oha` run; panics unless every request succeeded.
+fn oha(url: &str, connections: u32, secs: u32, dir: &Path, token: &str) -> Round {
+    let out = Command::new("oha")
+        .args(["--no-tui", "--output-format", "json", "-z", &format!("{secs}s")])
+        .args(["-c", &connections.to_string()])
+        .args(["--cacert", dir.join("ca.pem").to_str().unwrap()])
+        .args(["--cert", dir.join("device.pem").to_str().unwrap()])
+        .args(["--key", dir.join("device.key").to_str().unwrap()])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg(url)
+        .output()
+        .expect("oha (cargo install oha)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oha JSON");
+    let codes = &v["statusCodeDistribution"];
+    let ok = codes["200"].as_u64().unwrap_or(0);
+    let all: u64 = codes
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
+    assert!(ok > 0 && ok == all, "{url}: not every answer was 200: {codes}");
+    Round {
+        rps: v["summary"]["requestsPerSec"].as_f64().unwrap(),
+        p99_ms: v["latencyPercentiles"]["p99"].as_f64().unwrap() * 1000.0,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn nginx(dir: &Path, data: &Path, body: &[u8]) -> (webdriver::Killed, String) {
+    let port = webdriver::free_port();
+    let root = dir.join("www/api/v1");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("session"), body).unwrap();
+    let conf = format!(
+        "worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log; daemon off;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off; default_type application/json; keepalive_requests 1000000;
+  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
+  uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
+  server {{
+    listen 127.0.0.1:{port} ssl; root {d}/www;
+    ssl_protocols TLSv1.3;
+    ssl_certificate {data}/server.pem; ssl_certificate_key {data}/server.key;
+    ssl_client_certificate {data}/ca.pem; ssl_verify_client on;
+  }}
+}}
+",
+        d = dir.display(),
+        data = data.display()
+    );
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let child = Command::new("nginx")
+        .args(["-c", dir.join("nginx.conf").to_str().unwrap(), "-e", "stderr"])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx (apt install nginx-light)");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (webdriver::Killed(child), format!("127.0.0.1:{port}"))
+}
+
+fn main() {
+    planhost::init_crypto();
+    let rounds = env_or("PLANHOST_BENCH_ROUNDS", 3);
+    let secs = env_or("PLANHOST_BENCH_SECS", 5);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("ctl");
+    let (_controller, address, account) = webdriver::start_controller(&data);
+    let ca_pem = std::fs::read_to_string(data.join("ca.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    // One enrolled device with an open session, its licence accepted: what every console call carries.
+    let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
+    let text = |k: &str| account[k].as_str().unwrap().to_owned();
+    let enrolled = rt
+        .block_on(
+            ControllerClient::new(&address, &Trust::Pinned(ca_pem.clone()), None)
+                .unwrap()
+                .enrol(&EnrolRequest {
+                    hosting_number: text("hosting_number"),
+                    password: text("console_password"),
+                    invoice_number: text("invoice_number"),
+                    csr_pem,
+                    device_label: "bench".into(),
+                }),
+        )
+        .unwrap();
+    let identity = Identity {
+        key_pem,
+        cert_pem: enrolled.certificate_pem,
+    };
+    let client = ControllerClient::new(&address, &Trust::Pinned(ca_pem.clone()), Some(&identity)).unwrap();
+    let token = rt
+        .block_on(client.login(&LoginRequest {
+            hosting_number: text("hosting_number"),
+            password: text("console_password"),
+        }))
+        .unwrap()
+        .token;
+    let client = client.with_token(token.clone());
+    let licence = rt.block_on(client.licence()).unwrap();
+    rt.block_on(client.accept_licence(licence.version)).unwrap();
+    let body = serde_json::to_vec(&rt.block_on(client.whoami()).unwrap()).unwrap();
+    std::fs::write(tmp.path().join("ca.pem"), &ca_pem).unwrap();
+    std::fs::write(tmp.path().join("device.pem"), &identity.cert_pem).unwrap();
+    std::fs::write(tmp.path().join("device.key"), &identity.key_pem).unwrap();
+    let (_nginx, nginx_address) = nginx(&tmp.path().join("nginx"), &data, &body);
+
+    println!(
+        "GET /api/v1/session, client certificate + token, keep-alive, {rounds} alternating rounds of {secs} s, {} B body",
+        body.len()
+    );
+    println!(
+        "{:>5}  {:>14} {:>10}  {:>14} {:>10}  {:>6}",
+        "conns", "planhost req/s", "p99 ms", "nginx req/s", "p99 ms", "ratio"
+    );
+    for connections in [50, 200] {
+        let (mut ours, mut theirs, mut ours_p99, mut theirs_p99) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..rounds {
+            let a = oha(
+                &format!("https://{address}/api/v1/session"),
+                connections,
+                secs,
+                tmp.path(),
+                &token,
+            );
+            let b = oha(
+                &format!("https://{nginx_address}/api/v1/session"),
+                connections,
+                secs,
+                tmp.path(),
+                &token,
+            );
+            ours.push(a.rps);
+            ours_p99.push(a.p99_ms);
+            theirs.push(b.rps);
+            theirs_p99.push(b.p99_ms);
+        }
+        let (o, t) = (median(ours), median(theirs));
+        println!(
+            "{connections:>5}  {o:>14.0} {:>10.2}  {t:>14.0} {:>10.2}  {:>6.2}",
+            median(ours_p99),
+            median(theirs_p99),
+            o / t
+        );
+    }
+}
