@@ -35,6 +35,13 @@ pub struct RenewResponse {
     pub certificate_pem: String,
 }
 
+/// The first step of a first connection: the password is checked before the invoice number is asked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordCheck {
+    pub hosting_number: String,
+    pub password: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub hosting_number: String,

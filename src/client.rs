@@ -268,6 +268,13 @@ impl ControllerClient {
         Ok(resp)
     }
 
+    /// First step of a first connection: is the password right? (No certificate needed.)
+    pub async fn check_enrol_password(&self, req: &PasswordCheck) -> Result<()> {
+        self.call::<serde_json::Value>(Method::POST, "/enrol/password", Some(req))
+            .await
+            .map(drop)
+    }
+
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse> {
         self.call(Method::POST, "/login", Some(req)).await
     }

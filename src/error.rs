@@ -110,6 +110,15 @@ impl Error {
         )
     }
 
+    /// A wrong password where no invoice number was asked (login, or the first step of a first connection).
+    pub fn bad_password() -> Self {
+        Self::new(
+            ErrorCode::BadCredentials,
+            "The hosting number or the password is incorrect.",
+            "Le numéro d'hébergement ou le mot de passe est incorrect.",
+        )
+    }
+
     pub fn too_many_attempts(retry_after_secs: u64) -> Self {
         let mut e = Self::new(
             ErrorCode::TooManyAttempts,

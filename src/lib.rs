@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod local;
 pub mod pki;
+pub mod provider;
 pub mod secrets;
 pub mod server;
 pub mod time_fmt;

@@ -629,3 +629,47 @@ async fn memory_goes_back_near_idle_after_a_flood_of_password_checks() {
     // Each check works in 19 MiB: none of it may stay once the checks are over.
     assert!(after < idle + 12 * 1024, "idle {idle} KiB, after the flood {after} KiB");
 }
+
+#[tokio::test]
+async fn the_password_step_never_resets_the_count_of_wrong_invoice_numbers() {
+    let tc = TestController::start().await;
+    let client = tc.client(None);
+    let (hosting, password, invoice) = tc.credentials();
+    let check = |p: &str| planhost::api::PasswordCheck {
+        hosting_number: hosting.to_owned(),
+        password: p.to_owned(),
+    };
+    // A wrong password at the first step is refused without a word about the invoice number.
+    let err = client
+        .check_enrol_password(&check(&wrong_password(password)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadCredentials);
+    assert!(
+        !err.message.contains("invoice") && !err.message_fr.contains("facture"),
+        "{}",
+        err.message
+    );
+    client.check_enrol_password(&check(password)).await.unwrap();
+
+    // Someone who knows the password alternates it with invoice guesses: the lock-out still comes.
+    let mut locked = false;
+    for _ in 0..8 {
+        client.check_enrol_password(&check(password)).await.ok();
+        let (_, req) = tc.enrol_request(&wrong_invoice(invoice), password);
+        if client.enrol(&req).await.unwrap_err().code == ErrorCode::TooManyAttempts {
+            locked = true;
+            break;
+        }
+    }
+    assert!(
+        locked,
+        "wrong invoice numbers lock the account out whatever the password step says"
+    );
+    assert_eq!(
+        client.check_enrol_password(&check(password)).await.unwrap_err().code,
+        ErrorCode::TooManyAttempts,
+        "the password step is under the same lock-out"
+    );
+    assert_eq!(tc.count("SELECT count(*) FROM devices"), 0);
+}

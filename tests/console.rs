@@ -50,15 +50,15 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     let console = Console::open(cfg.path()).unwrap();
     // Bad input is refused before anything is sent.
     assert_eq!(
-        console.login(&address, "12345", password).await.unwrap_err().code,
+        console.login(&address, "12345", password, None).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     assert_eq!(
-        console.login(&address, hosting, "short").await.unwrap_err().code,
+        console.login(&address, hosting, "short", None).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     assert_eq!(
-        console.login(&address, hosting, password).await.unwrap_err().code,
+        console.login(&address, hosting, password, None).await.unwrap_err().code,
         ErrorCode::EnrolmentRequired
     );
     assert!(console.needs_enrolment(&address, hosting).await.unwrap());
@@ -88,7 +88,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
         assert!(!plain.contains(secret), "console.json must not contain {secret}");
     }
 
-    let session = console.login(&address, hosting, password).await.unwrap();
+    let session = console.login(&address, hosting, password, None).await.unwrap();
     assert!(!session.licence_accepted);
     assert_eq!(console.info().await.unwrap_err().code, ErrorCode::LicenceNotAccepted);
     let licence = console.licence().await.unwrap();
@@ -102,7 +102,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     // Relaunch: a new console on the same settings finds its certificate in the keyring.
     let console = Console::open(cfg.path()).unwrap();
     assert!(!console.needs_enrolment(&address, hosting).await.unwrap());
-    let again = console.login(&address, hosting, password).await.unwrap();
+    let again = console.login(&address, hosting, password, None).await.unwrap();
     assert!(again.licence_accepted, "the licence is accepted once per account");
     assert_eq!(console.whoami().await.unwrap().device_id, receipt.device_id);
     assert_eq!(tc.count("SELECT count(*) FROM devices"), 1, "one device, enrolled once");
@@ -113,7 +113,7 @@ async fn first_connection_installs_a_certificate_once_and_a_relaunch_does_not_as
     console.forget(&address).await.unwrap();
     assert!(Console::open(cfg.path()).unwrap().config().controllers.is_empty());
     assert_eq!(
-        console.login(&address, hosting, password).await.unwrap_err().code,
+        console.login(&address, hosting, password, None).await.unwrap_err().code,
         ErrorCode::EnrolmentRequired
     );
 }
@@ -142,7 +142,7 @@ async fn a_replaced_controller_at_the_same_address_is_refused_with_a_warning() {
     let replacement = planhost::server::start(impostor.controller.clone(), addr)
         .await
         .unwrap();
-    let err = console.login(&address, &hosting, &password).await.unwrap_err();
+    let err = console.login(&address, &hosting, &password, None).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::CaMismatch);
     assert!(err.message_fr.contains("ne correspond pas"), "{}", err.message_fr);
     assert_eq!(
@@ -162,7 +162,7 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
     let address = tc.address();
     let console = Console::open(cfg.path()).unwrap();
     let first = console.enrol(&address, hosting, password, invoice, None).await.unwrap();
-    console.login(&address, hosting, password).await.unwrap();
+    console.login(&address, hosting, password, None).await.unwrap();
 
     tc.controller.revoke_device(&first.device_id).unwrap();
     assert_eq!(
@@ -170,7 +170,7 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
         ErrorCode::CertificateRevoked,
         "the open session is over"
     );
-    let err = console.login(&address, hosting, password).await.unwrap_err();
+    let err = console.login(&address, hosting, password, None).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::EnrolmentRequired);
     assert!(err.message.contains("revoked"), "{}", err.message);
     assert!(
@@ -184,7 +184,7 @@ async fn a_revoked_certificate_is_dropped_and_the_invoice_number_installs_a_new_
         second.ca_fingerprint, first.ca_fingerprint,
         "same controller, same pinned CA"
     );
-    console.login(&address, hosting, password).await.unwrap();
+    console.login(&address, hosting, password, None).await.unwrap();
     assert_eq!(console.whoami().await.unwrap().device_id, second.device_id);
 }
 
@@ -203,12 +203,12 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
         (end - time::OffsetDateTime::now_utc()).whole_days()
     };
     assert!(days_left(&receipt.certificate_not_after) <= 10);
-    let session = console.login(&address, hosting, password).await.unwrap();
+    let session = console.login(&address, hosting, password, None).await.unwrap();
     assert!(!session.certificate_renewed, "a fresh short-lived certificate is kept");
     console.logout().await.unwrap();
 
     console.pretend_days_later(8);
-    let session = console.login(&address, hosting, password).await.unwrap();
+    let session = console.login(&address, hosting, password, None).await.unwrap();
     assert!(session.certificate_renewed, "two days left of ten: renewed");
     let record = &Console::open(cfg.path()).unwrap().config().controllers[&address].devices[hosting].clone();
     assert_ne!(
@@ -242,7 +242,8 @@ async fn a_certificate_close_to_expiry_is_renewed_at_login() {
             .login(
                 &far.address(),
                 &far.account.hosting_number,
-                &far.account.console_password
+                &far.account.console_password,
+                None
             )
             .await
             .unwrap()
@@ -315,7 +316,7 @@ async fn a_slow_call_in_flight_holds_up_neither_a_status_refresh_nor_a_logout() 
         .enrol(&tc.address(), hosting, password, invoice, None)
         .await
         .unwrap();
-    console.login(&tc.address(), hosting, password).await.unwrap();
+    console.login(&tc.address(), hosting, password, None).await.unwrap();
     let licence = console.licence().await.unwrap();
     console.accept_licence(licence.version).await.unwrap();
 
@@ -359,4 +360,76 @@ async fn a_slow_call_in_flight_holds_up_neither_a_status_refresh_nor_a_logout() 
     );
     slow.abort();
     keep_open.abort();
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn a_console_shipped_by_a_provider_checks_the_password_then_the_invoice_on_the_providers_controller() {
+    let tc = TestController::start().await;
+    let impostor = TestController::start().await;
+    let (hosting, password, invoice) = tc.credentials();
+    let cfg = tempfile::tempdir().unwrap();
+    let file = cfg.path().join("provider.json");
+    let provider = tc
+        .controller
+        .write_provider_file("Hébergeur Test", &tc.address(), None, Some(&file))
+        .unwrap();
+    let provider = planhost::provider::Provider::read(&file).unwrap_or(provider);
+    let console = Console::open(cfg.path()).unwrap();
+    console.register_provider(&provider).unwrap();
+    assert_eq!(
+        console.config().current.as_deref(),
+        Some(tc.address().as_str()),
+        "opens on it"
+    );
+
+    // Wrong password: refused at the first step, with no word about an invoice number.
+    let err = console
+        .login(&tc.address(), hosting, &common::wrong_password(password), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadCredentials);
+    assert!(!err.message.contains("invoice"), "{}", err.message);
+    // Right password: only then is the invoice number asked for.
+    let err = console.login(&tc.address(), hosting, password, None).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::EnrolmentRequired);
+    assert!(err.message.starts_with("Password accepted"), "{}", err.message);
+    assert_eq!(
+        tc.count("SELECT count(*) FROM history WHERE action = 'device.enrol.password'"),
+        2
+    );
+    console
+        .enrol(&tc.address(), hosting, password, invoice, None)
+        .await
+        .unwrap();
+    console.login(&tc.address(), hosting, password, None).await.unwrap();
+    // A wrong password on the enrolled machine does not mention the invoice number either.
+    console.logout().await.unwrap();
+    let err = console
+        .login(&tc.address(), hosting, &common::wrong_password(password), None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.code == ErrorCode::BadCredentials && !err.message_fr.contains("facture"),
+        "{}",
+        err.message_fr
+    );
+    // Logging out keeps the controller and the hosting number for the next login.
+    assert_eq!(console.config().current.as_deref(), Some(tc.address().as_str()));
+    assert_eq!(console.config().last_hosting_number.as_deref(), Some(hosting));
+
+    // The provider's fingerprint is checked before the password leaves: an impostor at the address gets nothing.
+    let other = tempfile::tempdir().unwrap();
+    let console = Console::open(other.path()).unwrap();
+    let fake = planhost::provider::Provider::new("Hébergeur Test", &impostor.address(), &provider.ca_fingerprint, None)
+        .unwrap();
+    console.register_provider(&fake).unwrap();
+    let (h, p) = (&impostor.account.hosting_number, &impostor.account.console_password);
+    let err = console.login(&impostor.address(), h, p, None).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::CaMismatch, "{}", err.message);
+    assert_eq!(
+        impostor.count("SELECT count(*) FROM history WHERE action LIKE 'device.enrol%'"),
+        0,
+        "nothing reached the impostor"
+    );
 }

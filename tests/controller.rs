@@ -369,3 +369,77 @@ async fn renewal_replaces_the_certificate_of_the_same_device_and_refuses_the_old
         ErrorCode::SessionRequired
     );
 }
+
+#[test]
+fn the_provider_writes_the_provider_file_and_the_welcome_messages_of_a_new_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ctl");
+    let bin = env!("CARGO_BIN_EXE_planhost-controller");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .env("LANG", "en_GB.UTF-8")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init", "--domain", "ctl.example.fr"]).status.success());
+    let file = dir.path().join("provider.json");
+    let refused = run(&[
+        "provider-file",
+        "--name",
+        "Hébergeur",
+        "--address",
+        "no port",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        !refused.status.success() && !file.exists(),
+        "a bad address writes nothing"
+    );
+    let out = run(&[
+        "provider-file",
+        "--name",
+        "Hébergeur",
+        "--address",
+        "ctl.example.fr:8443",
+        "--download-url",
+        "https://example.fr/console",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let provider = planhost::provider::Provider::read(&file).unwrap();
+    let ca = std::fs::read_to_string(data.join("ca.pem")).unwrap();
+    assert_eq!(
+        provider.ca_fingerprint,
+        planhost::pki::fingerprint(&planhost::pki::pem_to_der(&ca).unwrap())
+    );
+    assert_eq!(provider.controller, "ctl.example.fr:8443");
+
+    let messages = dir.path().join("messages");
+    let out = run(&["--json", "account", "create", "--messages", messages.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let account: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosting = account["hosting_number"].as_str().unwrap();
+    let read = |name: &str| {
+        let path = messages.join(format!("{hosting}-{name}.txt"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::read_to_string(path).unwrap()
+    };
+    let connection = read("1-email-connexion");
+    assert!(connection.contains(account["invoice_number"].as_str().unwrap()));
+    assert!(connection.contains("https://example.fr/console") && connection.contains("ctl.example.fr:8443"));
+    assert!(read("2-email-hebergement").contains(hosting));
+    assert!(read("3-sms").contains(account["console_password"].as_str().unwrap()));
+    assert_eq!(
+        account["messages"]["password_sms"].as_str(),
+        Some(read("3-sms").as_str())
+    );
+}

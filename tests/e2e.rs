@@ -181,14 +181,23 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     );
 
     ui.type_in("hosting-number", hosting).await;
+    // The fingerprint the provider printed with the credentials: checked before the password is sent.
+    ui.type_in("ca-fingerprint", account["ca_fingerprint"].as_str().unwrap())
+        .await;
+    ui.type_in("password", &common_wrong_password(password)).await;
+    ui.click("login-submit").await;
+    // The password is checked first (seed 000's order): a wrong one is said so, with no word of an invoice.
+    let refused = ui.text("error").await;
+    assert!(
+        refused.contains("mot de passe") && !refused.contains("facture"),
+        "{refused}"
+    );
     ui.type_in("password", password).await;
     ui.click("login-submit").await;
     ui.wait("invoice-number").await;
+    assert!(ui.text("invoice-reason").await.contains("Mot de passe accepté"));
     ui.shot("03-invoice-number").await;
     ui.type_in("invoice-number", invoice).await;
-    // The fingerprint the provider printed with the credentials: checked before anything is sent.
-    ui.type_in("ca-fingerprint", account["ca_fingerprint"].as_str().unwrap())
-        .await;
     ui.click("install-certificate").await;
     ui.wait("certificate-installed").await;
     let fingerprint = ui.text("installed-fingerprint").await;
@@ -258,8 +267,8 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     ui.click("login-submit").await;
     let error = ui.text("error").await;
     assert!(
-        error.contains("hosting number, password or invoice number is incorrect"),
-        "{error}"
+        error.contains("hosting number or the password is incorrect") && !error.contains("invoice"),
+        "an enrolled machine is not asked about an invoice number: {error}"
     );
     ui.shot("08-wrong-password").await;
     ui.type_in("password", password).await;
@@ -342,11 +351,16 @@ async fn a_replaced_controller_is_refused_with_a_warning_and_can_be_forgotten() 
         "{warning}"
     );
     ui.shot("11-ca-mismatch").await;
-    // Forgetting it makes the next login a first connection again.
+    // Forgetting it makes the next login a first connection again: the new controller is asked for the password
+    // (it does not know this account), and nothing about a mismatched authority is said any more.
     ui.click("forget-controller").await;
     ui.wait("login-title").await;
     ui.click("login-submit").await;
-    ui.wait("invoice-number").await;
+    let answer = ui.text_contains("error", "mot de passe").await;
+    assert!(
+        answer.contains("mot de passe") && !answer.contains("ne correspond pas"),
+        "{answer}"
+    );
     c.close().await.unwrap();
 }
 
@@ -379,7 +393,13 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
     ui.click("notice-ok").await;
     assert_eq!(ui.text("controller-coordinates").await, coordinates);
     ui.click("controller-activate").await;
+    assert!(ui.text("dialog-message").await.contains("Activer le contrôleur"));
+    ui.click("confirm-yes").await;
     ui.text_contains("controller-state", "Contrôleur activé").await;
+    assert!(
+        ui.text("saved-controller").await.contains("Enregistré"),
+        "a save says so where it happened"
+    );
 
     // Rename planning01; add a second planning in another time zone, without web publication.
     ui.type_in("planning-name-0", "Lycée Hugo").await;
@@ -490,4 +510,11 @@ async fn a_device_revoked_while_open_goes_back_to_login_and_installs_a_new_certi
     assert_eq!(count(&db, "SELECT count(*) FROM devices WHERE revoked_at IS NULL"), 1);
     assert_eq!(count(&db, "SELECT count(*) FROM devices"), 2);
     c.close().await.unwrap();
+}
+
+/// A password of the right shape that is not the account's.
+fn common_wrong_password(right: &str) -> String {
+    let mut chars: Vec<char> = right.chars().collect();
+    chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
 }

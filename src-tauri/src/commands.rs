@@ -11,7 +11,12 @@ use tauri::State;
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<StartupState> {
     let local = state.local.as_ref().map(|l| l.info.clone());
-    Ok(state.console.startup_state(local, state.local_error.clone()))
+    Ok(state.console.startup_state(
+        local,
+        state.local_error.clone(),
+        state.provider.clone(),
+        state.provider_error.clone(),
+    ))
 }
 
 #[tauri::command]
@@ -46,8 +51,12 @@ pub async fn login(
     controller: String,
     hosting_number: String,
     password: String,
+    ca_fingerprint: Option<String>,
 ) -> Result<SessionInfo> {
-    state.console.login(&controller, &hosting_number, &password).await
+    state
+        .console
+        .login(&controller, &hosting_number, &password, ca_fingerprint.as_deref())
+        .await
 }
 
 #[tauri::command]

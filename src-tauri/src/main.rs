@@ -5,6 +5,7 @@ mod commands;
 
 use planhost::console::{default_config_dir, default_data_dir, Console};
 use planhost::local::{self, LocalController};
+use planhost::provider::Provider;
 use planhost::Error;
 
 pub struct AppState {
@@ -12,6 +13,8 @@ pub struct AppState {
     pub console: Console,
     pub local: Option<LocalController>,
     pub local_error: Option<Error>,
+    pub provider: Option<Provider>,
+    pub provider_error: Option<Error>,
 }
 
 fn main() {
@@ -32,10 +35,23 @@ fn main() {
                 },
                 Err(e) => (None, Some(e)),
             };
+            // A console shipped by a provider opens on its controller (provider file: $PLANHOST_PROVIDER, beside the
+            // executable, or bundled as a resource).
+            let bundled = app.path().resource_dir().ok();
+            let (provider, provider_error) = match Provider::find(bundled.as_deref()) {
+                Ok(Some((p, _))) => match console.register_provider(&p) {
+                    Ok(()) => (Some(p), None),
+                    Err(e) => (Some(p), Some(e)),
+                },
+                Ok(None) => (None, None),
+                Err(e) => (None, Some(e)),
+            };
             app.manage(AppState {
                 console,
                 local,
                 local_error,
+                provider,
+                provider_error,
             });
             Ok(())
         })

@@ -47,6 +47,24 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Write the provider file consoles are shipped with: name, controller address, CA fingerprint. Put it beside
+    /// the console's executable (or in its bundled resources); the console then opens on this controller.
+    ProviderFile {
+        #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
+        data: PathBuf,
+        /// The provider's name, as customers know it.
+        #[arg(long)]
+        name: String,
+        /// The controller's public address, host:port.
+        #[arg(long)]
+        address: String,
+        /// Where customers download the console (https://…), quoted in the welcome messages.
+        #[arg(long)]
+        download_url: Option<String>,
+        /// Where to write the file (it is also kept in the data directory).
+        #[arg(long, short, default_value = "provider.json")]
+        output: PathBuf,
+    },
     /// How long history lines are kept (days, 30 to 3660; 400 unless set).
     HistoryRetention {
         #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
@@ -86,6 +104,9 @@ enum AccountCommand {
         data: PathBuf,
         #[arg(long, default_value_t = DEFAULT_PLANNINGS)]
         plannings: i64,
+        /// Also write the three welcome messages (two e-mails, one SMS) into this folder, owner-only.
+        #[arg(long)]
+        messages: Option<PathBuf>,
     },
     List {
         #[arg(long, env = "PLANHOST_CONTROLLER_DATA")]
@@ -140,6 +161,25 @@ async fn main() {
             }),
         Command::Account { command } => account(command, json),
         Command::Device { command } => device(command, json),
+        Command::ProviderFile {
+            data,
+            name,
+            address,
+            download_url,
+            output,
+        } => Controller::open(&data)
+            .and_then(|c| c.write_provider_file(&name, &address, download_url.as_deref(), Some(&output)))
+            .map(|p| {
+                print(json, &p, |p| {
+                    format!(
+                        "Provider file written to {}: {} at {}, CA {}.\nShip it beside the console's executable (or set PLANHOST_PROVIDER to its path).",
+                        output.display(),
+                        p.name,
+                        p.controller,
+                        p.ca_fingerprint
+                    )
+                });
+            }),
         Command::HistoryRetention { data, days } => Controller::open(&data)
             .and_then(|mut c| c.set_history_retention_days(days))
             .map(|()| {
@@ -186,12 +226,40 @@ fn device(command: DeviceCommand, json: bool) -> planhost::Result<()> {
 
 fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
     match command {
-        AccountCommand::Create { data, plannings } => {
-            let a = Controller::open(&data)?.create_account(plannings)?;
-            print(json, &a, |a| {
+        AccountCommand::Create {
+            data,
+            plannings,
+            messages,
+        } => {
+            let controller = Controller::open(&data)?;
+            let a = controller.create_account(plannings)?;
+            let welcome = controller.welcome_messages(&a)?;
+            if let Some(dir) = &messages {
+                std::fs::create_dir_all(dir)?;
+                let h = &a.hosting_number;
+                for (name, text) in [
+                    ("1-email-connexion", &welcome.connection_email),
+                    ("2-email-hebergement", &welcome.hosting_email),
+                    ("3-sms", &welcome.password_sms),
+                ] {
+                    planhost::controller::write_private(&dir.join(format!("{h}-{name}.txt")), text.as_bytes())?;
+                }
+            }
+            // The account's fields as before, with the messages beside them.
+            let mut shown = serde_json::to_value(&a).map_err(planhost::Error::internal)?;
+            shown["messages"] = serde_json::to_value(&welcome).map_err(planhost::Error::internal)?;
+            print(json, &shown, |_| {
                 format!(
-                    "Hosting number:   {}\nConsole password: {}\nInvoice number:   {}\nPlannings:        {}\nController CA:    {}\n(Shown once: send them to the hosting manager now.)",
-                    a.hosting_number, a.console_password, a.invoice_number, a.plannings_quota, a.ca_fingerprint
+                    "Hosting number:   {}\nConsole password: {}\nInvoice number:   {}\nPlannings:        {}\nController CA:    {}\n(Shown once: send them to the hosting manager now.){}",
+                    a.hosting_number,
+                    a.console_password,
+                    a.invoice_number,
+                    a.plannings_quota,
+                    a.ca_fingerprint,
+                    match &messages {
+                        Some(dir) => format!("\nWelcome messages (two e-mails, one SMS) written to {}.", dir.display()),
+                        None => String::new(),
+                    }
                 )
             });
         }

@@ -27,6 +27,9 @@ enum Command {
     Connect { address: String },
     /// Log in as the hosting manager. The password is read from stdin when it is not a terminal.
     Login {
+        /// The controller CA's SHA-256 fingerprint, as the provider gave it (first contact only).
+        #[arg(long)]
+        ca_fingerprint: Option<String>,
         #[arg(long)]
         hosting_number: Option<String>,
         #[arg(long)]
@@ -266,6 +269,10 @@ fn hosting_of(console: &Console, given: Option<String>) -> Result<String> {
 async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
     let console = Console::open(&cli.config_dir.unwrap_or_else(default_config_dir))?;
+    // A console shipped by a provider knows its controller (provider file beside this program or $PLANHOST_PROVIDER).
+    if let Some((provider, _)) = planhost::provider::Provider::find(None)? {
+        console.register_provider(&provider)?;
+    }
     match cli.command {
         Command::Connect { address } => {
             let key = console.select_controller(&address)?;
@@ -274,13 +281,16 @@ async fn run(cli: Cli) -> Result<()> {
             });
         }
         Command::Login {
+            ca_fingerprint,
             hosting_number,
             controller,
         } => {
             let controller = controller_of(&console, controller)?;
             let hosting = hosting_of(&console, hosting_number)?;
             let password = prompt("Mot de passe de la console / console password", true)?;
-            let s = console.login(&controller, &hosting, &password).await?;
+            let s = console
+                .login(&controller, &hosting, &password, ca_fingerprint.as_deref())
+                .await?;
             print(json, &s, |s| {
                 format!(
                     "Logged in to {} as hosting manager of {} until {}.{}{}",

@@ -67,6 +67,10 @@ pub struct KnownController {
     /// The controller's CA, pinned at the first enrolment (public).
     pub ca_pem: Option<String>,
     pub ca_fingerprint: Option<String>,
+    /// Before anything is pinned: the CA fingerprint the provider gave (provider file, or typed), checked in the
+    /// handshake of the first contact.
+    #[serde(default)]
+    pub expected_ca_fingerprint: Option<String>,
     /// Hosting number → device certificate.
     #[serde(default)]
     pub devices: BTreeMap<String, DeviceRecord>,

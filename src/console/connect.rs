@@ -6,7 +6,7 @@ use super::{
     controller_key, device_label, device_secret, not_connected, renewal_due, Console, EnrolmentReceipt, OpenSession,
     SessionInfo, StoredSession, SESSION_SECRET,
 };
-use crate::api::{EnrolRequest, LoginRequest};
+use crate::api::{EnrolRequest, LoginRequest, PasswordCheck};
 use crate::client::{ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
@@ -38,6 +38,7 @@ impl Console {
         let key = self.select_controller(controller)?;
         let known = self.known(&key)?;
         let address = known.address.clone();
+        let expected = expected.or_else(|| known.expected_ca_fingerprint.clone());
         if let (Some(expected), Some(pinned)) = (&expected, &known.ca_fingerprint) {
             if expected != pinned {
                 return Err(ca_mismatch_with_provider(&address));
@@ -113,17 +114,24 @@ impl Console {
         })
     }
 
-    /// Logs the hosting manager in. Fails with `enrolment_required` when this device has no certificate yet.
-    pub async fn login(&self, controller: &str, hosting_number: &str, password: &str) -> Result<SessionInfo> {
+    /// Logs the hosting manager in. On a device with no certificate yet, the password is checked first (seed 000's
+    /// order, under the enrolment lock-out), then this fails with `enrolment_required`: the invoice number comes next.
+    /// `ca_fingerprint`, when the provider gave one, is checked in the handshake before the password leaves.
+    pub async fn login(
+        &self,
+        controller: &str,
+        hosting_number: &str,
+        password: &str,
+        ca_fingerprint: Option<&str>,
+    ) -> Result<SessionInfo> {
         let hosting = HostingNumber::parse(hosting_number)?;
         let password = ConsolePassword::parse(password)?;
         let key = self.select_controller(controller)?;
+        if let Some(fingerprint) = ca_fingerprint.map(str::trim).filter(|f| !f.is_empty()) {
+            self.expect_ca(&key, fingerprint)?;
+        }
         let Some(identity) = self.identity(&key, &hosting).await? else {
-            return Err(Error::new(
-                ErrorCode::EnrolmentRequired,
-                "First connection from this device: enter the invoice number to install its certificate.",
-                "Première connexion depuis ce poste : saisissez le numéro de facture pour installer son certificat.",
-            ));
+            return Err(self.check_password_first(&key, &hosting, &password).await);
         };
         let address = self.known(&key)?.address;
         let trust = self.trust(&key)?;
@@ -181,6 +189,35 @@ impl Console {
             expires_at: resp.expires_at,
             certificate_renewed: renewed.is_some(),
         })
+    }
+
+    /// The first step of a first connection: the controller checks the password, then the invoice number is asked.
+    async fn check_password_first(&self, key: &str, hosting: &HostingNumber, password: &ConsolePassword) -> Error {
+        let checked = async {
+            let known = self.known(key)?;
+            let client = ControllerClient::new(&known.address, &self.trust(key)?, None)?;
+            let request = PasswordCheck {
+                hosting_number: hosting.to_string(),
+                password: password.expose().to_owned(),
+            };
+            client.check_enrol_password(&request).await.map_err(|e| {
+                match (
+                    e.code,
+                    known.ca_pem.is_none() && known.expected_ca_fingerprint.is_some(),
+                ) {
+                    (ErrorCode::CaMismatch, true) => ca_mismatch_with_provider(&known.address),
+                    _ => e,
+                }
+            })
+        };
+        match checked.await {
+            Ok(()) => Error::new(
+                ErrorCode::EnrolmentRequired,
+                "Password accepted. First connection from this device: enter the invoice number to install its certificate.",
+                "Mot de passe accepté. Première connexion depuis ce poste : saisissez le numéro de facture pour installer son certificat.",
+            ),
+            Err(e) => e,
+        }
     }
 
     /// Renews this device's certificate (new key) when it is in its renewal window; returns the new identity.

@@ -10,6 +10,7 @@ use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::HostingNumber;
 use crate::pki::{self, CertificateInfo};
+use crate::provider::Provider;
 use crate::secrets::SecretStore;
 use config::{ConsoleConfig, KnownController, Language, SessionRef, StatusListPreferences};
 use serde::{Deserialize, Serialize};
@@ -234,11 +235,45 @@ impl Console {
     }
 
     fn trust(&self, key: &str) -> Result<Trust> {
-        Ok(match self.known(key)?.ca_pem {
+        let known = self.known(key)?;
+        Ok(match known.ca_pem {
             Some(ca) => Trust::Pinned(ca),
             None => Trust::FirstUse {
-                expected_ca_fingerprint: None,
+                expected_ca_fingerprint: known.expected_ca_fingerprint,
             },
+        })
+    }
+
+    /// Records the CA fingerprint the provider gave for a controller not pinned yet; refuses one that contradicts
+    /// the pinned CA.
+    fn expect_ca(&self, key: &str, fingerprint: &str) -> Result<()> {
+        let fingerprint = pki::parse_fingerprint(fingerprint)?;
+        self.update(|c| {
+            let entry = c.controllers.get_mut(key).ok_or_else(not_connected)?;
+            match &entry.ca_fingerprint {
+                Some(pinned) if *pinned != fingerprint => Err(connect::ca_mismatch_with_provider(&entry.address)),
+                Some(_) => Ok(()),
+                None => {
+                    entry.expected_ca_fingerprint = Some(fingerprint);
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    /// A console shipped by a provider: its controller is known from the start, with the CA fingerprint to expect,
+    /// and is the one the first screen opens on until the user picks another.
+    pub fn register_provider(&self, provider: &Provider) -> Result<()> {
+        self.update(|c| {
+            let entry = c.controllers.entry(provider.controller.clone()).or_default();
+            entry.address = provider.controller.clone();
+            if entry.ca_pem.is_none() {
+                entry.expected_ca_fingerprint = Some(provider.ca_fingerprint.clone());
+            }
+            if c.current.is_none() {
+                c.current = Some(provider.controller.clone());
+            }
+            Ok(())
         })
     }
 
@@ -361,6 +396,10 @@ pub struct StartupState {
     pub local: Option<crate::local::LocalControllerInfo>,
     /// Why the local controller could not start, if it could not.
     pub local_error: Option<Error>,
+    /// The provider this console was shipped by, if any: its controller comes first.
+    pub provider: Option<Provider>,
+    /// Why the provider file could not be used, if it could not.
+    pub provider_error: Option<Error>,
     /// Remote controllers this console knows (`host:port`).
     pub remote_controllers: Vec<String>,
     pub current: Option<String>,
@@ -375,12 +414,16 @@ impl Console {
         &self,
         local: Option<crate::local::LocalControllerInfo>,
         local_error: Option<Error>,
+        provider: Option<Provider>,
+        provider_error: Option<Error>,
     ) -> StartupState {
         let config = self.config();
         StartupState {
             language: config.language,
             local,
             local_error,
+            provider,
+            provider_error,
             remote_controllers: config
                 .controllers
                 .keys()

@@ -10,7 +10,8 @@ use super::store::lockouts::{self, Attempt};
 use super::store::sessions::{self, SessionRow};
 use super::Controller;
 use crate::api::{
-    AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, RenewResponse, WhoAmI,
+    AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, PasswordCheck, RenewResponse,
+    WhoAmI,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
@@ -20,7 +21,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::fmt::Write;
 use std::sync::OnceLock;
 
 pub const SESSION_SECS: i64 = 8 * 3600;
@@ -77,12 +77,13 @@ fn dummy_hash() -> &'static str {
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(token.as_bytes()) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A logged-in session, as every authenticated route sees it.
@@ -169,7 +170,14 @@ impl Controller {
         let invoice_ok = check.invoice.is_none_or(|i| verify_secret(i.as_str(), invoice_hash));
         let now = now_unix();
         if account.is_some() && password_ok && invoice_ok {
-            return self.store.write(|c| lockouts::clear(c, &key));
+            // The password step alone does not lift the lock-out: alternating it with invoice guesses must not
+            // reset the count of wrong invoice numbers. It only gives back its own attempt.
+            return self
+                .store
+                .write(|c| match check.invoice.is_some() || check.device.is_some() {
+                    true => lockouts::clear(c, &key),
+                    false => lockouts::refund(c, &key),
+                });
         }
         let detail = if account.is_some() {
             format!("wrong credentials ({n} in a row)")
@@ -178,7 +186,27 @@ impl Controller {
         };
         self.store
             .write(|c| history::record(c, &who, check.action, Outcome::Refused, &detail, now))?;
-        Err(Error::bad_credentials())
+        Err(match check.invoice {
+            Some(_) => Error::bad_credentials(),
+            None => Error::bad_password(),
+        })
+    }
+
+    /// The first step of a first connection (seed 000): the password is checked, under the same lock-out as
+    /// enrolment, before the console asks for the invoice number.
+    pub fn check_enrol_password(&self, req: &PasswordCheck, peer: &str) -> Result<()> {
+        let hosting = HostingNumber::parse(&req.hosting_number)?;
+        let password = ConsolePassword::parse(&req.password)?;
+        self.check_credentials(&Check {
+            hosting: &hosting,
+            password: &password,
+            invoice: None,
+            device: None,
+            peer,
+            action: "device.enrol.password",
+        })?;
+        self.log(&manager(&hosting, None, peer), "device.enrol.password", Outcome::Ok, "");
+        Ok(())
     }
 
     /// A network address spent its budget of enrolment attempts: one line for the whole run of refusals.
@@ -295,7 +323,7 @@ impl Controller {
                 Outcome::Refused,
                 "device enrolled for another account",
             );
-            return Err(Error::bad_credentials());
+            return Err(Error::bad_password());
         }
         self.check_credentials(&Check {
             hosting: &hosting,
@@ -439,6 +467,15 @@ impl Controller {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_stored_as_their_sha256_in_lower_case_hex() {
+        // Sessions opened by earlier versions are stored under this form: it must not change.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn lock_delay_grows_after_five_failures_and_is_capped() {

@@ -281,6 +281,40 @@ impl Controller {
     pub fn ca_fingerprint(&self) -> Result<String> {
         Ok(crate::pki::fingerprint(&crate::pki::pem_to_der(&self.ca.cert_pem)?))
     }
+    /// Writes the provider file consoles are shipped with (also kept here, for the welcome messages).
+    pub fn write_provider_file(
+        &self,
+        name: &str,
+        address: &str,
+        download_url: Option<&str>,
+        out: Option<&Path>,
+    ) -> Result<crate::provider::Provider> {
+        let provider = crate::provider::Provider::new(name, address, &self.ca_fingerprint()?, download_url)?;
+        provider.write(&self.dir.join(crate::provider::FILE_NAME))?;
+        if let Some(out) = out {
+            provider.write(out)?;
+        }
+        Ok(provider)
+    }
+
+    /// The provider file written by `write_provider_file`, if any.
+    pub fn provider(&self) -> Result<Option<crate::provider::Provider>> {
+        let path = self.dir.join(crate::provider::FILE_NAME);
+        path.is_file()
+            .then(|| crate::provider::Provider::read(&path))
+            .transpose()
+    }
+
+    /// What the provider sends a new customer, with this controller's address and download page.
+    pub fn welcome_messages(&self, account: &NewAccount) -> Result<crate::provider::WelcomeMessages> {
+        Ok(crate::provider::welcome_messages(
+            self.provider()?.as_ref(),
+            &account.hosting_number,
+            &account.console_password,
+            &account.invoice_number,
+        ))
+    }
+
     pub(crate) fn ca(&self) -> &KeyedCert {
         &self.ca
     }

@@ -2,7 +2,9 @@
 //! enforce "client certificate, then session" for everything but enrolment.
 
 use super::{ConnInfo, Shared};
-use crate::api::{AcceptLicenceRequest, ConfigChange, EnrolRequest, LoginRequest, RenewRequest, API_PREFIX};
+use crate::api::{
+    AcceptLicenceRequest, ConfigChange, EnrolRequest, LoginRequest, PasswordCheck, RenewRequest, API_PREFIX,
+};
 use crate::controller::DeviceRow;
 use crate::controller::{Controller, Session};
 use crate::error::{Error, ErrorCode, Result};
@@ -74,6 +76,7 @@ async fn json_errors(response: Response) -> Response {
 pub(super) fn router(controller: Ctl) -> Router {
     let api = Router::new()
         .route("/enrol", post(enrol))
+        .route("/enrol/password", post(enrol_password))
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/renew", post(renew))
@@ -195,15 +198,28 @@ impl FromRequestParts<Ctl> for Authed {
 }
 
 /// Enrolment is open to anyone: each network address has a budget of attempts before any work is done.
-async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
+fn spend_enrol_budget(ctl: &Ctl, peer: &str) -> Result<()> {
     if let Ok(ip) = peer.parse::<std::net::IpAddr>() {
         if let Err(over) = ctl.enrol_budget.spend(ip) {
             if over.first {
-                ctl.controller.record_over_budget(&peer);
+                ctl.controller.record_over_budget(peer);
             }
             return Err(Error::too_many_attempts(over.retry_after_secs));
         }
     }
+    Ok(())
+}
+
+/// The first step of a first connection: the password alone, under the enrolment budget and lock-out.
+async fn enrol_password(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
+    spend_enrol_budget(&ctl, &peer)?;
+    let req: PasswordCheck = parse(&body)?;
+    password_check(ctl, Pool::Enrol, move |c| c.check_enrol_password(&req, &peer)).await?;
+    Ok(Json(serde_json::json!({"password_ok": true})))
+}
+
+async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
+    spend_enrol_budget(&ctl, &peer)?;
     let req: EnrolRequest = parse(&body)?;
     Ok(Json(
         password_check(ctl, Pool::Enrol, move |c| c.enrol(&req, &peer)).await?,

@@ -119,10 +119,20 @@ pub async fn launch(driver: &Driver) -> Client {
         "tauri:options".into(),
         serde_json::json!({ "application": app_binary() }),
     );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("WebDriver session")
+    // tauri-driver sometimes drops the very first "new session" while WebKitWebDriver starts (seen once in ~20
+    // runs): that is the harness, not the app, so it is tried again, at most three times.
+    let mut last = None;
+    for _ in 0..3 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("WebDriver session: {last:?}")
 }

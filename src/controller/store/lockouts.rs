@@ -56,6 +56,14 @@ pub fn clear(c: &Connection, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Gives back the attempt a check counted when that check succeeded but is not a full success (the password step
+/// of a first connection): it neither counts as a failure nor wipes the failures before it.
+pub fn refund(c: &Connection, key: &str) -> Result<()> {
+    c.prepare_cached("UPDATE lockouts SET failures = max(failures - 1, 0) WHERE key = ?1")?
+        .execute([key])?;
+    Ok(())
+}
+
 /// Failures counted for a key (for the provider's account list).
 pub fn failures(c: &Connection, key: &str) -> Result<i64> {
     Ok(

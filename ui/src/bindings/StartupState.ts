@@ -2,6 +2,7 @@
 import type { Error } from "./Error";
 import type { Language } from "./Language";
 import type { LocalControllerInfo } from "./LocalControllerInfo";
+import type { Provider } from "./Provider";
 import type { StatusListPreferences } from "./StatusListPreferences";
 
 /**
@@ -12,6 +13,14 @@ export type StartupState = { language: Language, local: LocalControllerInfo | nu
  * Why the local controller could not start, if it could not.
  */
 local_error: Error | null, 
+/**
+ * The provider this console was shipped by, if any: its controller comes first.
+ */
+provider: Provider | null, 
+/**
+ * Why the provider file could not be used, if it could not.
+ */
+provider_error: Error | null, 
 /**
  * Remote controllers this console knows (`host:port`).
  */

@@ -33,8 +33,8 @@ export const api = {
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
   enrol: (controller: string, hostingNumber: string, password: string, invoiceNumber: string, caFingerprint: string | null) =>
     invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber, caFingerprint }),
-  login: (controller: string, hostingNumber: string, password: string) =>
-    invoke<SessionInfo>("login", { controller, hostingNumber, password }),
+  login: (controller: string, hostingNumber: string, password: string, caFingerprint: string | null) =>
+    invoke<SessionInfo>("login", { controller, hostingNumber, password, caFingerprint }),
   licence: () => inSession<Licence>("licence"),
   acceptLicence: (version: number) => inSession<Licence>("accept_licence", { version }),
   info: () => inSession<ConsoleInfo>("info"),
@@ -76,4 +76,5 @@ export const onlyDigits = (s: string, max: number) => s.replace(/\D/g, "").slice
 export const validHostingNumber = (s: string) => /^\d{12}$/.test(s);
 export const validInvoiceNumber = (s: string) => /^\d{10}$/.test(s);
 export const validPassword = (s: string) => [...s.trim()].length === 14 && !/\s/.test(s.trim());
+export const validFingerprint = (s: string) => /^[0-9a-fA-F]{64}$/.test(s.replace(/[\s:]/g, ""));
 export const validAddress = (s: string) => /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(s.trim().replace(/^https:\/\//, "").replace(/\/$/, ""));
