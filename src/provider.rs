@@ -110,6 +110,22 @@ pub struct WelcomeMessages {
     pub password_sms: String,
 }
 
+impl WelcomeMessages {
+    /// Writes the three messages into `dir` as `<hosting>-1-email-connexion.txt`, `-2-email-hebergement.txt` and
+    /// `-3-sms.txt`, owner-only: they carry the account's secrets.
+    pub fn write(&self, dir: &Path, hosting_number: &str) -> Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for (name, text) in [
+            ("1-email-connexion", &self.connection_email),
+            ("2-email-hebergement", &self.hosting_email),
+            ("3-sms", &self.password_sms),
+        ] {
+            crate::controller::write_private(&dir.join(format!("{hosting_number}-{name}.txt")), text.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
 pub fn welcome_messages(
     provider: Option<&Provider>,
     hosting_number: &str,

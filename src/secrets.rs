@@ -48,7 +48,7 @@ impl SecretStore {
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
         let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
         SecretStore {
-            namespace: digest[..6].iter().map(|b| format!("{b:02x}")).collect(),
+            namespace: crate::pki::hex(&digest[..6], false, None),
         }
     }
 

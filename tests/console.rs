@@ -374,7 +374,7 @@ async fn a_console_shipped_by_a_provider_checks_the_password_then_the_invoice_on
         .controller
         .write_provider_file("Hébergeur Test", &tc.address(), None, Some(&file))
         .unwrap();
-    let provider = planhost::provider::Provider::read(&file).unwrap_or(provider);
+    assert_eq!(planhost::provider::Provider::read(&file).unwrap(), provider);
     let console = Console::open(cfg.path()).unwrap();
     console.register_provider(&provider).unwrap();
     assert_eq!(

@@ -38,12 +38,8 @@ fn main() {
             // A console shipped by a provider opens on its controller (provider file: $PLANHOST_PROVIDER, beside the
             // executable, or bundled as a resource).
             let bundled = app.path().resource_dir().ok();
-            let (provider, provider_error) = match Provider::find(bundled.as_deref()) {
-                Ok(Some((p, _))) => match console.register_provider(&p) {
-                    Ok(()) => (Some(p), None),
-                    Err(e) => (Some(p), Some(e)),
-                },
-                Ok(None) => (None, None),
+            let (provider, provider_error) = match console.adopt_provider(bundled.as_deref()) {
+                Ok(provider) => (provider, None),
                 Err(e) => (None, Some(e)),
             };
             app.manage(AppState {

@@ -235,15 +235,7 @@ fn account(command: AccountCommand, json: bool) -> planhost::Result<()> {
             let a = controller.create_account(plannings)?;
             let welcome = controller.welcome_messages(&a)?;
             if let Some(dir) = &messages {
-                std::fs::create_dir_all(dir)?;
-                let h = &a.hosting_number;
-                for (name, text) in [
-                    ("1-email-connexion", &welcome.connection_email),
-                    ("2-email-hebergement", &welcome.hosting_email),
-                    ("3-sms", &welcome.password_sms),
-                ] {
-                    planhost::controller::write_private(&dir.join(format!("{h}-{name}.txt")), text.as_bytes())?;
-                }
+                welcome.write(dir, &a.hosting_number)?;
             }
             // The account's fields as before, with the messages beside them.
             let mut shown = serde_json::to_value(&a).map_err(planhost::Error::internal)?;

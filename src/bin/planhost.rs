@@ -270,9 +270,7 @@ async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
     let console = Console::open(&cli.config_dir.unwrap_or_else(default_config_dir))?;
     // A console shipped by a provider knows its controller (provider file beside this program or $PLANHOST_PROVIDER).
-    if let Some((provider, _)) = planhost::provider::Provider::find(None)? {
-        console.register_provider(&provider)?;
-    }
+    console.adopt_provider(None)?;
     match cli.command {
         Command::Connect { address } => {
             let key = console.select_controller(&address)?;

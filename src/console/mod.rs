@@ -261,6 +261,16 @@ impl Console {
         })
     }
 
+    /// Finds the provider file (see `Provider::find`; `bundled` is the app's resource folder) and registers its
+    /// controller. `None` for a console shipped by no provider.
+    pub fn adopt_provider(&self, bundled: Option<&Path>) -> Result<Option<Provider>> {
+        let Some((provider, _)) = Provider::find(bundled)? else {
+            return Ok(None);
+        };
+        self.register_provider(&provider)?;
+        Ok(Some(provider))
+    }
+
     /// A console shipped by a provider: its controller is known from the start, with the CA fingerprint to expect,
     /// and is the one the first screen opens on until the user picks another.
     pub fn register_provider(&self, provider: &Provider) -> Result<()> {

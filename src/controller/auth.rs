@@ -77,13 +77,7 @@ fn dummy_hash() -> &'static str {
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in Sha256::digest(token.as_bytes()) {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    out
+    pki::hex(&Sha256::digest(token.as_bytes()), false, None)
 }
 
 /// A logged-in session, as every authenticated route sees it.
@@ -172,12 +166,14 @@ impl Controller {
         if account.is_some() && password_ok && invoice_ok {
             // The password step alone does not lift the lock-out: alternating it with invoice guesses must not
             // reset the count of wrong invoice numbers. It only gives back its own attempt.
-            return self
-                .store
-                .write(|c| match check.invoice.is_some() || check.device.is_some() {
-                    true => lockouts::clear(c, &key),
-                    false => lockouts::refund(c, &key),
-                });
+            let full_success = check.invoice.is_some() || check.device.is_some();
+            return self.store.write(|c| {
+                if full_success {
+                    lockouts::clear(c, &key)
+                } else {
+                    lockouts::refund(c, &key)
+                }
+            });
         }
         let detail = if account.is_some() {
             format!("wrong credentials ({n} in a row)")
@@ -355,9 +351,9 @@ impl Controller {
         })
     }
 
-    /// The device presenting `cert` and the session of its bearer token, read from one state of the database (kept
-    /// in memory until anything changes in it).
-    pub fn authenticate(&self, cert: &pki::CertificateInfo, token: &str, peer: &str) -> Result<(DeviceRow, Session)> {
+    /// The session of a bearer token, which must belong to the (not revoked) device presenting `cert`; both read from
+    /// one state of the database (kept in memory until anything changes in it).
+    pub fn authenticate(&self, cert: &pki::CertificateInfo, token: &str, peer: &str) -> Result<Session> {
         let version = self.store.data_version()?;
         let device = self.device_at(version, cert)?;
         let hash = token_hash(token);
@@ -367,15 +363,14 @@ impl Controller {
                     .store
                     .licence_version(version, &s.hosting_number)?
                     .ok_or_else(Error::session_required)?;
-                let session = Session {
+                Ok(Session {
                     token_hash: hash,
                     device_id: s.device_id,
                     hosting_number: s.hosting_number,
                     actor: Actor::parse(&s.actor)?,
                     expires_at: s.expires_at,
                     licence_accepted: licence == Some(LICENCE_VERSION),
-                };
-                Ok((device, session))
+                })
             }
             Some(s) if s.device_id != device.id => {
                 let who = manager(&s.hosting_number, Some(&device.id), peer);

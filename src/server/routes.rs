@@ -192,7 +192,7 @@ impl FromRequestParts<Ctl> for Authed {
             ctl.controller.device_for_certificate(&cert)?;
             return Err(Error::session_required());
         };
-        let (_, session) = ctl.controller.authenticate(&cert, token, &peer)?;
+        let session = ctl.controller.authenticate(&cert, token, &peer)?;
         Ok(Authed { session, peer })
     }
 }

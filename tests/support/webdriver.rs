@@ -132,7 +132,7 @@ pub async fn launch(driver: &Driver) -> Client {
             Ok(client) => return client,
             Err(e) => last = Some(e),
         }
-        std::thread::sleep(Duration::from_millis(500));
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     panic!("WebDriver session: {last:?}")
 }
