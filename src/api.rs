@@ -275,6 +275,15 @@ pub enum ConfigChange {
 }
 
 impl ConfigChange {
+    /// Whether the change can move a planning to or from Disabled or Limited (its status is then checked at once).
+    pub fn changes_statuses(&self) -> bool {
+        match self {
+            ConfigChange::ChangePlanning { changes, .. } => changes.disabled.is_some(),
+            ConfigChange::Seats { .. } | ConfigChange::RemovePlanning { .. } => true,
+            _ => false,
+        }
+    }
+
     pub fn rename(id: i64, name: impl Into<String>) -> ConfigChange {
         ConfigChange::ChangePlanning {
             id,

@@ -4,8 +4,30 @@
 use crate::error::Error;
 use serde::Serialize;
 
-/// The user's language for messages, from `LANG`/`LC_ALL` (French unless it says otherwise, like the console).
+static LANGUAGE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Fixes the language of a program whose results are written in one language only (the provider's
+/// `planhost-controller`): its errors then use it too. Call before anything is printed.
+pub fn use_language(language: &'static str) {
+    let _ = LANGUAGE.set(language);
+}
+
+/// The language of every result and error of this run: from `LANG`/`LC_ALL` (French unless it says otherwise, like
+/// the console), or what `use_language` fixed.
 pub fn language() -> &'static str {
+    *LANGUAGE.get_or_init(language_from_env)
+}
+
+/// Picks the French or the English text, in this run's language.
+pub fn tr<'a>(en: &'a str, fr: &'a str) -> &'a str {
+    if language() == "fr" {
+        fr
+    } else {
+        en
+    }
+}
+
+fn language_from_env() -> &'static str {
     let lang = std::env::var("LC_ALL")
         .ok()
         .filter(|s| !s.is_empty())

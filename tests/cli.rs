@@ -9,16 +9,23 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs `planhost` with its own settings directory, feeding `stdin`, off the runtime's threads.
 async fn planhost(config: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let (config, args, stdin) = (
+    planhost_in("en_GB.UTF-8", config, args, stdin).await
+}
+
+/// The same, under the given `LANG`.
+async fn planhost_in(lang: &str, config: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let (lang, config, args, stdin) = (
         config.to_owned(),
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         stdin.to_owned(),
+        lang.to_owned(),
     );
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_planhost"))
             .args(&args)
             .env("PLANHOST_CONFIG_DIR", &config)
-            .env("LANG", "en_GB.UTF-8")
+            .env("LANG", &lang)
+            .env_remove("LC_ALL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -206,9 +213,22 @@ async fn the_command_line_configures_the_controller_and_the_plannings() {
     assert_eq!(list["seats"]["left"]["modification"], 7);
     let text = String::from_utf8_lossy(&run(vec!["plannings", "list"]).await.stdout).into_owned();
     assert!(
-        text.contains("lycee.example.fr") && text.contains("Annexe") && text.contains("no_base"),
+        text.contains("lycee.example.fr") && text.contains("Annexe") && text.contains("no base"),
         "{text}"
     );
+
+    // One language per run, chosen from LANG for results and errors alike.
+    let french = planhost_in("fr_FR.UTF-8", cfg.path(), &["plannings", "list"], "").await;
+    let text = String::from_utf8_lossy(&french.stdout).into_owned();
+    assert!(text.contains("Plannings (2 sur 2) :"), "{text}");
+    assert!(text.contains("pas de base") && text.contains("Connexions restantes"), "{text}");
+    assert!(!text.contains("no base") && !text.contains("Connections left"), "{text}");
+    let refused = planhost_in("fr_FR.UTF-8", cfg.path(), &["plannings", "add"], "").await;
+    let error = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(error.contains("Ce compte permet 2 plannings"), "{error}");
+    let refused = planhost_in("en_GB.UTF-8", cfg.path(), &["plannings", "add"], "").await;
+    let error = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(error.contains("allows 2 plannings"), "{error}");
 
     assert_eq!(
         run(vec!["plannings", "remove", "Annexe"]).await.status.code(),

@@ -495,22 +495,22 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
         disabled: Some(true),
         ..Default::default()
     };
-    m.apply(&ConfigChange::ChangePlanning { id, changes: disabled })
+    // The answer to the change already shows the new status: the badge does not wait for the next check.
+    let after = m
+        .apply(&ConfigChange::ChangePlanning { id, changes: disabled })
         .await
         .unwrap();
+    assert_eq!(status(&after).0, PlanningStatus::Disabled);
     assert_eq!(status(&m.statuses().await.unwrap()).0, PlanningStatus::Disabled);
     let enabled = PlanningChanges {
         disabled: Some(false),
         ..Default::default()
     };
-    m.apply(&ConfigChange::ChangePlanning { id, changes: enabled })
+    let after = m
+        .apply(&ConfigChange::ChangePlanning { id, changes: enabled })
         .await
         .unwrap();
-    assert_eq!(
-        status(&m.statuses().await.unwrap()).0,
-        PlanningStatus::Online,
-        "enabling starts its server again"
-    );
+    assert_eq!(status(&after).0, PlanningStatus::Online, "enabling starts its server again");
 
     // The provider lowers the licence below what the planning holds: Limited.
     m.apply(&ConfigChange::Seats {

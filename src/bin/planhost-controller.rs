@@ -1,7 +1,7 @@
 //! `planhost-controller`: the controller daemon and the provider's commands.
 
 use clap::{Parser, Subcommand};
-use planhost::cli::{fail, init_tracing, print};
+use planhost::cli::{fail, init_tracing, print, use_language};
 use planhost::controller::{Controller, DEFAULT_PLANNINGS};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -135,6 +135,8 @@ enum AccountCommand {
 #[tokio::main]
 async fn main() {
     init_tracing();
+    // The provider's tool answers in English only; its errors follow, so a run never mixes two languages.
+    use_language("en");
     planhost::init_crypto();
     let cli = Cli::parse();
     let json = cli.json;

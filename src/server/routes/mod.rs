@@ -1,24 +1,24 @@
 //! HTTP routes of the controller. Each handler turns a request into one `Controller` call; the extractors below
 //! enforce "client certificate, then session" for everything but enrolment.
 
+mod configuration;
+mod connexion;
+
 use super::{ConnInfo, Shared};
-use crate::api::{
-    AcceptLicenceRequest, ConfigChange, EnrolRequest, LoginRequest, PasswordCheck, RenewRequest, API_PREFIX,
-};
+use crate::api::API_PREFIX;
 use crate::controller::DeviceRow;
 use crate::controller::{Controller, Session};
 use crate::error::{Error, ErrorCode, Result};
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
-type Ctl = Arc<Shared>;
+pub(super) type Ctl = Arc<Shared>;
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
@@ -74,18 +74,10 @@ async fn json_errors(response: Response) -> Response {
 }
 
 pub(super) fn router(controller: Ctl) -> Router {
+    // One module per pane: each lists its own routes.
     let api = Router::new()
-        .route("/enrol", post(enrol))
-        .route("/enrol/password", post(enrol_password))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/renew", post(renew))
-        .route("/session", get(whoami))
-        .route("/licence", get(licence))
-        .route("/licence/accept", post(accept_licence))
-        .route("/account", get(account))
-        .route("/config", get(configuration).post(configure))
-        .route("/plannings/status", get(statuses));
+        .merge(connexion::routes())
+        .merge(configuration::routes());
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)
@@ -102,7 +94,7 @@ fn conn(parts: &Parts) -> Result<ConnInfo> {
         .ok_or_else(|| Error::internal("connection info missing"))
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
+pub(super) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::invalid(
             format!("The request is not valid: {e}"),
@@ -113,7 +105,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
 
 /// Which slots a password check waits for.
 #[derive(Clone, Copy)]
-enum Pool {
+pub(super) enum Pool {
     /// Machines without a certificate (enrolment).
     Enrol,
     /// Enrolled devices (login).
@@ -121,7 +113,7 @@ enum Pool {
 }
 
 /// Runs a password check off the async threads, a few at a time, in its pool.
-async fn password_check<T: Send + 'static>(
+pub(super) async fn password_check<T: Send + 'static>(
     ctl: Ctl,
     pool: Pool,
     f: impl FnOnce(&Controller) -> Result<T> + Send + 'static,
@@ -146,7 +138,7 @@ fn certificate_required() -> Error {
 }
 
 /// The connection's peer address, for the history.
-struct Peer(String);
+pub(super) struct Peer(pub(super) String);
 
 impl FromRequestParts<Ctl> for Peer {
     type Rejection = Error;
@@ -156,7 +148,7 @@ impl FromRequestParts<Ctl> for Peer {
 }
 
 /// A device whose certificate verified at the handshake and is still valid on the controller.
-struct Device(DeviceRow, String);
+pub(super) struct Device(pub(super) DeviceRow, pub(super) String);
 
 impl FromRequestParts<Ctl> for Device {
     type Rejection = Error;
@@ -171,9 +163,9 @@ impl FromRequestParts<Ctl> for Device {
 }
 
 /// A device and its session (bearer token).
-struct Authed {
-    session: Session,
-    peer: String,
+pub(super) struct Authed {
+    pub(super) session: Session,
+    pub(super) peer: String,
 }
 
 impl FromRequestParts<Ctl> for Authed {
@@ -195,94 +187,6 @@ impl FromRequestParts<Ctl> for Authed {
         let session = ctl.controller.authenticate(&cert, token, &peer)?;
         Ok(Authed { session, peer })
     }
-}
-
-/// Enrolment is open to anyone: each network address has a budget of attempts before any work is done.
-fn spend_enrol_budget(ctl: &Ctl, peer: &str) -> Result<()> {
-    if let Ok(ip) = peer.parse::<std::net::IpAddr>() {
-        if let Err(over) = ctl.enrol_budget.spend(ip) {
-            if over.first {
-                ctl.controller.record_over_budget(peer);
-            }
-            return Err(Error::too_many_attempts(over.retry_after_secs));
-        }
-    }
-    Ok(())
-}
-
-/// The first step of a first connection: the password alone, under the enrolment budget and lock-out.
-async fn enrol_password(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
-    spend_enrol_budget(&ctl, &peer)?;
-    let req: PasswordCheck = parse(&body)?;
-    password_check(ctl, Pool::Enrol, move |c| c.check_enrol_password(&req, &peer)).await?;
-    Ok(Json(serde_json::json!({"password_ok": true})))
-}
-
-async fn enrol(State(ctl): State<Ctl>, Peer(peer): Peer, body: Bytes) -> Result<impl IntoResponse> {
-    spend_enrol_budget(&ctl, &peer)?;
-    let req: EnrolRequest = parse(&body)?;
-    Ok(Json(
-        password_check(ctl, Pool::Enrol, move |c| c.enrol(&req, &peer)).await?,
-    ))
-}
-
-async fn login(State(ctl): State<Ctl>, Device(device, peer): Device, body: Bytes) -> Result<impl IntoResponse> {
-    let req: LoginRequest = parse(&body)?;
-    Ok(Json(
-        password_check(ctl, Pool::Login, move |c| c.login(&device, &req, &peer)).await?,
-    ))
-}
-
-async fn logout(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    ctl.controller.logout(&a.session, &a.peer)?;
-    Ok(Json(serde_json::json!({})))
-}
-
-async fn renew(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let req: RenewRequest = parse(&body)?;
-    Ok(Json(ctl.controller.renew(&a.session, &req.csr_pem, &a.peer)?))
-}
-
-async fn whoami(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.controller.whoami(&a.session)?))
-}
-
-async fn licence(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.controller.licence(&a.session)?))
-}
-
-async fn accept_licence(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let req: AcceptLicenceRequest = parse(&body)?;
-    Ok(Json(ctl.controller.accept_licence(&a.session, req.version, &a.peer)?))
-}
-
-async fn account(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.controller.account_info(&a.session)?))
-}
-
-async fn configuration(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.controller.configuration(&a.session)?))
-}
-
-async fn statuses(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    ctl.controller.require_licence(&a.session)?;
-    super::status::refresh(&ctl, &a.session.hosting_number).await?;
-    Ok(Json(ctl.controller.configuration(&a.session)?))
-}
-
-/// One change of the configuration; then the directory and planning servers follow the database. An activation
-/// whose port cannot be listened on is undone.
-async fn configure(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
-    let change: ConfigChange = parse(&body)?;
-    let config = ctl.controller.apply(&a.session, &change, &a.peer)?;
-    if let Err(e) = ctl.listeners.sync().await {
-        if let ConfigChange::ControllerActive { active: true } = change {
-            ctl.controller.set_controller_active(&a.session, false, &a.peer)?;
-            return Err(e);
-        }
-        tracing::warn!("{}", e.message);
-    }
-    Ok(Json(config))
 }
 
 /// Unknown paths: without a certificate the answer is the same as for any other protected route.

@@ -1,0 +1,101 @@
+//! `planhost`: the hosting console on the command line, over the same core as the desktop app. One file per pane;
+//! every result and error of a run is in one language (`LANG`).
+
+mod configuration;
+mod connexion;
+
+use clap::{Parser, Subcommand};
+use planhost::cli::{fail, init_tracing, tr};
+use planhost::console::{default_config_dir, Console};
+use planhost::{Error, Result};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "planhost", version, about = "Planhost hosting console (command line)")]
+struct Cli {
+    /// Print results (and errors) as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Settings directory (default: the platform config directory).
+    #[arg(long, global = true, env = "PLANHOST_CONFIG_DIR")]
+    config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Connexion(connexion::Command),
+    /// The controller's domain, port and activation.
+    Config {
+        #[command(subcommand)]
+        command: configuration::ConfigCommand,
+    },
+    /// Plannings: list with statuses, add, rename, settings, removal, connection seats.
+    Plannings {
+        #[command(subcommand)]
+        command: configuration::PlanningsCommand,
+    },
+}
+
+/// Asks on a terminal; elsewhere (scripts) `--yes` is required.
+fn confirm(question: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if std::io::stdin().is_terminal() {
+        let answer = prompt(&format!("{question} {}", tr("[y/N]", "[o/N]")), false)?;
+        if matches!(answer.trim().to_lowercase().as_str(), "o" | "oui" | "y" | "yes") {
+            return Ok(());
+        }
+    }
+    Err(Error::invalid(
+        format!("Not confirmed: {question} (pass --yes)"),
+        format!("Non confirmé : {question} (ajoutez --yes)"),
+    ))
+}
+
+/// Reads a line: asked on a terminal (hidden when secret), else read from stdin (scripts).
+fn prompt(label: &str, secret: bool) -> Result<String> {
+    let read_err = |e: std::io::Error| {
+        Error::invalid(
+            format!("Cannot read {label}: {e}"),
+            format!("Lecture impossible ({label}) : {e}"),
+        )
+    };
+    if std::io::stdin().is_terminal() {
+        if secret {
+            return rpassword::prompt_password(format!("{label}{} ", tr(":", " :"))).map_err(read_err);
+        }
+        eprint!("{label}{} ", tr(":", " :"));
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(read_err)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    let console = Console::open(&cli.config_dir.unwrap_or_else(default_config_dir))?;
+    // A console shipped by a provider knows its controller (provider file beside this program or $PLANHOST_PROVIDER).
+    console.adopt_provider(None)?;
+    match cli.command {
+        Command::Connexion(command) => connexion::run(&console, json, command).await,
+        Command::Config { command } => configuration::config(&console, json, command).await,
+        Command::Plannings { command } => configuration::plannings(&console, json, command).await,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    init_tracing();
+    planhost::init_crypto();
+    let cli = Cli::parse();
+    let json = cli.json;
+    if let Err(e) = run(cli).await {
+        fail(json, &e);
+    }
+}
