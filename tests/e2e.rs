@@ -322,6 +322,29 @@ async fn the_demo_account_of_the_local_controller_reaches_the_console() {
     // The local controller's data lives in the app's data directory, like a real one.
     let db = tmp.path().join("data/local-controller/controller.sqlite3");
     assert_eq!(count(&db, "SELECT count(*) FROM devices"), 1);
+
+    // Launched again over the same folders, the console hands over to the open window and exits: no second window,
+    // no second local controller on the same data.
+    let mut second = std::process::Command::new(webdriver::app_binary())
+        .env("PLANHOST_CONFIG_DIR", tmp.path().join("config"))
+        .env("PLANHOST_DATA_DIR", tmp.path().join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second console kept running beside the first");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    assert!(ui.text("info-controller-address").await.contains("Contrôleur local"));
     c.close().await.unwrap();
 }
 

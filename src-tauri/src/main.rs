@@ -3,7 +3,7 @@
 
 mod commands;
 
-use planhost::console::{default_config_dir, default_data_dir, Console};
+use planhost::console::{default_config_dir, default_data_dir, instance_id, Console};
 use planhost::local::{self, LocalController};
 use planhost::provider::Provider;
 use planhost::Error;
@@ -25,6 +25,20 @@ fn main() {
         std::process::exit(1)
     });
     tauri::Builder::default()
+        // First: a second launch over the same folders shows this window and exits before starting anything.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id(&default_config_dir(), &default_data_dir()))
+                .callback(|app, _args, _cwd| {
+                    use tauri::Manager;
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.show();
+                        let _ = window.set_focus();
+                    }
+                })
+                .build(),
+        )
         .setup(move |app| {
             use tauri::Manager;
             // The local controller runs on Tauri's Tokio runtime, on 127.0.0.1 and a free port.
@@ -52,19 +66,19 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::startup,
-            commands::set_language,
-            commands::enrol,
-            commands::login,
-            commands::licence,
-            commands::accept_licence,
-            commands::info,
-            commands::logout,
-            commands::forget_controller,
-            commands::configuration,
-            commands::statuses,
-            commands::configure,
-            commands::set_status_list_preferences,
+            commands::connexion::startup,
+            commands::connexion::set_language,
+            commands::connexion::enrol,
+            commands::connexion::login,
+            commands::connexion::licence,
+            commands::connexion::accept_licence,
+            commands::connexion::info,
+            commands::connexion::logout,
+            commands::connexion::forget_controller,
+            commands::configuration::configuration,
+            commands::configuration::statuses,
+            commands::configuration::configure,
+            commands::configuration::set_status_list_preferences,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Planhost console");

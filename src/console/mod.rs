@@ -36,6 +36,15 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("planhost"))
 }
 
+/// The name a running console is known by, so that a second launch over the same settings and data folders brings
+/// the first window forward instead of opening a second local controller on them. With the default folders that is
+/// one console per user.
+pub fn instance_id(config_dir: &Path, data_dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let folders = Sha256::digest(format!("{}\n{}", config_dir.display(), data_dir.display()));
+    format!("fr.planhost.console.i{}", crate::pki::hex(&folders[..8], false, None))
+}
+
 /// The result of installing a certificate, shown to confirm it.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]

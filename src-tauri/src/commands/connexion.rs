@@ -1,9 +1,8 @@
-//! Tauri commands: each converts its arguments and forwards to the core `Console`. Errors reach the UI as the core's
-//! `{code, message, message_fr}`.
+//! Connexion: start-up state, language, enrolment, login, licence, logout, forgetting a controller.
 
 use crate::AppState;
-use planhost::api::{ConfigChange, Configuration, Licence};
-use planhost::console::config::{Language, StatusListPreferences};
+use planhost::api::Licence;
+use planhost::console::config::Language;
 use planhost::console::{ConsoleInfo, EnrolmentReceipt, SessionInfo, StartupState};
 use planhost::Result;
 use tauri::State;
@@ -82,24 +81,4 @@ pub async fn logout(state: State<'_, AppState>) -> Result<()> {
 #[tauri::command]
 pub async fn forget_controller(state: State<'_, AppState>, controller: String) -> Result<()> {
     state.console.forget(&controller).await
-}
-
-#[tauri::command]
-pub async fn configuration(state: State<'_, AppState>) -> Result<Configuration> {
-    state.console.configuration().await
-}
-
-#[tauri::command]
-pub async fn statuses(state: State<'_, AppState>) -> Result<Configuration> {
-    state.console.statuses().await
-}
-
-#[tauri::command]
-pub async fn configure(state: State<'_, AppState>, change: ConfigChange) -> Result<Configuration> {
-    state.console.apply(&change).await
-}
-
-#[tauri::command]
-pub async fn set_status_list_preferences(state: State<'_, AppState>, preferences: StatusListPreferences) -> Result<()> {
-    state.console.set_status_list_preferences(preferences)
 }
