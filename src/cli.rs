@@ -15,7 +15,7 @@ pub fn use_language(language: &'static str) {
 /// The language of every result and error of this run: from `LANG`/`LC_ALL` (French unless it says otherwise, like
 /// the console), or what `use_language` fixed.
 pub fn language() -> &'static str {
-    *LANGUAGE.get_or_init(language_from_env)
+    LANGUAGE.get_or_init(language_from_env)
 }
 
 /// Picks the French or the English text, in this run's language.

@@ -15,10 +15,10 @@ async fn planhost(config: &std::path::Path, args: &[&str], stdin: &str) -> Outpu
 /// The same, under the given `LANG`.
 async fn planhost_in(lang: &str, config: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     let (lang, config, args, stdin) = (
+        lang.to_owned(),
         config.to_owned(),
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         stdin.to_owned(),
-        lang.to_owned(),
     );
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_planhost"))
@@ -221,8 +221,14 @@ async fn the_command_line_configures_the_controller_and_the_plannings() {
     let french = planhost_in("fr_FR.UTF-8", cfg.path(), &["plannings", "list"], "").await;
     let text = String::from_utf8_lossy(&french.stdout).into_owned();
     assert!(text.contains("Plannings (2 sur 2) :"), "{text}");
-    assert!(text.contains("pas de base") && text.contains("Connexions restantes"), "{text}");
-    assert!(!text.contains("no base") && !text.contains("Connections left"), "{text}");
+    assert!(
+        text.contains("pas de base") && text.contains("Connexions restantes"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("no base") && !text.contains("Connections left"),
+        "{text}"
+    );
     let refused = planhost_in("fr_FR.UTF-8", cfg.path(), &["plannings", "add"], "").await;
     let error = String::from_utf8_lossy(&refused.stderr).into_owned();
     assert!(error.contains("Ce compte permet 2 plannings"), "{error}");

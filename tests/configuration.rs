@@ -510,7 +510,11 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
         .apply(&ConfigChange::ChangePlanning { id, changes: enabled })
         .await
         .unwrap();
-    assert_eq!(status(&after).0, PlanningStatus::Online, "enabling starts its server again");
+    assert_eq!(
+        status(&after).0,
+        PlanningStatus::Online,
+        "enabling starts its server again"
+    );
 
     // The provider lowers the licence below what the planning holds: Limited.
     m.apply(&ConfigChange::Seats {

@@ -81,6 +81,31 @@ impl Ui<'_> {
         self.wait("shell").await;
     }
 
+    /// The same screen at 1280×860 and at 800×600, in French and in English (`NAME-fr-1280x860.png`…); the window
+    /// size and the language are put back afterwards.
+    async fn shots(&self, name: &str) {
+        let was = self.value("lang-switch").await;
+        for language in ["fr", "en"] {
+            self.wait("lang-switch").await.select_by_value(language).await.unwrap();
+            for (width, height) in [(800, 600), (1280, 860)] {
+                self.c.set_window_size(width, height).await.unwrap();
+                self.shot(&format!("{name}-{language}-{width}x{height}")).await;
+            }
+        }
+        self.wait("lang-switch").await.select_by_value(&was).await.unwrap();
+    }
+
+    /// Whether the element is inside the window's visible area.
+    async fn in_view(&self, id: &str) -> bool {
+        let script = "const r = document.getElementById(arguments[0]).getBoundingClientRect(); \
+                      return r.top >= 0 && r.bottom <= window.innerHeight;";
+        self.c.execute(script, vec![id.into()]).await.unwrap() == serde_json::Value::Bool(true)
+    }
+
+    async fn exists(&self, id: &str) -> bool {
+        self.c.find(Locator::Id(id)).await.is_ok()
+    }
+
     async fn shot(&self, name: &str) {
         // Two animation frames, so the screenshot shows the current frame and not the previous one.
         let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
@@ -424,7 +449,9 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
         "a save says so where it happened"
     );
 
-    // Rename planning01; add a second planning in another time zone, without web publication.
+    // Rename planning01 (its editor opens from the table); add a second planning, whose editor opens at once, in
+    // another time zone, without web publication.
+    ui.click("planning-edit-0").await;
     ui.type_in("planning-name-0", "Lycée Hugo").await;
     ui.click("planning-save-0").await;
     assert_eq!(ui.text_contains("planning-title-0", "Lycée Hugo").await, "Lycée Hugo");
@@ -438,7 +465,8 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
     ui.click("confirm-yes").await;
     assert!(ui.text("dialog-detail").await.starts_with("annexe.lycee-hugo.fr:"));
     ui.click("notice-ok").await;
-    ui.shot("21-configuration-plannings").await;
+    assert!(!ui.exists("planning-0").await, "one editor open at a time");
+    ui.shots("21-configuration-plannings").await;
 
     // Both in the status list, without a base yet.
     let list = ui.text_contains("status-list", "planning02").await;
@@ -449,7 +477,7 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
     c.execute("document.getElementById('status-section').scrollIntoView()", vec![])
         .await
         .unwrap();
-    ui.shot("22-status-details").await;
+    ui.shots("22-status-details").await;
 
     let rows: Vec<(String, String, bool)> = {
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -540,4 +568,121 @@ fn common_wrong_password(right: &str) -> String {
     let mut chars: Vec<char> = right.chars().collect();
     chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
     chars.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service and tauri-driver: run scripts/test"]
+async fn forty_plannings_stay_a_compact_searchable_table_with_one_editor_open() {
+    use planhost::api::ConfigChange;
+    let tmp = tempfile::tempdir().unwrap();
+    let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
+    let hosting = account["hosting_number"].as_str().unwrap();
+    assert!(std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+        .args(["account", "set-licence", "--data"])
+        .arg(tmp.path().join("controller"))
+        .args([
+            hosting,
+            "--plannings",
+            "40",
+            "--modification",
+            "20",
+            "--consultation",
+            "200"
+        ])
+        .status()
+        .unwrap()
+        .success());
+    // 39 more plannings through the same core the app uses (the command line's session is in the keyring).
+    let console = planhost::console::Console::open(&config).unwrap();
+    for i in 2..=40 {
+        let name = match i % 3 {
+            0 => format!("Collège Jean Moulin {i:02}"),
+            1 => format!("Lycée Victor Hugo {i:02}"),
+            _ => format!("École Jules Ferry {i:02}"),
+        };
+        console
+            .apply(&ConfigChange::AddPlanning { name: Some(name) })
+            .await
+            .unwrap();
+    }
+    let id = console.configuration().await.unwrap().plannings[4].id;
+    console
+        .apply(&ConfigChange::planning_domain(id, "moulin-annexe.example.fr"))
+        .await
+        .unwrap();
+    drop(console);
+
+    let driver = start_driver(&config, &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    c.set_window_size(1280, 860).await.unwrap();
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.log_in(account["console_password"].as_str().unwrap()).await;
+    ui.click("pane-configuration").await;
+
+    // Forty rows, no editor open: the page stays short.
+    ui.wait("planning-row-39").await;
+    assert!(!ui.exists("planning-0").await);
+    c.execute("document.getElementById('plannings-section').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    ui.shots("23-forty-plannings").await;
+
+    // The section links stay in view while scrolling, and lead to their section.
+    c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    assert!(
+        ui.in_view("goto-controller-section").await,
+        "the section links scrolled away"
+    );
+    assert!(ui.in_view("pane-information").await, "the panes' list scrolled away");
+    ui.click("goto-controller-section").await;
+    assert!(ui.in_view("controller-domain").await);
+
+    // Search by name, accents ignored, and by domain.
+    ui.type_in("planning-search", "college moulin").await;
+    assert_eq!(
+        ui.text_contains("planning-search-count", "13 sur 40").await,
+        "13 sur 40"
+    );
+    let table = ui.text("planning-table").await;
+    assert!(
+        !table.contains("Victor Hugo") && table.contains("Jean Moulin 03"),
+        "{table}"
+    );
+    ui.type_in("planning-search", "MOULIN-ANNEXE").await;
+    assert_eq!(ui.text_contains("planning-search-count", "1 sur 40").await, "1 sur 40");
+    assert!(ui.exists("planning-row-4").await && !ui.exists("planning-row-3").await);
+    ui.shots("24-planning-search").await;
+    ui.type_in("planning-search", "zzz").await;
+    assert!(ui.text("planning-no-match").await.contains("zzz"));
+    ui.type_in("planning-search", "").await;
+
+    // One editor at a time; unsaved changes are not dropped without asking.
+    ui.click("planning-edit-3").await;
+    ui.wait("planning-3").await;
+    ui.type_in("planning-name-3", "Renommé").await;
+    ui.click("planning-edit-5").await;
+    assert!(ui.text("dialog-message").await.contains("ne sont pas enregistrées"));
+    ui.click("confirm-no").await;
+    assert_eq!(
+        ui.value("planning-name-3").await,
+        "Renommé",
+        "kept when the user says no"
+    );
+    ui.click("planning-edit-5").await;
+    ui.click("confirm-yes").await;
+    ui.wait("planning-5").await;
+    assert!(!ui.exists("planning-3").await, "one editor open at a time");
+
+    // Disabling asks, and the badge says so at once (not at the next status check).
+    ui.click("planning-toggle-5").await;
+    assert!(ui.text("dialog-message").await.contains("Désactiver ce planning"));
+    ui.click("confirm-yes").await;
+    assert_eq!(ui.text_contains("planning-status-5", "Désactivé").await, "Désactivé");
+    ui.shots("25-planning-editor-open").await;
+    c.close().await.unwrap();
 }

@@ -26,8 +26,13 @@ pub enum PlanningsCommand {
     /// The plannings and their statuses, checked now.
     List,
     /// Add a planning (named planningNN unless a name is given).
-    Add { name: Option<String> },
-    Rename { planning: String, name: String },
+    Add {
+        name: Option<String>,
+    },
+    Rename {
+        planning: String,
+        name: String,
+    },
     /// Change a planning's domain, time zone, web publication, publication name or state.
     Set {
         planning: String,
@@ -109,7 +114,11 @@ fn describe(config: &Configuration) -> String {
                 tr("not active", "non actif")
             }
         ),
-        None => tr("Controller: no domain name yet\n", "Contrôleur : pas encore de nom de domaine\n").to_string(),
+        None => tr(
+            "Controller: no domain name yet\n",
+            "Contrôleur : pas encore de nom de domaine\n",
+        )
+        .to_string(),
     };
     let (count, quota) = (config.plannings.len(), config.plannings_quota);
     out += &if fr {

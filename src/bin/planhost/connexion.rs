@@ -134,9 +134,21 @@ pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> 
                 .await?;
             print(json, &r, |r| {
                 let (title, device, fingerprint, until, ca) = if fr {
-                    ("Certificat installé pour", "Poste :", "Empreinte :", "Valable jusqu'au :", "AC du contrôleur :")
+                    (
+                        "Certificat installé pour",
+                        "Poste :",
+                        "Empreinte :",
+                        "Valable jusqu'au :",
+                        "AC du contrôleur :",
+                    )
                 } else {
-                    ("Certificate installed for", "Device:", "Fingerprint:", "Valid until:", "Controller CA:")
+                    (
+                        "Certificate installed for",
+                        "Device:",
+                        "Fingerprint:",
+                        "Valid until:",
+                        "Controller CA:",
+                    )
                 };
                 format!(
                     "{title} {} {} {}.\n{device} {}\n{fingerprint} {}\n{until} {}\n{ca} {}",
@@ -170,9 +182,25 @@ pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> 
             let i = console.info().await?;
             print(json, &i, |i| {
                 let labels: [&str; 7] = if fr {
-                    ["Contrôleur :", "Hébergement :", "Plannings :", "Poste :", "Certificat :", "Expire le :", "AC :"]
+                    [
+                        "Contrôleur :",
+                        "Hébergement :",
+                        "Plannings :",
+                        "Poste :",
+                        "Certificat :",
+                        "Expire le :",
+                        "AC :",
+                    ]
                 } else {
-                    ["Controller:", "Hosting:", "Plannings:", "Device:", "Certificate:", "Expires:", "CA:"]
+                    [
+                        "Controller:",
+                        "Hosting:",
+                        "Plannings:",
+                        "Device:",
+                        "Certificate:",
+                        "Expires:",
+                        "CA:",
+                    ]
                 };
                 let values = [
                     format!("{} ({})", i.controller_address, i.account.controller_domain),

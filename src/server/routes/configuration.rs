@@ -45,4 +45,3 @@ async fn configure(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<imp
     }
     Ok(Json(config))
 }
-

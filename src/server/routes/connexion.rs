@@ -84,4 +84,3 @@ async fn accept_licence(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Resul
 async fn account(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
     Ok(Json(ctl.controller.account_info(&a.session)?))
 }
-

@@ -75,9 +75,7 @@ async fn json_errors(response: Response) -> Response {
 
 pub(super) fn router(controller: Ctl) -> Router {
     // One module per pane: each lists its own routes.
-    let api = Router::new()
-        .merge(connexion::routes())
-        .merge(configuration::routes());
+    let api = Router::new().merge(connexion::routes()).merge(configuration::routes());
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)
