@@ -32,6 +32,8 @@ impl Ui<'_> {
             let result = match text {
                 None => e.click().await,
                 Some(t) => match e.clear().await {
+                    // A cleared field fires no input event: type a space and erase it, as a person would.
+                    Ok(()) if t.is_empty() => e.send_keys(" \u{E003}").await,
                     Ok(()) => e.send_keys(t).await,
                     Err(err) => Err(err),
                 },
@@ -81,14 +83,18 @@ impl Ui<'_> {
         self.wait("shell").await;
     }
 
-    /// The same screen at 1280×860 and at 800×600, in French and in English (`NAME-fr-1280x860.png`…); the window
-    /// size and the language are put back afterwards.
-    async fn shots(&self, name: &str) {
+    /// The same screen at 800×600 and at 1280×860, in French and in English (`NAME-fr-1280x860.png`…), scrolled to
+    /// `place` when given; the language is put back afterwards.
+    async fn shots(&self, name: &str, place: Option<&str>) {
         let was = self.value("lang-switch").await;
         for language in ["fr", "en"] {
             self.wait("lang-switch").await.select_by_value(language).await.unwrap();
             for (width, height) in [(800, 600), (1280, 860)] {
                 self.c.set_window_size(width, height).await.unwrap();
+                if let Some(id) = place {
+                    let script = "document.getElementById(arguments[0]).scrollIntoView({block: 'start'})";
+                    self.c.execute(script, vec![id.into()]).await.unwrap();
+                }
                 self.shot(&format!("{name}-{language}-{width}x{height}")).await;
             }
         }
@@ -466,7 +472,7 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
     assert!(ui.text("dialog-detail").await.starts_with("annexe.lycee-hugo.fr:"));
     ui.click("notice-ok").await;
     assert!(!ui.exists("planning-0").await, "one editor open at a time");
-    ui.shots("21-configuration-plannings").await;
+    ui.shots("21-configuration-plannings", Some("plannings-section")).await;
 
     // Both in the status list, without a base yet.
     let list = ui.text_contains("status-list", "planning02").await;
@@ -474,10 +480,7 @@ async fn the_configuration_pane_sets_domains_and_plannings_and_lists_their_statu
     assert_eq!(list.matches("Pas de base").count(), 2, "{list}");
     ui.wait("status-view").await.select_by_value("details").await.unwrap();
     ui.text_contains("status-list", "America/Martinique").await;
-    c.execute("document.getElementById('status-section').scrollIntoView()", vec![])
-        .await
-        .unwrap();
-    ui.shots("22-status-details").await;
+    ui.shots("22-status-details", Some("status-section")).await;
 
     let rows: Vec<(String, String, bool)> = {
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -625,10 +628,7 @@ async fn forty_plannings_stay_a_compact_searchable_table_with_one_editor_open() 
     // Forty rows, no editor open: the page stays short.
     ui.wait("planning-row-39").await;
     assert!(!ui.exists("planning-0").await);
-    c.execute("document.getElementById('plannings-section').scrollIntoView()", vec![])
-        .await
-        .unwrap();
-    ui.shots("23-forty-plannings").await;
+    ui.shots("23-forty-plannings", Some("plannings-section")).await;
 
     // The section links stay in view while scrolling, and lead to their section.
     c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
@@ -656,7 +656,7 @@ async fn forty_plannings_stay_a_compact_searchable_table_with_one_editor_open() 
     ui.type_in("planning-search", "MOULIN-ANNEXE").await;
     assert_eq!(ui.text_contains("planning-search-count", "1 sur 40").await, "1 sur 40");
     assert!(ui.exists("planning-row-4").await && !ui.exists("planning-row-3").await);
-    ui.shots("24-planning-search").await;
+    ui.shots("24-planning-search", Some("plannings-section")).await;
     ui.type_in("planning-search", "zzz").await;
     assert!(ui.text("planning-no-match").await.contains("zzz"));
     ui.type_in("planning-search", "").await;
@@ -683,6 +683,6 @@ async fn forty_plannings_stay_a_compact_searchable_table_with_one_editor_open() 
     assert!(ui.text("dialog-message").await.contains("Désactiver ce planning"));
     ui.click("confirm-yes").await;
     assert_eq!(ui.text_contains("planning-status-5", "Désactivé").await, "Désactivé");
-    ui.shots("25-planning-editor-open").await;
+    ui.shots("25-planning-editor-open", Some("planning-row-5")).await;
     c.close().await.unwrap();
 }
