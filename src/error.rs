@@ -50,6 +50,8 @@ pub enum ErrorCode {
     UriTooLong,
     /// The request headers are too large or too many.
     HeadersTooLarge,
+    /// The user cancelled the operation; nothing more was done.
+    Cancelled,
 }
 
 impl ErrorCode {
@@ -99,6 +101,14 @@ impl Error {
 
     pub fn invalid(en: impl Into<String>, fr: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, en, fr)
+    }
+
+    pub fn cancelled() -> Self {
+        Self::new(
+            ErrorCode::Cancelled,
+            "Cancelled: nothing more was done.",
+            "Annulé : rien de plus n'a été fait.",
+        )
     }
 
     /// The same words whichever of hosting number, password or invoice number was wrong.

@@ -13,6 +13,7 @@ pub mod pki;
 pub mod provider;
 pub mod secrets;
 pub mod server;
+pub mod tasks;
 pub mod time_fmt;
 pub mod tls;
 

@@ -433,3 +433,78 @@ async fn a_console_shipped_by_a_provider_checks_the_password_then_the_invoice_on
         "nothing reached the impostor"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn an_enrolment_reports_its_steps_and_one_waiting_on_a_silent_controller_can_be_cancelled() {
+    use planhost::tasks::TaskStep;
+    use std::sync::{Arc, Mutex};
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = tc.credentials();
+    let console = Console::open(cfg.path()).unwrap();
+
+    // A controller that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_address = silent.local_addr().unwrap().to_string();
+    let keep_open = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let steps = Arc::new(Mutex::new(Vec::new()));
+    let log = steps.clone();
+    let started = std::time::Instant::now();
+    let (result, cancelled) = tokio::join!(
+        console.tasks().run(
+            "enrol-1",
+            move |p| log.lock().unwrap().push(p.step),
+            console.enrol(&silent_address, hosting, password, invoice, None)
+        ),
+        async {
+            while !steps.lock().unwrap().contains(&TaskStep::WaitingForController) {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            console.tasks().cancel("enrol-1")
+        }
+    );
+    assert!(cancelled);
+    assert_eq!(result.unwrap_err().code, ErrorCode::Cancelled);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "cancelled at once, not at the timeout"
+    );
+    assert_eq!(
+        *steps.lock().unwrap(),
+        [TaskStep::CreatingKey, TaskStep::WaitingForController]
+    );
+    let key = console.config().current.clone().unwrap();
+    assert!(
+        console.config().controllers[&key].devices.is_empty(),
+        "a cancelled enrolment installs nothing"
+    );
+    keep_open.abort();
+
+    // A real enrolment goes through every step, in order, and nothing is left under way.
+    let steps = Arc::new(Mutex::new(Vec::new()));
+    let log = steps.clone();
+    console
+        .tasks()
+        .run(
+            "enrol-2",
+            move |p| log.lock().unwrap().push(p.step),
+            console.enrol(&tc.address(), hosting, password, invoice, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        *steps.lock().unwrap(),
+        [
+            TaskStep::CreatingKey,
+            TaskStep::WaitingForController,
+            TaskStep::SavingToKeyring
+        ]
+    );
+    assert_eq!(console.tasks().count(), 0);
+}

@@ -211,7 +211,24 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
         "nothing reached the controller"
     );
 
+    // A controller that accepts the connection and never answers: the step under way is shown and can be cancelled.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ui.type_in("remote-address", &silent.local_addr().unwrap().to_string())
+        .await;
     ui.type_in("hosting-number", hosting).await;
+    ui.type_in("password", password).await;
+    ui.click("login-submit").await;
+    assert!(ui
+        .text_contains("task-step", "En attente du contrôleur")
+        .await
+        .contains("En attente du contrôleur"));
+    ui.shot("02b-waiting-for-the-controller").await;
+    ui.click("task-cancel").await;
+    assert!(ui.text("cancelled").await.contains("Annulé"));
+    assert!(!ui.exists("task-progress").await);
+    drop(silent);
+    ui.type_in("remote-address", &address).await;
+
     // The fingerprint the provider printed with the credentials: checked before the password is sent.
     ui.type_in("ca-fingerprint", account["ca_fingerprint"].as_str().unwrap())
         .await;

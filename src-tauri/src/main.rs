@@ -79,6 +79,7 @@ fn main() {
             commands::configuration::statuses,
             commands::configuration::configure,
             commands::configuration::set_status_list_preferences,
+            commands::tasks::cancel_task,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Planhost console");

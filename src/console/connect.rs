@@ -11,6 +11,7 @@ use crate::client::{ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
 use crate::pki;
+use crate::tasks::{self, TaskStep};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -50,21 +51,24 @@ impl Console {
             },
             pinned => pinned,
         };
+        tasks::step(TaskStep::CreatingKey);
         let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
         let client = ControllerClient::new(&address, &trust, None)?;
-        let resp = client
-            .enrol(&EnrolRequest {
-                hosting_number: hosting.to_string(),
-                password: password.expose().to_owned(),
-                invoice_number: invoice.as_str().to_owned(),
-                csr_pem,
-                device_label: device_label(),
-            })
-            .await
-            .map_err(|e| match (&expected, e.code) {
-                (Some(_), ErrorCode::CaMismatch) => ca_mismatch_with_provider(&address),
-                _ => e,
-            })?;
+        tasks::step(TaskStep::WaitingForController);
+        // Cancelled while waiting, the controller may still sign a certificate nobody keeps: harmless, as it is bound
+        // to a key that never left this process.
+        let resp = tasks::cancellable(client.enrol(&EnrolRequest {
+            hosting_number: hosting.to_string(),
+            password: password.expose().to_owned(),
+            invoice_number: invoice.as_str().to_owned(),
+            csr_pem,
+            device_label: device_label(),
+        }))
+        .await
+        .map_err(|e| match (&expected, e.code) {
+            (Some(_), ErrorCode::CaMismatch) => ca_mismatch_with_provider(&address),
+            _ => e,
+        })?;
         let ca_fingerprint = pki::fingerprint(&pki::pem_to_der(&resp.ca_pem)?);
         if expected.as_ref().is_some_and(|f| *f != ca_fingerprint) {
             return Err(ca_mismatch_with_provider(&address));
@@ -83,6 +87,7 @@ impl Console {
             key_pem,
             cert_pem: resp.certificate_pem,
         };
+        tasks::step(TaskStep::SavingToKeyring);
         self.secrets
             .set(
                 &device_secret(&key, hosting.as_str()),
@@ -140,7 +145,8 @@ impl Console {
             hosting_number: hosting.to_string(),
             password: password.expose().to_owned(),
         };
-        let resp = match client.login(&request).await {
+        tasks::step(TaskStep::WaitingForController);
+        let resp = match tasks::cancellable(client.login(&request)).await {
             Err(e) if e.code == ErrorCode::CertificateRevoked => {
                 // The controller (whose CA is pinned) no longer accepts this certificate: it is useless; drop it so
                 // that the invoice number can install a new one.
@@ -162,6 +168,7 @@ impl Console {
             }
         };
         let identity = renewed.as_ref().unwrap_or(&identity);
+        tasks::step(TaskStep::SavingToKeyring);
         let stored = StoredSession {
             token: resp.token.clone(),
             expires_at: resp.expires_at.clone(),
@@ -200,15 +207,18 @@ impl Console {
                 hosting_number: hosting.to_string(),
                 password: password.expose().to_owned(),
             };
-            client.check_enrol_password(&request).await.map_err(|e| {
-                match (
-                    e.code,
-                    known.ca_pem.is_none() && known.expected_ca_fingerprint.is_some(),
-                ) {
-                    (ErrorCode::CaMismatch, true) => ca_mismatch_with_provider(&known.address),
-                    _ => e,
-                }
-            })
+            tasks::step(TaskStep::WaitingForController);
+            tasks::cancellable(client.check_enrol_password(&request))
+                .await
+                .map_err(|e| {
+                    match (
+                        e.code,
+                        known.ca_pem.is_none() && known.expected_ca_fingerprint.is_some(),
+                    ) {
+                        (ErrorCode::CaMismatch, true) => ca_mismatch_with_provider(&known.address),
+                        _ => e,
+                    }
+                })
         };
         match checked.await {
             Ok(()) => Error::new(
@@ -233,6 +243,8 @@ impl Console {
         if !renewal_due(current.not_before_unix, current.not_after_unix, now) {
             return Ok(None);
         }
+        // Not cancellable: the controller may revoke the old certificate as soon as it signs the new one.
+        tasks::step(TaskStep::RenewingCertificate);
         let (key_pem, csr_pem) = pki::new_device_key_and_csr()?;
         let address = self.known(key)?.address;
         let client = ControllerClient::new(&address, &self.trust(key)?, Some(identity))?.with_token(token);

@@ -12,6 +12,7 @@ use crate::ids::HostingNumber;
 use crate::pki::{self, CertificateInfo};
 use crate::provider::Provider;
 use crate::secrets::SecretStore;
+use crate::tasks::Tasks;
 use config::{ConsoleConfig, KnownController, Language, SessionRef, StatusListPreferences};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -109,6 +110,8 @@ pub struct Console {
     session: Mutex<Option<Arc<OpenSession>>>,
     /// Seconds added to the clock when deciding renewals: tests use it to stand days later.
     clock_skew: AtomicI64,
+    /// Long operations under way, with their progress and cancellation.
+    tasks: Tasks,
 }
 
 struct OpenSession {
@@ -137,7 +140,13 @@ impl Console {
             secrets: SecretStore::for_config_dir(dir),
             session: Mutex::new(None),
             clock_skew: AtomicI64::new(0),
+            tasks: Tasks::default(),
         })
+    }
+
+    /// The background tasks under way (enrolment, login; uploads next): run one, or cancel it by id.
+    pub fn tasks(&self) -> &Tasks {
+        &self.tasks
     }
 
     /// Makes renewal decisions as if it were `days` later (tests only: certificates take days to age).

@@ -4,8 +4,17 @@ use crate::AppState;
 use planhost::api::Licence;
 use planhost::console::config::Language;
 use planhost::console::{ConsoleInfo, EnrolmentReceipt, SessionInfo, StartupState};
+use planhost::tasks::TaskProgress;
 use planhost::Result;
+use tauri::ipc::Channel;
 use tauri::State;
+
+/// Progress goes to the window that started the task; a window gone away just stops listening.
+fn report_to(channel: Channel<TaskProgress>) -> impl Fn(TaskProgress) + Send + Sync + 'static {
+    move |progress| {
+        let _ = channel.send(progress);
+    }
+}
 
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<StartupState> {
@@ -23,6 +32,8 @@ pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res
     state.console.set_language(language)
 }
 
+// The arguments are the form's fields plus the task's id and progress channel, as the window sends them.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn enrol(
     state: State<'_, AppState>,
@@ -31,17 +42,18 @@ pub async fn enrol(
     password: String,
     invoice_number: String,
     ca_fingerprint: Option<String>,
+    task_id: String,
+    on_progress: Channel<TaskProgress>,
 ) -> Result<EnrolmentReceipt> {
-    state
-        .console
-        .enrol(
-            &controller,
-            &hosting_number,
-            &password,
-            &invoice_number,
-            ca_fingerprint.as_deref(),
-        )
-        .await
+    let console = &state.console;
+    let work = console.enrol(
+        &controller,
+        &hosting_number,
+        &password,
+        &invoice_number,
+        ca_fingerprint.as_deref(),
+    );
+    console.tasks().run(&task_id, report_to(on_progress), work).await
 }
 
 #[tauri::command]
@@ -51,11 +63,12 @@ pub async fn login(
     hosting_number: String,
     password: String,
     ca_fingerprint: Option<String>,
+    task_id: String,
+    on_progress: Channel<TaskProgress>,
 ) -> Result<SessionInfo> {
-    state
-        .console
-        .login(&controller, &hosting_number, &password, ca_fingerprint.as_deref())
-        .await
+    let console = &state.console;
+    let work = console.login(&controller, &hosting_number, &password, ca_fingerprint.as_deref());
+    console.tasks().run(&task_id, report_to(on_progress), work).await
 }
 
 #[tauri::command]

@@ -1,6 +1,7 @@
 // Connexion's commands: start-up, enrolment, login, licence, logout; and what each credential field accepts.
 import { invoke } from "@tauri-apps/api/core";
 import { inSession } from "../lib/api";
+import type { TaskArgs } from "../lib/tasks";
 import type { ConsoleInfo } from "../bindings/ConsoleInfo";
 import type { EnrolmentReceipt } from "../bindings/EnrolmentReceipt";
 import type { Language } from "../bindings/Language";
@@ -11,10 +12,17 @@ import type { StartupState } from "../bindings/StartupState";
 export const connexion = {
   startup: () => invoke<StartupState>("startup"),
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
-  enrol: (controller: string, hostingNumber: string, password: string, invoiceNumber: string, caFingerprint: string | null) =>
-    invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber, caFingerprint }),
-  login: (controller: string, hostingNumber: string, password: string, caFingerprint: string | null) =>
-    invoke<SessionInfo>("login", { controller, hostingNumber, password, caFingerprint }),
+  // Both run as background tasks: their steps are reported and they can be cancelled (lib/tasks.ts).
+  enrol: (
+    controller: string,
+    hostingNumber: string,
+    password: string,
+    invoiceNumber: string,
+    caFingerprint: string | null,
+    task: TaskArgs,
+  ) => invoke<EnrolmentReceipt>("enrol", { controller, hostingNumber, password, invoiceNumber, caFingerprint, ...task }),
+  login: (controller: string, hostingNumber: string, password: string, caFingerprint: string | null, task: TaskArgs) =>
+    invoke<SessionInfo>("login", { controller, hostingNumber, password, caFingerprint, ...task }),
   licence: () => inSession<Licence>("licence"),
   acceptLicence: (version: number) => inSession<Licence>("accept_licence", { version }),
   info: () => inSession<ConsoleInfo>("info"),
