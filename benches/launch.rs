@@ -2,6 +2,8 @@
 //! heading is in the page, p50/p95 over PLANHOST_BENCH_N launches (default 10). The local controller starts inside
 //! the app during that time, as it does for a user.
 //!
+//! Then the memory of each once its first screen is shown: PSS of the main process and of its whole process tree.
+//!
 //! Reference, in the same run: WebKitGTK's own MiniBrowser opening a static page with the same heading, through
 //! WebKitWebDriver — the floor any WebKitGTK window pays. Run: `scripts/bench` (needs a display and tauri-driver).
 
@@ -27,6 +29,62 @@ fn report(name: &str, mut samples: Vec<Duration>) -> f64 {
     pick(50)
 }
 
+/// The memory a process tree really uses, in MiB: PSS of the process alone and of it with all its descendants (the
+/// WebKit web and network processes), from /proc/PID/smaps_rollup.
+fn pss_mib(root: u32) -> (f64, f64) {
+    let pss = |pid: u32| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("Pss:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            if let Some(ppid) = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)) {
+                parents.push((pid, ppid.parse::<u32>().unwrap_or(0)));
+            }
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
+        i += 1;
+    }
+    let kib = |v: u64| v as f64 / 1024.0;
+    (kib(pss(root)), kib(tree.iter().map(|&p| pss(p)).sum()))
+}
+
+/// The process whose executable's name is `name` (one only in this benchmark).
+fn pid_of(name: &str) -> u32 {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
+        .find(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .is_ok_and(|exe| exe.file_name().is_some_and(|f| f.to_string_lossy().starts_with(name)))
+        })
+        .unwrap_or_else(|| panic!("no {name} process"))
+}
+
+/// Waits for the page to settle after its first screen, then measures the process tree.
+async fn settled_pss(name: &str) -> (f64, f64) {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    pss_mib(pid_of(name))
+}
+
 async fn heading_shown(client: &Client) {
     let wait = client
         .wait()
@@ -48,8 +106,17 @@ async fn console(n: usize, driver: &webdriver::Driver) -> Vec<Duration> {
     samples
 }
 
+/// The console's memory once its login screen is shown.
+async fn console_memory(driver: &webdriver::Driver) -> (f64, f64) {
+    let client = webdriver::launch(driver).await;
+    heading_shown(&client).await;
+    let pss = settled_pss("planhost-console").await;
+    client.close().await.unwrap();
+    pss
+}
+
 /// MiniBrowser through WebKitWebDriver: new session, open the static page, wait for the heading.
-async fn reference(n: usize, page: &Path) -> Vec<Duration> {
+async fn reference(n: usize, page: &Path) -> (Vec<Duration>, (f64, f64)) {
     let port = webdriver::free_port();
     let spawned = Command::new("WebKitWebDriver")
         .arg(format!("--port={port}"))
@@ -61,7 +128,8 @@ async fn reference(n: usize, page: &Path) -> Vec<Duration> {
     }
     let url = format!("file://{}", page.display());
     let mut samples = Vec::new();
-    for _ in 0..n {
+    let mut memory = (0.0, 0.0);
+    for round in 0..n {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "MiniBrowser".into());
         let options = serde_json::json!({ "binary": MINIBROWSER, "args": ["--automation"] });
@@ -75,9 +143,12 @@ async fn reference(n: usize, page: &Path) -> Vec<Duration> {
         client.goto(&url).await.unwrap();
         heading_shown(&client).await;
         samples.push(start.elapsed());
+        if round == n - 1 {
+            memory = settled_pss("MiniBrowser").await;
+        }
         client.close().await.unwrap();
     }
-    samples
+    (samples, memory)
 }
 
 fn main() {
@@ -103,6 +174,16 @@ fn main() {
         "<!doctype html><h1 id=\"login-title\">Connexion à la console d'hébergement</h1>",
     )
     .unwrap();
-    let floor = report("MiniBrowser, static page (reference)", rt.block_on(reference(n, &page)));
+    let (samples, (mini_main, mini_tree)) = rt.block_on(reference(n, &page));
+    let floor = report("MiniBrowser, static page (reference)", samples);
     println!("ratio console/MiniBrowser p50: {:.2}", ours / floor);
+    let (main, tree) = rt.block_on(console_memory(&driver));
+    println!("memory at the first screen (PSS, MiB)      main process   with WebKit processes");
+    println!("planhost console                            {main:>12.1}   {tree:>21.1}");
+    println!("MiniBrowser, static page (reference)        {mini_main:>12.1}   {mini_tree:>21.1}");
+    println!(
+        "ratio console/MiniBrowser                   {:>12.2}   {:>21.2}",
+        main / mini_main,
+        tree / mini_tree
+    );
 }
