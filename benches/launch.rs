@@ -116,12 +116,14 @@ async fn console_memory(driver: &webdriver::Driver) -> (f64, f64) {
 }
 
 /// MiniBrowser through WebKitWebDriver: new session, open the static page, wait for the heading.
-async fn reference(n: usize, page: &Path) -> (Vec<Duration>, (f64, f64)) {
+/// With `shm`, MiniBrowser draws without the DMA-BUF renderer, as the console does (`WEBKIT_DISABLE_DMABUF_RENDERER`).
+async fn reference(n: usize, page: &Path, shm: bool) -> (Vec<Duration>, (f64, f64)) {
     let port = webdriver::free_port();
-    let spawned = Command::new("WebKitWebDriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .spawn();
+    let mut command = Command::new("WebKitWebDriver");
+    if shm {
+        command.env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    }
+    let spawned = command.arg(format!("--port={port}")).stdout(Stdio::null()).spawn();
     let _driver = webdriver::Killed(spawned.expect("WebKitWebDriver"));
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -174,16 +176,21 @@ fn main() {
         "<!doctype html><h1 id=\"login-title\">Connexion à la console d'hébergement</h1>",
     )
     .unwrap();
-    let (samples, (mini_main, mini_tree)) = rt.block_on(reference(n, &page));
+    let (samples, mini) = rt.block_on(reference(n, &page, false));
     let floor = report("MiniBrowser, static page (reference)", samples);
     println!("ratio console/MiniBrowser p50: {:.2}", ours / floor);
-    let (main, tree) = rt.block_on(console_memory(&driver));
-    println!("memory at the first screen (PSS, MiB)      main process   with WebKit processes");
-    println!("planhost console                            {main:>12.1}   {tree:>21.1}");
-    println!("MiniBrowser, static page (reference)        {mini_main:>12.1}   {mini_tree:>21.1}");
-    println!(
-        "ratio console/MiniBrowser                   {:>12.2}   {:>21.2}",
-        main / mini_main,
-        tree / mini_tree
-    );
+    let (_, mini_shm) = rt.block_on(reference(1, &page, true));
+    let console = rt.block_on(console_memory(&driver));
+    println!("memory at the first screen (PSS, MiB)          main process   with WebKit processes");
+    let row = |name: &str, (main, tree): (f64, f64)| println!("{name:<46} {main:>12.1}   {tree:>21.1}");
+    row("planhost console (shared-memory renderer)", console);
+    row("MiniBrowser, static page, default renderer", mini);
+    row("MiniBrowser, static page, shared-memory", mini_shm);
+    for (name, (main, tree)) in [("default", mini), ("shared-memory", mini_shm)] {
+        println!(
+            "ratio console/MiniBrowser ({name:<13})       {:>12.2}   {:>21.2}",
+            console.0 / main,
+            console.1 / tree
+        );
+    }
 }
