@@ -252,6 +252,46 @@ async fn parallel_guesses_get_five_tries_and_no_more() {
     assert_eq!(tc.count("SELECT count(*) FROM history WHERE outcome = 'refused'"), 5);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_on_the_password_step_get_five_tries_and_no_more() {
+    let tc = Arc::new(TestController::start_with(crowd_options()).await);
+    let guesses: Vec<_> = (0..40)
+        .map(|_| {
+            let tc = tc.clone();
+            tokio::spawn(async move {
+                let check = planhost::api::PasswordCheck {
+                    hosting_number: tc.account.hosting_number.clone(),
+                    password: wrong_password(&tc.account.console_password),
+                };
+                tc.client(None).check_enrol_password(&check).await.unwrap_err().code
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            ErrorCode::BadCredentials => checked += 1,
+            other => assert_eq!(other, ErrorCode::TooManyAttempts),
+        }
+    }
+    assert_eq!(checked, 5, "exactly five passwords were tried");
+    // Locked out now: even the right password is refused on both steps.
+    let right = planhost::api::PasswordCheck {
+        hosting_number: tc.account.hosting_number.clone(),
+        password: tc.account.console_password.clone(),
+    };
+    assert_eq!(
+        tc.client(None).check_enrol_password(&right).await.unwrap_err().code,
+        ErrorCode::TooManyAttempts
+    );
+    let (_, req) = tc.enrol_request(&tc.account.invoice_number, &tc.account.console_password);
+    assert_eq!(
+        tc.client(None).enrol(&req).await.unwrap_err().code,
+        ErrorCode::TooManyAttempts
+    );
+    assert_eq!(tc.count("SELECT count(*) FROM devices"), 0);
+}
+
 #[tokio::test]
 async fn unknown_hosting_numbers_get_the_same_answers_as_known_ones() {
     let tc = TestController::start_with(crowd_options()).await;
@@ -352,6 +392,15 @@ async fn each_address_has_a_budget_of_enrolment_attempts() {
         tc.count("SELECT count(*) FROM history WHERE outcome = 'limited'"),
         1,
         "one line for the whole run"
+    );
+    // The password step draws on the same budget: no way around it.
+    let check = planhost::api::PasswordCheck {
+        hosting_number: tc.account.hosting_number.clone(),
+        password: tc.account.console_password.clone(),
+    };
+    assert_eq!(
+        tc.client(None).check_enrol_password(&check).await.unwrap_err().code,
+        ErrorCode::TooManyAttempts
     );
     assert_eq!(
         tc.count("SELECT count(*) FROM lockouts WHERE failures > 3"),
