@@ -116,7 +116,8 @@ async fn console_memory(driver: &webdriver::Driver) -> (f64, f64) {
 }
 
 /// MiniBrowser through WebKitWebDriver: new session, open the static page, wait for the heading.
-/// With `shm`, MiniBrowser draws without the DMA-BUF renderer, as the console does (`WEBKIT_DISABLE_DMABUF_RENDERER`).
+/// With `shm`, MiniBrowser draws without the DMA-BUF renderer (`WEBKIT_DISABLE_DMABUF_RENDERER=1`): what the console
+/// would use if it set that variable.
 async fn reference(n: usize, page: &Path, shm: bool) -> (Vec<Duration>, (f64, f64)) {
     let port = webdriver::free_port();
     let mut command = Command::new("WebKitWebDriver");
@@ -183,7 +184,7 @@ fn main() {
     let console = rt.block_on(console_memory(&driver));
     println!("memory at the first screen (PSS, MiB)          main process   with WebKit processes");
     let row = |name: &str, (main, tree): (f64, f64)| println!("{name:<46} {main:>12.1}   {tree:>21.1}");
-    row("planhost console (shared-memory renderer)", console);
+    row("planhost console (default renderer)", console);
     row("MiniBrowser, static page, default renderer", mini);
     row("MiniBrowser, static page, shared-memory", mini_shm);
     for (name, (main, tree)) in [("default", mini), ("shared-memory", mini_shm)] {

@@ -18,14 +18,6 @@ pub struct AppState {
 }
 
 fn main() {
-    // WebKitGTK's DMA-BUF renderer keeps a GL compositor in the web process: under software rendering (virtual
-    // machines, remote desktops, Xvfb) it costs about 85 MiB for a page of forms, and it shows blank windows on some
-    // drivers. The shared-memory path draws these screens as well. A value set by the user is kept.
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
-        // Before any thread starts: nothing else reads the environment concurrently yet.
-        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
-    }
     planhost::cli::init_tracing();
     planhost::init_crypto();
     let console = Console::open(&default_config_dir()).unwrap_or_else(|e| {
