@@ -673,6 +673,10 @@ async fn forty_plannings_stay_a_compact_searchable_table_with_one_editor_open() 
     ui.type_in("planning-search", "MOULIN-ANNEXE").await;
     assert_eq!(ui.text_contains("planning-search-count", "1 sur 40").await, "1 sur 40");
     assert!(ui.exists("planning-row-4").await && !ui.exists("planning-row-3").await);
+    assert!(
+        ui.exists("seats-m-4").await && !ui.exists("seats-m-3").await,
+        "the seats table follows the search"
+    );
     ui.shots("24-planning-search", Some("plannings-section")).await;
     ui.type_in("planning-search", "zzz").await;
     assert!(ui.text("planning-no-match").await.contains("zzz"));

@@ -1,0 +1,7 @@
+// Searching lists the way a person types: case and accents do not matter, and every word must appear.
+export const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
+/// The words of a query, folded; no words match everything.
+export const words = (query: string) => fold(query).split(/\s+/).filter(Boolean);
+
+export const matches = (folded: string, queryWords: string[]) => queryWords.every((w) => folded.includes(w));
