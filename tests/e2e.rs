@@ -114,13 +114,14 @@ impl Ui<'_> {
 
     async fn shot(&self, name: &str) {
         // Two animation frames, so the screenshot shows the current frame and not the previous one.
+        // A window covered by another test's window gets no animation frames: then wait no longer than a second.
         let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-        self.c.execute_async(script, vec![]).await.unwrap();
-        std::fs::write(
-            self.shots.join(format!("{name}.png")),
-            self.c.screenshot().await.unwrap(),
-        )
-        .unwrap();
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.c.execute_async(script, vec![])).await;
+        let png = tokio::time::timeout(Duration::from_secs(20), self.c.screenshot())
+            .await
+            .unwrap_or_else(|_| panic!("screenshot {name} took more than 20 s"))
+            .unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 }
 
