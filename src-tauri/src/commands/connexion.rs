@@ -1,5 +1,6 @@
 //! Connexion: start-up state, language, enrolment, login, licence, logout, forgetting a controller.
 
+use super::tasks::report_to;
 use crate::AppState;
 use planhost::api::Licence;
 use planhost::console::config::Language;
@@ -8,13 +9,6 @@ use planhost::tasks::TaskProgress;
 use planhost::Result;
 use tauri::ipc::Channel;
 use tauri::State;
-
-/// Progress goes to the window that started the task; a window gone away just stops listening.
-fn report_to(channel: Channel<TaskProgress>) -> impl Fn(TaskProgress) + Send + Sync + 'static {
-    move |progress| {
-        let _ = channel.send(progress);
-    }
-}
 
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<StartupState> {
