@@ -116,8 +116,8 @@ async fn console_memory(driver: &webdriver::Driver) -> (f64, f64) {
 }
 
 /// MiniBrowser through WebKitWebDriver: new session, open the static page, wait for the heading.
-/// With `shm`, MiniBrowser draws without the DMA-BUF renderer (`WEBKIT_DISABLE_DMABUF_RENDERER=1`): what the console
-/// would use if it set that variable.
+/// With `shm`, MiniBrowser draws without GPU compositing (`WEBKIT_DISABLE_DMABUF_RENDERER=1`): what the console does
+/// on a machine with no GPU render node, as under Xvfb here.
 async fn reference(n: usize, page: &Path, shm: bool) -> (Vec<Duration>, (f64, f64)) {
     let port = webdriver::free_port();
     let mut command = Command::new("WebKitWebDriver");
@@ -184,12 +184,12 @@ fn main() {
     let console = rt.block_on(console_memory(&driver));
     println!("memory at the first screen (PSS, MiB)          main process   with WebKit processes");
     let row = |name: &str, (main, tree): (f64, f64)| println!("{name:<46} {main:>12.1}   {tree:>21.1}");
-    row("planhost console (default renderer)", console);
+    row("planhost console (as shipped)", console);
     row("MiniBrowser, static page, default renderer", mini);
-    row("MiniBrowser, static page, shared-memory", mini_shm);
-    for (name, (main, tree)) in [("default", mini), ("shared-memory", mini_shm)] {
+    row("MiniBrowser, static page, no compositing", mini_shm);
+    for (name, (main, tree)) in [("default", mini), ("no compositing", mini_shm)] {
         println!(
-            "ratio console/MiniBrowser ({name:<13})       {:>12.2}   {:>21.2}",
+            "ratio console/MiniBrowser ({name:<14})      {:>12.2}   {:>21.2}",
             console.0 / main,
             console.1 / tree
         );

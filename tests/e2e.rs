@@ -117,6 +117,15 @@ impl Ui<'_> {
         // A window covered by another test's window gets no animation frames: then wait no longer than a second.
         let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
         let _ = tokio::time::timeout(Duration::from_secs(1), self.c.execute_async(script, vec![])).await;
+        // WebKitWebDriver takes its screenshot after the next drawing: without GPU compositing (the console's choice
+        // on machines with no GPU, as here) a still page never draws again. A transparent pixel that changes for a
+        // second gives it that drawing without changing the picture.
+        let nudge = "let n = 0; const dot = document.createElement('div'); \
+                     dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none'; \
+                     document.body.append(dot); \
+                     const t = setInterval(() => { dot.style.background = `rgba(0,0,0,${(n++ % 2) / 1000})`; \
+                       if (n > 20) { clearInterval(t); dot.remove(); } }, 50);";
+        self.c.execute(nudge, vec![]).await.unwrap();
         let png = tokio::time::timeout(Duration::from_secs(20), self.c.screenshot())
             .await
             .unwrap_or_else(|_| panic!("screenshot {name} took more than 20 s"))

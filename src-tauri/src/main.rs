@@ -56,6 +56,9 @@ fn main() {
                 Ok(provider) => (provider, None),
                 Err(e) => (None, Some(e)),
             };
+            if let Some(window) = app.get_webview_window("main") {
+                draw_without_gpu_compositing_when_there_is_no_gpu(&window);
+            }
             app.manage(AppState {
                 console,
                 local,
@@ -83,4 +86,30 @@ fn main() {
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Planhost console");
+}
+
+/// WebKitGTK composites pages with GL. With no GPU render node (virtual machines, remote desktops, Xvfb) that GL runs
+/// on llvmpipe in the web process and costs about 85 MiB for a page of forms; drawing without compositing shows the
+/// same screens. A machine with a GPU keeps WebKitGTK's choice.
+fn draw_without_gpu_compositing_when_there_is_no_gpu(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    {
+        let has_render_node = std::fs::read_dir("/dev/dri")
+            .map(|nodes| {
+                nodes
+                    .flatten()
+                    .any(|n| n.file_name().to_string_lossy().starts_with("renderD"))
+            })
+            .unwrap_or(false);
+        if !has_render_node && std::env::var_os("PLANHOST_GPU_COMPOSITING").is_none() {
+            let _ = window.with_webview(|view| {
+                use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+                if let Some(settings) = view.inner().settings() {
+                    settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                }
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }
