@@ -259,6 +259,27 @@ async fn time_zone_and_web_publication_settings() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_licence_allows_one_to_a_thousand_plannings_and_refuses_the_rest() {
+    let tc = TestController::start().await;
+    let seats = Seats {
+        modification: 5,
+        consultation: 40,
+    };
+    let hosting = &tc.account.hosting_number;
+    for refused in [0, -1, 1001, i64::MAX, i64::MIN] {
+        let e = tc.controller.set_licence(hosting, refused, seats).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{refused}");
+        assert!(e.message.contains("between 1 and 1000"), "{}", e.message);
+        assert!(tc.controller.create_account(refused).is_err(), "{refused}");
+    }
+    let m = manager(&tc).await;
+    let before = m.configuration().await.unwrap().plannings_quota;
+    assert_ne!(before, 1000, "the refusals changed nothing");
+    tc.controller.set_licence(hosting, 1000, seats).unwrap();
+    assert_eq!(m.configuration().await.unwrap().plannings_quota, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seats_are_shared_within_the_licence() {
     let tc = TestController::start().await;
     tc.controller

@@ -167,10 +167,13 @@ fn no_account(hosting: &HostingNumber) -> Error {
     )
 }
 
+/// The most plannings one licence can allow (the console's planning table is measured with this many).
+pub const MAX_PLANNINGS: i64 = 1000;
+
 fn bad_plannings_quota() -> Error {
     Error::invalid(
-        "The number of plannings must be between 1 and 50.",
-        "Le nombre de plannings doit être compris entre 1 et 50.",
+        format!("The number of plannings must be between 1 and {MAX_PLANNINGS}."),
+        format!("Le nombre de plannings doit être compris entre 1 et {MAX_PLANNINGS}."),
     )
 }
 
@@ -330,7 +333,7 @@ impl Controller {
 
     /// The provider creates an account; the clear password and invoice number exist only in the return value.
     pub fn create_account(&self, plannings_quota: i64) -> Result<NewAccount> {
-        if !(1..=50).contains(&plannings_quota) {
+        if !(1..=MAX_PLANNINGS).contains(&plannings_quota) {
             return Err(bad_plannings_quota());
         }
         let password = ConsolePassword::generate();
@@ -433,7 +436,7 @@ impl Controller {
     /// The provider's side of the licence: planning quota and simultaneous connections.
     pub fn set_licence(&self, hosting_number: &str, plannings: i64, seats: crate::api::Seats) -> Result<()> {
         let hosting = HostingNumber::parse(hosting_number)?;
-        if !(1..=50).contains(&plannings) {
+        if !(1..=MAX_PLANNINGS).contains(&plannings) {
             return Err(bad_plannings_quota());
         }
         let now = now_unix();
