@@ -227,8 +227,19 @@ impl ControllerClient {
     }
 
     async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<T> {
+        self.call_with(method, path, |r| r, body).await
+    }
+
+    /// `call`, with the request adjusted first (a query string).
+    async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        adjust: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+        body: Option<&impl Serialize>,
+    ) -> Result<T> {
         let url = format!("https://{}{API_PREFIX}{path}", self.address);
-        let mut req = self.http.request(method, &url);
+        let mut req = adjust(self.http.request(method, &url));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
@@ -311,6 +322,17 @@ impl ControllerClient {
 
     pub async fn account(&self) -> Result<AccountInfo> {
         self.call(Method::GET, "/account", None::<&()>).await
+    }
+
+    /// One page of the users list, searched and sorted by the controller.
+    pub async fn users(&self, query: &UserQuery) -> Result<UserPage> {
+        self.call_with(Method::GET, "/users", |r| r.query(query), None::<&()>)
+            .await
+    }
+
+    /// One change of the users list, applied whole or not at all.
+    pub async fn change_users(&self, change: &UserChange) -> Result<UserOutcome> {
+        self.call(Method::POST, "/users", Some(change)).await
     }
 }
 

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     /// The console is not connected to any controller.
     NotConnected,
     NotFound,
+    /// The session is valid but its rights do not cover this pane, planning or action.
+    Forbidden,
     /// The change clashes with the current state (a name or domain already used, a quota reached, a base in service).
     Conflict,
     /// Data written by a newer version of Planhost.
@@ -62,6 +64,7 @@ impl ErrorCode {
             ErrorCode::CertificateRequired | ErrorCode::CertificateRevoked => 401,
             ErrorCode::LicenceNotAccepted => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::Forbidden => 403,
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::UnsupportedVersion | ErrorCode::Conflict => 409,
             ErrorCode::MethodNotAllowed => 405,
@@ -85,6 +88,10 @@ pub struct Error {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub retry_after_secs: Option<u64>,
+    /// The form field the error is about (`login`, `email`…), so a form shows it beside that field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -96,7 +103,15 @@ impl Error {
             message: en.into(),
             message_fr: fr.into(),
             retry_after_secs: None,
+            field: None,
         }
+    }
+
+    /// The same error, about one field of a form.
+    #[must_use]
+    pub fn on(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
     }
 
     pub fn invalid(en: impl Into<String>, fr: impl Into<String>) -> Self {

@@ -5,7 +5,9 @@
 pub mod config;
 mod connect;
 
-use crate::api::{AccountInfo, ConfigChange, Configuration, Licence, WhoAmI};
+use crate::api::{
+    AccountInfo, ConfigChange, Configuration, Licence, UserChange, UserOutcome, UserPage, UserQuery, WhoAmI,
+};
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::HostingNumber;
@@ -355,6 +357,14 @@ impl Console {
 
     pub async fn apply(&self, change: &ConfigChange) -> Result<Configuration> {
         self.session_client().await?.client.apply(change).await
+    }
+
+    pub async fn users(&self, query: &UserQuery) -> Result<UserPage> {
+        self.session_client().await?.client.users(query).await
+    }
+
+    pub async fn change_users(&self, change: &UserChange) -> Result<UserOutcome> {
+        self.session_client().await?.client.change_users(change).await
     }
 
     pub fn set_status_list_preferences(&self, preferences: StatusListPreferences) -> Result<()> {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod configuration;
 pub mod service;
 mod store;
+pub mod users;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, DomainName, HostingNumber, InvoiceNumber};

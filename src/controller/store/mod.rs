@@ -12,6 +12,7 @@ pub mod lockouts;
 pub mod plannings;
 pub mod ports;
 pub mod sessions;
+pub mod users;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::HostingNumber;
@@ -26,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_accounts_devices_sessions_history.sql"),
     include_str!("migrations/002_configuration.sql"),
     include_str!("migrations/003_lockouts_history_repeats.sql"),
+    include_str!("migrations/004_users.sql"),
 ];
 
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations

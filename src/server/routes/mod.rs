@@ -3,6 +3,7 @@
 
 mod configuration;
 mod connexion;
+mod users;
 
 use super::{ConnInfo, Shared};
 use crate::api::API_PREFIX;
@@ -75,7 +76,10 @@ async fn json_errors(response: Response) -> Response {
 
 pub(super) fn router(controller: Ctl) -> Router {
     // One module per pane: each lists its own routes.
-    let api = Router::new().merge(connexion::routes()).merge(configuration::routes());
+    let api = Router::new()
+        .merge(connexion::routes())
+        .merge(configuration::routes())
+        .merge(users::routes());
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)

@@ -4,4 +4,8 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * An error with messages in English (`message`) and French (`message_fr`).
  */
-export type Error = { code: ErrorCode, message: string, message_fr: string, retry_after_secs?: number, };
+export type Error = { code: ErrorCode, message: string, message_fr: string, retry_after_secs?: number, 
+/**
+ * The form field the error is about (`login`, `email`…), so a form shows it beside that field.
+ */
+field?: string, };

@@ -1,6 +1,9 @@
 //! Requests and responses of the controller API (`/api/v1/…`). The same structs are used by the server, the client
 //! and, through ts-rs, the TypeScript front-end.
 
+mod users;
+pub use users::*;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

@@ -1,0 +1,218 @@
+//! `users`: each account's users (Contrôleur pane). Search runs on a folded key (lower case, no accents), sorting and
+//! paging in SQL: the console never loads the whole list.
+
+use crate::api::{User, UserQuery, UserSort, UserStatus};
+use crate::error::Result;
+use crate::ids::HostingNumber;
+use crate::time_fmt::rfc3339;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+impl FromSql for UserStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        UserStatus::parse(value.as_str()?).map_err(|e| FromSqlError::Other(Box::new(e)))
+    }
+}
+
+impl ToSql for UserStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+/// A user as written: what the list shows, plus what only the controller reads.
+pub struct Insert<'a> {
+    pub login: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: Option<&'a str>,
+    pub status: UserStatus,
+    pub console_access: bool,
+    pub must_change_password: bool,
+    pub password_hash: &'a str,
+    pub parent_id: Option<i64>,
+}
+
+/// Lower case, accents and other marks removed: "Élodie" and "elodie" find each other.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn search_key(login: &str, first: &str, last: &str, email: Option<&str>) -> String {
+    fold(&format!("{login} {first} {last} {}", email.unwrap_or("")))
+}
+
+const COLUMNS: &str =
+    "id, login, first_name, last_name, email, status, console_access, disabled, must_change_password, created_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        login: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        email: r.get(4)?,
+        status: r.get(5)?,
+        console_access: r.get(6)?,
+        disabled: r.get(7)?,
+        must_change_password: r.get(8)?,
+        created_at: rfc3339(r.get(9)?),
+    })
+}
+
+pub fn insert(c: &Connection, hosting: &HostingNumber, u: &Insert<'_>, now: i64) -> Result<i64> {
+    c.execute(
+        "INSERT INTO users (hosting_number, login, login_key, first_name, last_name, email, status, console_access,
+                            must_change_password, password_hash, search_key, parent_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            hosting,
+            u.login,
+            u.login.to_lowercase(),
+            u.first_name,
+            u.last_name,
+            u.email,
+            u.status,
+            u.console_access,
+            u.must_change_password,
+            u.password_hash,
+            search_key(u.login, u.first_name, u.last_name, u.email),
+            u.parent_id,
+            now
+        ],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn login_taken(c: &Connection, hosting: &HostingNumber, login: &str) -> Result<bool> {
+    let mut stmt = c.prepare_cached("SELECT 1 FROM users WHERE hosting_number = ?1 AND login_key = ?2")?;
+    Ok(stmt.exists(params![hosting, login.to_lowercase()])?)
+}
+
+pub fn get(c: &Connection, hosting: &HostingNumber, id: i64) -> Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE hosting_number = ?1 AND id = ?2");
+    Ok(c.prepare_cached(&sql)?
+        .query_row(params![hosting, id], row)
+        .optional()?)
+}
+
+/// Writes every field the list shows (the login and password stay).
+pub fn update(c: &Connection, hosting: &HostingNumber, u: &User) -> Result<()> {
+    c.execute(
+        "UPDATE users SET first_name = ?3, last_name = ?4, email = ?5, status = ?6, console_access = ?7,
+                          disabled = ?8, search_key = ?9
+         WHERE hosting_number = ?1 AND id = ?2",
+        params![
+            hosting,
+            u.id,
+            u.first_name,
+            u.last_name,
+            u.email,
+            u.status,
+            u.console_access,
+            u.disabled,
+            search_key(&u.login, &u.first_name, &u.last_name, u.email.as_deref()),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn set_password(c: &Connection, hosting: &HostingNumber, id: i64, hash: &str, must_change: bool) -> Result<()> {
+    c.execute(
+        "UPDATE users SET password_hash = ?3, must_change_password = ?4 WHERE hosting_number = ?1 AND id = ?2",
+        params![hosting, id, hash, must_change],
+    )?;
+    Ok(())
+}
+
+pub fn delete(c: &Connection, hosting: &HostingNumber, id: i64) -> Result<()> {
+    c.execute(
+        "UPDATE users SET parent_id = NULL WHERE hosting_number = ?1 AND parent_id = ?2",
+        params![hosting, id],
+    )?;
+    c.execute(
+        "DELETE FROM users WHERE hosting_number = ?1 AND id = ?2",
+        params![hosting, id],
+    )?;
+    Ok(())
+}
+
+/// Superadministrators of the account that are not disabled.
+pub fn active_superadministrators(c: &Connection, hosting: &HostingNumber) -> Result<u32> {
+    let mut stmt = c.prepare_cached(
+        "SELECT count(*) FROM users WHERE hosting_number = ?1 AND status = 'superadministrator' AND NOT disabled",
+    )?;
+    Ok(stmt.query_row([hosting], |r| r.get(0))?)
+}
+
+pub fn superadministrators(c: &Connection, hosting: &HostingNumber) -> Result<u32> {
+    let mut stmt =
+        c.prepare_cached("SELECT count(*) FROM users WHERE hosting_number = ?1 AND status = 'superadministrator'")?;
+    Ok(stmt.query_row([hosting], |r| r.get(0))?)
+}
+
+pub fn count(c: &Connection, hosting: &HostingNumber) -> Result<u32> {
+    let mut stmt = c.prepare_cached("SELECT count(*) FROM users WHERE hosting_number = ?1")?;
+    Ok(stmt.query_row([hosting], |r| r.get(0))?)
+}
+
+/// Escapes `%`, `_` and `\` so a searched word is matched as typed.
+fn like_pattern(word: &str) -> String {
+    let mut p = String::from("%");
+    for ch in word.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// The page asked for (the query already checked), and how many users match the search.
+pub fn page(c: &Connection, hosting: &HostingNumber, q: &UserQuery) -> Result<(Vec<User>, u32)> {
+    let words: Vec<String> = fold(&q.search).split_whitespace().map(like_pattern).collect();
+    let mut filter = String::from("hosting_number = ?1");
+    for i in 0..words.len() {
+        filter.push_str(&format!(" AND search_key LIKE ?{} ESCAPE '\\'", i + 2));
+    }
+    let direction = if q.descending { "DESC" } else { "ASC" };
+    let order = match q.sort {
+        UserSort::Name => format!(
+            "last_name COLLATE NOCASE {direction}, first_name COLLATE NOCASE {direction}, login_key {direction}"
+        ),
+        UserSort::Login => format!("login_key {direction}"),
+        UserSort::Status => format!("status {direction}, last_name COLLATE NOCASE, first_name COLLATE NOCASE"),
+        UserSort::Created => format!("created_at {direction}, id {direction}"),
+    };
+    let mut values: Vec<rusqlite::types::Value> = vec![hosting.as_str().to_owned().into()];
+    values.extend(words.into_iter().map(Into::into));
+    let matching: u32 = c
+        .prepare_cached(&format!("SELECT count(*) FROM users WHERE {filter}"))?
+        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY {order} LIMIT {} OFFSET {}",
+        q.per_page,
+        u64::from(q.page) * u64::from(q.per_page)
+    );
+    let users = c
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values.iter()), row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((users, matching))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_is_folded_and_like_wildcards_are_literal() {
+        assert_eq!(fold("Élodie DUPRÉ"), "elodie dupre");
+        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
+}

@@ -1,0 +1,516 @@
+//! The Contrôleur pane's users: the first superadministrator, the list (search, sort, pages in SQL) and each change
+//! to it, checked and written with its history line in one `BEGIN IMMEDIATE` transaction.
+
+use super::actor::Actor;
+use super::store::history::{self, Outcome};
+use super::store::users::{self as rows, Insert};
+use super::{Controller, Session};
+use crate::api::UserStatus;
+use crate::api::{FirstSuperadministrator, NewUser, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery};
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{display_name, DomainName, HostingNumber};
+use crate::time_fmt::now_unix;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+pub const LOGIN_MAX: usize = 40;
+pub const NAME_MAX: usize = 60;
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 128;
+pub const PER_PAGE_MAX: u32 = 200;
+const SEARCH_MAX: usize = 200;
+const GENERATED_LEN: usize = 16;
+/// No 0/O, 1/l/I: a generated password is read off a screen and typed.
+const GENERATED_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/// A login: 2 to 40 letters, digits, `.`, `-`, `_` or `@`, starting with a letter or a digit.
+pub fn login(input: &str) -> Result<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let login: String = input.trim().nfc().collect();
+    let len = login.chars().count();
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@');
+    let starts_well = login.chars().next().is_some_and(char::is_alphanumeric);
+    if !(2..=LOGIN_MAX).contains(&len) || !login.chars().all(allowed) || !starts_well {
+        return Err(Error::invalid(
+            format!(
+                "A login has 2 to {LOGIN_MAX} letters, digits, dots, hyphens, underscores or @, and starts with a letter or a digit."
+            ),
+            format!(
+                "Un identifiant compte de 2 à {LOGIN_MAX} lettres, chiffres, points, tirets, soulignés ou @, et commence par une lettre ou un chiffre."
+            ),
+        )
+        .on("login"));
+    }
+    Ok(login)
+}
+
+pub fn first_name(input: &str) -> Result<String> {
+    display_name(input, NAME_MAX, ("A first name", "Un prénom")).map_err(|e| e.on("first_name"))
+}
+
+pub fn last_name(input: &str) -> Result<String> {
+    display_name(input, NAME_MAX, ("A last name", "Un nom")).map_err(|e| e.on("last_name"))
+}
+
+/// An e-mail address: `name@domain.tld`, at most 254 characters; empty means none.
+pub fn email(input: &str) -> Result<Option<String>> {
+    let address = input.trim();
+    if address.is_empty() {
+        return Ok(None);
+    }
+    let refused = || {
+        Error::invalid(
+            format!("'{address}' is not an e-mail address (for example prenom.nom@lycee-hugo.fr)."),
+            format!("« {address} » n'est pas une adresse e-mail (par exemple prenom.nom@lycee-hugo.fr)."),
+        )
+        .on("email")
+    };
+    let (local, domain) = address.split_once('@').ok_or_else(refused)?;
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let domain = DomainName::parse(domain).map_err(|_| refused())?;
+    if !local_ok || !domain.as_str().contains('.') || address.len() > 254 {
+        return Err(refused());
+    }
+    Ok(Some(format!("{local}@{}", domain.as_str())))
+}
+
+/// A password a person chose: 12 to 128 characters, typed twice the same, not containing the login.
+pub fn chosen_password(password: &str, confirmation: &str, login: &str) -> Result<()> {
+    let len = password.chars().count();
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&len) {
+        return Err(Error::invalid(
+            format!("A password has {PASSWORD_MIN} to {PASSWORD_MAX} characters (this one has {len})."),
+            format!("Un mot de passe compte de {PASSWORD_MIN} à {PASSWORD_MAX} caractères (celui-ci en a {len})."),
+        )
+        .on("password"));
+    }
+    if !login.is_empty() && password.to_lowercase().contains(&login.to_lowercase()) {
+        return Err(Error::invalid(
+            "The password must not contain the login.",
+            "Le mot de passe ne doit pas contenir l'identifiant.",
+        )
+        .on("password"));
+    }
+    if password != confirmation {
+        return Err(Error::invalid(
+            "The two passwords are different: type the same one twice.",
+            "Les deux mots de passe sont différents : saisissez deux fois le même.",
+        )
+        .on("confirmation"));
+    }
+    Ok(())
+}
+
+/// A random password for a new user or a reset, shown once.
+pub fn generated_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..GENERATED_LEN)
+        .map(|_| char::from(GENERATED_ALPHABET[rng.random_range(0..GENERATED_ALPHABET.len())]))
+        .collect()
+}
+
+/// A generated password has about 93 bits of randomness: a plain SHA-256 keeps it safe, and 10,000 users import
+/// without 10,000 slow hashes. A password the user chooses gets argon2id.
+pub fn hash_generated(password: &str) -> String {
+    format!(
+        "sha256${}",
+        crate::pki::hex(&Sha256::digest(password.as_bytes()), false, None)
+    )
+}
+
+/// Console access needs an administrator status and an e-mail address (seed 000, step 4).
+fn check_console_access(user: &User) -> Result<()> {
+    if user.console_access && (!user.status.is_administrator() || user.email.is_none()) {
+        return Err(Error::invalid(
+            "Console access needs a valid e-mail address and an administrator status.",
+            "L'accès à la console demande une adresse e-mail valide et un statut d'administrateur.",
+        )
+        .on("console_access"));
+    }
+    Ok(())
+}
+
+fn not_found(id: i64) -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        format!("No user {id} in this account."),
+        format!("Aucun utilisateur {id} dans ce compte."),
+    )
+}
+
+fn login_taken(login: &str) -> Error {
+    Error::new(
+        ErrorCode::Conflict,
+        format!("The login '{login}' is already used in this account."),
+        format!("L'identifiant « {login} » est déjà utilisé dans ce compte."),
+    )
+    .on("login")
+}
+
+fn last_superadministrator() -> Error {
+    Error::new(
+        ErrorCode::Conflict,
+        "This is the last superadministrator: make another user superadministrator first.",
+        "C'est le dernier superadministrateur : nommez d'abord un autre utilisateur superadministrateur.",
+    )
+}
+
+fn status_label(s: UserStatus) -> &'static str {
+    s.as_str()
+}
+
+fn forbidden() -> Error {
+    Error::new(
+        ErrorCode::Forbidden,
+        "Your rights do not include the users of this account.",
+        "Vos droits ne couvrent pas les utilisateurs de ce compte.",
+    )
+}
+
+impl Controller {
+    /// Who may see and change the users: the hosting manager (administrators come with their own login).
+    fn require_users_pane(&self, s: &Session) -> Result<()> {
+        self.require_licence(s)?;
+        match s.actor {
+            Actor::HostingManager => Ok(()),
+            Actor::Provider | Actor::Controller => Err(forbidden()),
+        }
+    }
+
+    /// One page of the users list.
+    pub fn users(&self, s: &Session, q: &UserQuery) -> Result<UserPage> {
+        self.require_users_pane(s)?;
+        if !(1..=PER_PAGE_MAX).contains(&q.per_page) {
+            return Err(Error::invalid(
+                format!("A page holds 1 to {PER_PAGE_MAX} users."),
+                format!("Une page compte de 1 à {PER_PAGE_MAX} utilisateurs."),
+            ));
+        }
+        if q.search.chars().count() > SEARCH_MAX {
+            return Err(Error::invalid(
+                format!("A search has at most {SEARCH_MAX} characters."),
+                format!("Une recherche compte au plus {SEARCH_MAX} caractères."),
+            ));
+        }
+        self.store.read(|c| {
+            let h = &s.hosting_number;
+            let (users, matching) = rows::page(c, h, q)?;
+            Ok(UserPage {
+                users,
+                matching,
+                total: rows::count(c, h)?,
+                superadministrators: rows::superadministrators(c, h)?,
+                page: q.page,
+                per_page: q.per_page,
+            })
+        })
+    }
+
+    /// Carries out one change of the users list. The first superadministrator's password is hashed here (slow): the
+    /// server runs this call off its async threads.
+    pub fn change_users(&self, s: &Session, change: &UserChange, peer: &str) -> Result<UserOutcome> {
+        self.require_users_pane(s)?;
+        let now = now_unix();
+        let h = &s.hosting_number;
+        let record = |c: &Connection, action: &str, detail: &str| {
+            history::record(c, &s.who(peer), action, Outcome::Ok, detail, now)
+        };
+        match change {
+            UserChange::FirstSuperadministrator(first) => {
+                let (login, hash) = check_first(first)?;
+                let first_name = first_name(&first.first_name)?;
+                let last_name = last_name(&first.last_name)?;
+                self.store.write(|c| {
+                    if rows::superadministrators(c, h)? > 0 {
+                        return Err(Error::new(
+                            ErrorCode::Conflict,
+                            "This account already has a superadministrator: add the others from the users list.",
+                            "Ce compte a déjà un superadministrateur : ajoutez les autres depuis la liste des utilisateurs.",
+                        ));
+                    }
+                    let user = insert_new(c, h, &login, &first_name, &last_name, &hash, now, |u| {
+                        u.status = UserStatus::Superadministrator;
+                        u.must_change_password = false;
+                    })?;
+                    record(c, "users.superadministrator", &format!("{login}: created, superadministrator"))?;
+                    Ok(UserOutcome {
+                        user: Some(user),
+                        password: None,
+                    })
+                })
+            }
+            UserChange::Add(new) => self.add_user(s, new, peer, now),
+            UserChange::Change { id, changes } => self.store.write(|c| {
+                let before = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
+                let after = changed(&before, changes)?;
+                guard_last_superadministrator(c, h, &before, &after)?;
+                rows::update(c, h, &after)?;
+                record(c, "users.change", &describe(&before, &after))?;
+                Ok(UserOutcome {
+                    user: Some(after),
+                    password: None,
+                })
+            }),
+            UserChange::Disable { id, disabled } => self.store.write(|c| {
+                let before = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
+                let after = User {
+                    disabled: *disabled,
+                    ..before.clone()
+                };
+                guard_last_superadministrator(c, h, &before, &after)?;
+                rows::update(c, h, &after)?;
+                record(c, "users.change", &describe(&before, &after))?;
+                Ok(UserOutcome {
+                    user: Some(after),
+                    password: None,
+                })
+            }),
+            UserChange::ResetPassword { id } => {
+                let password = generated_password();
+                self.store.write(|c| {
+                    let mut user = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
+                    rows::set_password(c, h, *id, &hash_generated(&password), true)?;
+                    user.must_change_password = true;
+                    record(
+                        c,
+                        "users.reset_password",
+                        &format!("{}: temporary password", user.login),
+                    )?;
+                    Ok(UserOutcome {
+                        user: Some(user),
+                        password: Some(password.clone()),
+                    })
+                })
+            }
+            UserChange::Delete { id } => self.store.write(|c| {
+                let before = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
+                if before.status == UserStatus::Superadministrator && rows::superadministrators(c, h)? == 1 {
+                    return Err(last_superadministrator());
+                }
+                rows::delete(c, h, *id)?;
+                record(c, "users.delete", &format!("{}: deleted", before.login))?;
+                Ok(UserOutcome {
+                    user: None,
+                    password: None,
+                })
+            }),
+        }
+    }
+
+    fn add_user(&self, s: &Session, new: &NewUser, peer: &str, now: i64) -> Result<UserOutcome> {
+        let login = login(&new.login)?;
+        let first_name = first_name(&new.first_name)?;
+        let last_name = last_name(&new.last_name)?;
+        let email = email(new.email.as_deref().unwrap_or(""))?;
+        check_console_access(&User {
+            email: email.clone(),
+            status: new.status,
+            console_access: new.console_access,
+            ..placeholder()
+        })?;
+        let password = generated_password();
+        let h = &s.hosting_number;
+        self.store.write(|c| {
+            let user = insert_new(
+                c,
+                h,
+                &login,
+                &first_name,
+                &last_name,
+                &hash_generated(&password),
+                now,
+                |u| {
+                    u.email = email.as_deref();
+                    u.status = new.status;
+                    u.console_access = new.console_access;
+                },
+            )?;
+            let detail = format!("{login}: created, {}", status_label(new.status));
+            history::record(c, &s.who(peer), "users.add", Outcome::Ok, &detail, now)?;
+            Ok(UserOutcome {
+                user: Some(user),
+                password: Some(password.clone()),
+            })
+        })
+    }
+}
+
+/// Checks the first superadministrator's fields and hashes its password (argon2id).
+fn check_first(first: &FirstSuperadministrator) -> Result<(String, String)> {
+    let login = login(&first.login)?;
+    chosen_password(&first.password, &first.confirmation, &login)?;
+    Ok((login, super::auth::hash_secret(&first.password)?))
+}
+
+#[allow(clippy::too_many_arguments)] // one row's columns
+fn insert_new<'a>(
+    c: &Connection,
+    h: &HostingNumber,
+    login: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    password_hash: &'a str,
+    now: i64,
+    set: impl FnOnce(&mut Insert<'a>),
+) -> Result<User> {
+    if rows::login_taken(c, h, login)? {
+        return Err(login_taken(login));
+    }
+    let mut row = Insert {
+        login,
+        first_name,
+        last_name,
+        email: None,
+        status: UserStatus::User,
+        console_access: false,
+        must_change_password: true,
+        password_hash,
+        parent_id: None,
+    };
+    set(&mut row);
+    let id = rows::insert(c, h, &row, now)?;
+    rows::get(c, h, id)?.ok_or_else(|| not_found(id))
+}
+
+fn placeholder() -> User {
+    User {
+        id: 0,
+        login: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
+        email: None,
+        status: UserStatus::User,
+        console_access: false,
+        disabled: false,
+        must_change_password: false,
+        created_at: String::new(),
+    }
+}
+
+/// The user after `changes`, every field checked.
+fn changed(before: &User, changes: &UserChanges) -> Result<User> {
+    let mut after = before.clone();
+    if let Some(v) = &changes.first_name {
+        after.first_name = first_name(v)?;
+    }
+    if let Some(v) = &changes.last_name {
+        after.last_name = last_name(v)?;
+    }
+    if let Some(v) = &changes.email {
+        after.email = email(v)?;
+    }
+    if let Some(v) = changes.status {
+        after.status = v;
+    }
+    if let Some(v) = changes.console_access {
+        after.console_access = v;
+    }
+    check_console_access(&after)?;
+    Ok(after)
+}
+
+/// An account keeps at least one superadministrator who is not disabled.
+fn guard_last_superadministrator(c: &Connection, h: &HostingNumber, before: &User, after: &User) -> Result<()> {
+    let was_active = before.status == UserStatus::Superadministrator && !before.disabled;
+    let is_active = after.status == UserStatus::Superadministrator && !after.disabled;
+    if was_active && !is_active && rows::active_superadministrators(c, h)? <= 1 {
+        return Err(last_superadministrator());
+    }
+    Ok(())
+}
+
+/// `login: field before → after, …` for the history.
+fn describe(before: &User, after: &User) -> String {
+    let mut parts = Vec::new();
+    let mut field = |name: &str, b: String, a: String| {
+        if b != a {
+            parts.push(format!("{name} {b} → {a}"));
+        }
+    };
+    field("first name", before.first_name.clone(), after.first_name.clone());
+    field("last name", before.last_name.clone(), after.last_name.clone());
+    let mail = |e: &Option<String>| e.clone().unwrap_or_else(|| "—".into());
+    field("e-mail", mail(&before.email), mail(&after.email));
+    field(
+        "status",
+        status_label(before.status).into(),
+        status_label(after.status).into(),
+    );
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    field(
+        "console access",
+        yes_no(before.console_access),
+        yes_no(after.console_access),
+    );
+    field("disabled", yes_no(before.disabled), yes_no(after.disabled));
+    if parts.is_empty() {
+        format!("{}: unchanged", after.login)
+    } else {
+        format!("{}: {}", after.login, parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_emails_and_passwords_are_checked_with_the_field_named() {
+        assert_eq!(login(" Élodie.Dupré ").unwrap(), "Élodie.Dupré");
+        for bad in ["a", "", "jean dupont", ".dupont", "du\u{200B}pont", &"x".repeat(41)] {
+            assert_eq!(login(bad).unwrap_err().field.as_deref(), Some("login"), "{bad:?}");
+        }
+        assert_eq!(email("").unwrap(), None);
+        assert_eq!(
+            email(" Jean.Dupont@Lycee-Hugo.FR ").unwrap().as_deref(),
+            Some("Jean.Dupont@lycee-hugo.fr")
+        );
+        for bad in [
+            "jean",
+            "jean@",
+            "@lycee.fr",
+            "jean@lycee",
+            "je an@lycee.fr",
+            "a..b@lycee.fr",
+            "a@b@c.fr",
+        ] {
+            assert_eq!(email(bad).unwrap_err().field.as_deref(), Some("email"), "{bad:?}");
+        }
+        assert_eq!(
+            chosen_password("short", "short", "x").unwrap_err().field.as_deref(),
+            Some("password")
+        );
+        assert_eq!(
+            chosen_password("mon-dupont-2026!", "mon-dupont-2026!", "Dupont")
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("password")
+        );
+        assert_eq!(
+            chosen_password("correct horse battery", "correct horse batery", "admin")
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("confirmation")
+        );
+        chosen_password("correct horse battery", "correct horse battery", "admin").unwrap();
+    }
+
+    #[test]
+    fn generated_passwords_are_random_unambiguous_and_hashed_fast() {
+        let a = generated_password();
+        assert_eq!(a.len(), GENERATED_LEN);
+        assert!(a.bytes().all(|b| GENERATED_ALPHABET.contains(&b)));
+        assert_ne!(a, generated_password());
+        assert!(hash_generated(&a).starts_with("sha256$"));
+        assert_eq!(hash_generated(&a), hash_generated(&a));
+    }
+}
