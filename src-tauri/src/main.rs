@@ -82,6 +82,8 @@ fn main() {
             commands::configuration::statuses,
             commands::configuration::configure,
             commands::configuration::set_status_list_preferences,
+            commands::users::users,
+            commands::users::change_users,
             commands::tasks::cancel_task,
         ])
         .run(tauri::generate_context!())

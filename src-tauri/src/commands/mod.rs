@@ -4,3 +4,4 @@
 pub mod configuration;
 pub mod connexion;
 pub mod tasks;
+pub mod users;

@@ -1,0 +1,131 @@
+//! End to end, Contrôleur pane: the real app window under Xvfb against a real `planhost-controller` process (see
+//! tests/e2e.rs). Screenshots go to `test-artifacts/e2e/`.
+
+#[path = "support/ui.rs"]
+mod ui;
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use planhost::api::{NewUser, UserChange, UserStatus};
+use ui::{count, enrolled_machine, Ui};
+use webdriver::{artifacts, launch, start_driver};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and tauri-driver: run by scripts/test"]
+async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manages_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
+    let driver = start_driver(&config, &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    c.set_window_size(1280, 860).await.unwrap();
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.log_in(account["console_password"].as_str().unwrap()).await;
+    ui.click("pane-controller").await;
+
+    // A new account opens on the superadministrator's creation; a mistyped confirmation is said beside its field.
+    ui.wait("first-superadmin").await;
+    ui.type_in("first-first-name", "Claire").await;
+    ui.type_in("first-last-name", "Martin").await;
+    ui.type_in("first-login", "cmartin").await;
+    ui.type_in("first-password", "Correct horse battery 9").await;
+    ui.type_in("first-confirmation", "Correct horse batery 9").await;
+    ui.click("first-create").await;
+    assert!(ui.text("first-confirmation-error").await.contains("différents"));
+    assert!(ui.text("first-strength").await.contains("très bonne"));
+    ui.shots("40-first-superadministrator", None).await;
+    // A login the controller refuses comes back beside the login.
+    ui.type_in("first-confirmation", "Correct horse battery 9").await;
+    ui.type_in("first-login", "c martin").await;
+    ui.click("first-create").await;
+    assert!(ui.text("first-login-error").await.contains("identifiant"));
+    let db = tmp.path().join("controller/controller.sqlite3");
+    assert_eq!(count(&db, "SELECT count(*) FROM users"), 0, "nothing created");
+    ui.type_in("first-login", "cmartin").await;
+    ui.click("first-create").await;
+    assert!(ui.text("dialog-message").await.contains("cmartin"));
+    ui.shot("41-superadministrator-created").await;
+    ui.click("notice-ok").await;
+    assert_eq!(ui.text("user-login-0").await, "cmartin");
+    assert!(
+        !ui.exists("first-superadmin").await,
+        "the form is gone once there is one"
+    );
+
+    // A new user: a refused e-mail is said beside it; then its password is shown once.
+    ui.click("user-add").await;
+    ui.type_in("new-login", "jdupont").await;
+    ui.type_in("new-first-name", "Jean").await;
+    ui.type_in("new-last-name", "Dupont").await;
+    ui.type_in("new-email", "jean@lycee").await;
+    ui.click("new-save").await;
+    assert!(ui.text("new-email-error").await.contains("adresse e-mail"));
+    ui.shots("42-new-user-refused-email", Some("users-section")).await;
+    ui.type_in("new-email", "jean.dupont@lycee-hugo.fr").await;
+    ui.click("new-save").await;
+    let password = ui.text("generated-password").await;
+    assert_eq!(password.trim().len(), 16, "{password}");
+    // A dialog covers the language choice: this one is kept in French, at both sizes.
+    for (width, height) in [(800, 600), (1280, 860)] {
+        c.set_window_size(width, height).await.unwrap();
+        ui.shot(&format!("43-password-shown-once-fr-{width}x{height}")).await;
+    }
+    ui.click("password-ok").await;
+    assert!(!ui.exists("generated-password").await);
+    let listed = c.source().await.unwrap();
+    assert!(!listed.contains(password.trim()), "never shown again");
+
+    // The last superadministrator cannot be deleted: said in its editor.
+    assert_eq!(ui.text("user-login-1").await, "cmartin");
+    ui.click("user-edit-1").await;
+    ui.click("user-delete").await;
+    ui.click("confirm-yes").await;
+    assert!(ui
+        .text_contains("user-action-error", "dernier superadministrateur")
+        .await
+        .contains("dernier superadministrateur"));
+    ui.shots("44-last-superadministrator-kept", Some("users-section")).await;
+    ui.click("edit-cancel").await;
+
+    // Sixty users more: the controller pages them (50 a page), and search goes through it.
+    let console = planhost::console::Console::open(&config).unwrap();
+    for i in 0..60 {
+        let (first, last) = [
+            ("Élodie", "Durand"),
+            ("Marc", "Lefèvre"),
+            ("Inès", "Moreau"),
+            ("Hugo", "Petit"),
+        ][i % 4];
+        let user = NewUser {
+            login: format!("user{i:02}"),
+            first_name: first.into(),
+            last_name: format!("{last} {i:02}"),
+            email: None,
+            status: UserStatus::User,
+            console_access: false,
+        };
+        console.change_users(&UserChange::Add(user)).await.unwrap();
+    }
+    drop(console);
+    ui.click("pane-information").await;
+    ui.click("pane-controller").await;
+    assert!(ui.text_contains("users-count", "62").await.contains("62"));
+    assert_eq!(ui.text("users-page").await, "Page 1 sur 2");
+    ui.shots("45-users-page-one-of-two", Some("users-section")).await;
+    ui.click("users-next").await;
+    assert_eq!(ui.text_contains("users-page", "2 sur 2").await, "Page 2 sur 2");
+    assert!(
+        ui.exists("user-row-11").await && !ui.exists("user-row-12").await,
+        "12 on the second page"
+    );
+    ui.type_in("users-search", "lefevre").await;
+    assert_eq!(ui.text_contains("users-count", "15 sur 62").await, "(15 sur 62)");
+    assert!(
+        !ui.exists("users-pages").await,
+        "one page of results, back to the first"
+    );
+    ui.shots("46-users-search", Some("users-section")).await;
+    c.close().await.unwrap();
+}
