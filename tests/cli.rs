@@ -247,3 +247,112 @@ async fn the_command_line_configures_the_controller_and_the_plannings() {
         .success());
     assert_eq!(tc.count("SELECT count(*) FROM plannings"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn the_command_line_manages_users() {
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = tc.credentials();
+    let pw_line = format!("{password}\n");
+    for (args, stdin) in [
+        (vec!["connect", &tc.address()], String::new()),
+        (
+            vec!["enroll", "--hosting-number", hosting],
+            format!("{password}\n{invoice}\n"),
+        ),
+        (vec!["login", "--hosting-number", hosting], pw_line.clone()),
+        (vec!["licence", "--accept"], String::new()),
+    ] {
+        let out = planhost(cfg.path(), &args, &stdin).await;
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let superadmin = [
+        "users",
+        "superadmin",
+        "--login",
+        "cmartin",
+        "--first-name",
+        "Claire",
+        "--last-name",
+        "Martin",
+    ];
+    // Two different passwords: refused in French under a French LANG, nothing created.
+    let out = planhost_in(
+        "fr_FR.UTF-8",
+        cfg.path(),
+        &superadmin,
+        "correct horse battery\ncorrect horse batery\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Les deux mots de passe sont différents"), "{stderr}");
+    assert_eq!(tc.count("SELECT count(*) FROM users"), 0);
+    let out = planhost(
+        cfg.path(),
+        &superadmin,
+        "correct horse battery\ncorrect horse battery\n",
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = planhost(
+        cfg.path(),
+        &[
+            "--json",
+            "users",
+            "add",
+            "--login",
+            "jdupont",
+            "--first-name",
+            "Jean",
+            "--last-name",
+            "Dupont",
+        ],
+        "",
+    )
+    .await;
+    let added = json(&out);
+    let generated = added["password"].as_str().unwrap().to_owned();
+    assert_eq!(generated.len(), 16);
+    assert_eq!(added["user"]["status"], "user");
+
+    // Delete asks for --yes without a terminal; then the last superadministrator is kept.
+    let out = planhost(cfg.path(), &["users", "delete", "cmartin"], "").await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    let out = planhost(cfg.path(), &["users", "delete", "CMARTIN", "--yes"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[conflict]: This is the last superadministrator"));
+
+    let out = planhost(cfg.path(), &["users", "reset-password", "jdupont", "--yes"], "").await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Password (shown once):") && !text.contains(&generated),
+        "{text}"
+    );
+
+    let listed = json(
+        &planhost(
+            cfg.path(),
+            &["--json", "users", "list", "--sort", "login", "--descending"],
+            "",
+        )
+        .await,
+    );
+    let logins: Vec<&str> = listed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(logins, ["jdupont", "cmartin"]);
+    let out = planhost(cfg.path(), &["users", "list", "--page", "0"], "").await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("numbered from 1"));
+    let out = planhost(cfg.path(), &["users", "disable", "nobody", "--yes"], "").await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[not_found]"));
+}

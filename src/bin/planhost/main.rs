@@ -3,6 +3,7 @@
 
 mod configuration;
 mod connexion;
+mod users;
 
 use clap::{Parser, Subcommand};
 use planhost::cli::{fail, init_tracing, tr};
@@ -37,6 +38,11 @@ enum Command {
     Plannings {
         #[command(subcommand)]
         command: configuration::PlanningsCommand,
+    },
+    /// Users of the account: list, first superadministrator, add, change, disable, new password, delete.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
 }
 
@@ -86,6 +92,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Connexion(command) => connexion::run(&console, json, command).await,
         Command::Config { command } => configuration::config(&console, json, command).await,
         Command::Plannings { command } => configuration::plannings(&console, json, command).await,
+        Command::Users { command } => users::run(&console, json, command).await,
     }
 }
 

@@ -1,0 +1,301 @@
+//! Contrôleur pane: the users list and its changes (`planhost users …`).
+
+use crate::{confirm, prompt};
+use clap::Subcommand;
+use planhost::api::{
+    FirstSuperadministrator, NewUser, User, UserChange, UserChanges, UserOutcome, UserQuery, UserSort, UserStatus,
+};
+use planhost::cli::{print, tr};
+use planhost::console::Console;
+use planhost::{Error, ErrorCode, Result};
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// One page of users, searched, sorted and paged by the controller.
+    List {
+        /// Words that must all appear in the login, names or e-mail (case and accents ignored).
+        #[arg(long, default_value = "")]
+        search: String,
+        #[arg(long, value_enum, default_value = "name")]
+        sort: Sort,
+        #[arg(long)]
+        descending: bool,
+        /// From 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, default_value_t = 50)]
+        per_page: u32,
+    },
+    /// Create the account's first superadministrator; its password is read twice from the prompt or stdin.
+    Superadmin {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+    },
+    /// Add a user; its password is generated and printed once.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_enum, default_value = "user")]
+        status: Status,
+        #[arg(long)]
+        console_access: bool,
+    },
+    /// Change a user's names, e-mail (empty: none), status or console access.
+    Set {
+        login: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+        #[arg(long)]
+        console_access: Option<bool>,
+    },
+    Disable {
+        login: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    Enable {
+        login: String,
+    },
+    /// A temporary password, printed once, to change at the next login.
+    ResetPassword {
+        login: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    Delete {
+        login: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Sort {
+    Name,
+    Login,
+    Status,
+    Created,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Status {
+    User,
+    Superadministrator,
+    BaseAdministrator,
+}
+
+impl From<Status> for UserStatus {
+    fn from(s: Status) -> UserStatus {
+        match s {
+            Status::User => UserStatus::User,
+            Status::Superadministrator => UserStatus::Superadministrator,
+            Status::BaseAdministrator => UserStatus::BaseAdministrator,
+        }
+    }
+}
+
+fn status_text(s: UserStatus) -> &'static str {
+    match s {
+        UserStatus::User => tr("user", "utilisateur"),
+        UserStatus::Superadministrator => tr("superadministrator", "superadministrateur"),
+        UserStatus::BaseAdministrator => tr("base administrator", "administrateur de base"),
+    }
+}
+
+fn line(u: &User) -> String {
+    let mut flags = Vec::new();
+    if u.console_access {
+        flags.push(tr("console", "console"));
+    }
+    if u.disabled {
+        flags.push(tr("disabled", "désactivé"));
+    }
+    if u.must_change_password {
+        flags.push(tr("password to change", "mot de passe à changer"));
+    }
+    format!(
+        "{:<20} {} {}  {}  {}  {}",
+        u.login,
+        u.first_name,
+        u.last_name,
+        status_text(u.status),
+        u.email.as_deref().unwrap_or("—"),
+        flags.join(", ")
+    )
+}
+
+/// The user with this login (case ignored), found through the controller's search.
+async fn find(console: &Console, login: &str) -> Result<User> {
+    let query = UserQuery {
+        search: login.to_owned(),
+        per_page: 200,
+        ..UserQuery::default()
+    };
+    console
+        .users(&query)
+        .await?
+        .users
+        .into_iter()
+        .find(|u| u.login.to_lowercase() == login.trim().to_lowercase())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                format!("No user with the login '{login}'."),
+                format!("Aucun utilisateur d'identifiant « {login} »."),
+            )
+        })
+}
+
+fn outcome_text(o: &UserOutcome, done: &str) -> String {
+    let mut text = match &o.user {
+        Some(u) => format!("{done}: {}", line(u)),
+        None => done.to_owned(),
+    };
+    if let Some(p) = &o.password {
+        text.push_str(&format!(
+            "\n{} {p}\n{}",
+            tr("Password (shown once):", "Mot de passe (affiché une seule fois) :"),
+            tr(
+                "It must be changed at the first login.",
+                "Il devra être changé à la première connexion."
+            )
+        ));
+    }
+    text
+}
+
+pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result<()> {
+    let change = match command {
+        UsersCommand::List {
+            search,
+            sort,
+            descending,
+            page,
+            per_page,
+        } => {
+            let query = UserQuery {
+                search,
+                sort: match sort {
+                    Sort::Name => UserSort::Name,
+                    Sort::Login => UserSort::Login,
+                    Sort::Status => UserSort::Status,
+                    Sort::Created => UserSort::Created,
+                },
+                descending,
+                page: page.checked_sub(1).ok_or_else(|| {
+                    Error::invalid("Pages are numbered from 1.", "Les pages sont numérotées à partir de 1.")
+                })?,
+                per_page,
+            };
+            let page = console.users(&query).await?;
+            print(json, &page, |p| {
+                let pages = p.matching.div_ceil(p.per_page).max(1);
+                let mut out: Vec<String> = p.users.iter().map(line).collect();
+                out.push(match planhost::cli::language() {
+                    "fr" => format!(
+                        "{} sur {} utilisateurs · page {} sur {pages}",
+                        p.matching,
+                        p.total,
+                        p.page + 1
+                    ),
+                    _ => format!("{} of {} users · page {} of {pages}", p.matching, p.total, p.page + 1),
+                });
+                out.join("\n")
+            });
+            return Ok(());
+        }
+        UsersCommand::Superadmin {
+            login,
+            first_name,
+            last_name,
+        } => {
+            let password = prompt(tr("Password", "Mot de passe"), true)?;
+            let confirmation = prompt(tr("Password again", "Mot de passe, à nouveau"), true)?;
+            UserChange::FirstSuperadministrator(FirstSuperadministrator {
+                login,
+                first_name,
+                last_name,
+                password,
+                confirmation,
+            })
+        }
+        UsersCommand::Add {
+            login,
+            first_name,
+            last_name,
+            email,
+            status,
+            console_access,
+        } => UserChange::Add(NewUser {
+            login,
+            first_name,
+            last_name,
+            email,
+            status: status.into(),
+            console_access,
+        }),
+        UsersCommand::Set {
+            login,
+            first_name,
+            last_name,
+            email,
+            status,
+            console_access,
+        } => UserChange::Change {
+            id: find(console, &login).await?.id,
+            changes: UserChanges {
+                first_name,
+                last_name,
+                email,
+                status: status.map(Into::into),
+                console_access,
+            },
+        },
+        UsersCommand::Disable { login, yes } => {
+            let user = find(console, &login).await?;
+            confirm(&format!("{} {}?", tr("Disable", "Désactiver"), user.login), yes)?;
+            UserChange::Disable {
+                id: user.id,
+                disabled: true,
+            }
+        }
+        UsersCommand::Enable { login } => UserChange::Disable {
+            id: find(console, &login).await?.id,
+            disabled: false,
+        },
+        UsersCommand::ResetPassword { login, yes } => {
+            let user = find(console, &login).await?;
+            let question = format!(
+                "{} {}?",
+                tr("Give a new password to", "Donner un nouveau mot de passe à"),
+                user.login
+            );
+            confirm(&question, yes)?;
+            UserChange::ResetPassword { id: user.id }
+        }
+        UsersCommand::Delete { login, yes } => {
+            let user = find(console, &login).await?;
+            confirm(&format!("{} {}?", tr("Delete", "Supprimer"), user.login), yes)?;
+            UserChange::Delete { id: user.id }
+        }
+    };
+    let outcome = console.change_users(&change).await?;
+    print(json, &outcome, |o| outcome_text(o, tr("Done", "Fait")));
+    Ok(())
+}
