@@ -7,10 +7,8 @@ mod ui;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
-use fantoccini::{Client, Locator};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use ui::{count, enrolled_machine, planhost_cli, Ui};
+use ui::{count, enrolled_machine, Ui};
 use webdriver::{artifacts, launch, start_controller, start_controller_on, start_driver};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
