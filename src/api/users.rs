@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum UserStatus {
@@ -58,7 +58,7 @@ pub struct User {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum UserSort {

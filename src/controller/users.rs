@@ -5,8 +5,7 @@ use super::actor::Actor;
 use super::store::history::{self, Outcome};
 use super::store::users::{self as rows, Insert};
 use super::{Controller, Session};
-use crate::api::UserStatus;
-use crate::api::{FirstSuperadministrator, NewUser, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery};
+use crate::api::{User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{display_name, DomainName, HostingNumber};
 use crate::time_fmt::now_unix;
@@ -126,8 +125,8 @@ pub fn hash_generated(password: &str) -> String {
 }
 
 /// Console access needs an administrator status and an e-mail address (seed 000, step 4).
-fn check_console_access(user: &User) -> Result<()> {
-    if user.console_access && (!user.status.is_administrator() || user.email.is_none()) {
+fn check_console_access(status: UserStatus, email: Option<&str>, console_access: bool) -> Result<()> {
+    if console_access && (!status.is_administrator() || email.is_none()) {
         return Err(Error::invalid(
             "Console access needs a valid e-mail address and an administrator status.",
             "L'accès à la console demande une adresse e-mail valide et un statut d'administrateur.",
@@ -160,10 +159,6 @@ fn last_superadministrator() -> Error {
         "This is the last superadministrator: make another user superadministrator first.",
         "C'est le dernier superadministrateur : nommez d'abord un autre utilisateur superadministrateur.",
     )
-}
-
-fn status_label(s: UserStatus) -> &'static str {
-    s.as_str()
 }
 
 fn forbidden() -> Error {
@@ -222,11 +217,31 @@ impl Controller {
         let record = |c: &Connection, action: &str, detail: &str| {
             history::record(c, &s.who(peer), action, Outcome::Ok, detail, now)
         };
+        // A change of one user's fields, checked against the last-superadministrator rule in the same transaction.
+        let update = |id: i64, change: &dyn Fn(&User) -> Result<User>| {
+            self.store.write(|c| {
+                let before = rows::get(c, h, id)?.ok_or_else(|| not_found(id))?;
+                let after = change(&before)?;
+                guard_last_superadministrator(c, h, &before, &after)?;
+                rows::update(c, h, &after)?;
+                record(c, "users.change", &describe(&before, &after))?;
+                Ok(UserOutcome {
+                    user: Some(after),
+                    password: None,
+                })
+            })
+        };
         match change {
             UserChange::FirstSuperadministrator(first) => {
-                let (login, hash) = check_first(first)?;
-                let first_name = first_name(&first.first_name)?;
-                let last_name = last_name(&first.last_name)?;
+                let (first_name, last_name) = (first_name(&first.first_name)?, last_name(&first.last_name)?);
+                let login = login(&first.login)?;
+                chosen_password(&first.password, &first.confirmation, &login)?;
+                let hash = super::auth::hash_secret(&first.password)?;
+                let row = Insert {
+                    status: UserStatus::Superadministrator,
+                    must_change_password: false,
+                    ..Insert::new(&login, &first_name, &last_name, &hash)
+                };
                 self.store.write(|c| {
                     if rows::superadministrators(c, h)? > 0 {
                         return Err(Error::new(
@@ -235,10 +250,7 @@ impl Controller {
                             "Ce compte a déjà un superadministrateur : ajoutez les autres depuis la liste des utilisateurs.",
                         ));
                     }
-                    let user = insert_new(c, h, &login, &first_name, &last_name, &hash, now, |u| {
-                        u.status = UserStatus::Superadministrator;
-                        u.must_change_password = false;
-                    })?;
+                    let user = insert_new(c, h, &row, now)?;
                     record(c, "users.superadministrator", &format!("{login}: created, superadministrator"))?;
                     Ok(UserOutcome {
                         user: Some(user),
@@ -246,30 +258,33 @@ impl Controller {
                     })
                 })
             }
-            UserChange::Add(new) => self.add_user(s, new, peer, now),
-            UserChange::Change { id, changes } => self.store.write(|c| {
-                let before = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
-                let after = changed(&before, changes)?;
-                guard_last_superadministrator(c, h, &before, &after)?;
-                rows::update(c, h, &after)?;
-                record(c, "users.change", &describe(&before, &after))?;
-                Ok(UserOutcome {
-                    user: Some(after),
-                    password: None,
+            UserChange::Add(new) => {
+                let login = login(&new.login)?;
+                let (first_name, last_name) = (first_name(&new.first_name)?, last_name(&new.last_name)?);
+                let email = email(new.email.as_deref().unwrap_or(""))?;
+                check_console_access(new.status, email.as_deref(), new.console_access)?;
+                let password = generated_password();
+                let hash = hash_generated(&password);
+                let row = Insert {
+                    email: email.as_deref(),
+                    status: new.status,
+                    console_access: new.console_access,
+                    ..Insert::new(&login, &first_name, &last_name, &hash)
+                };
+                self.store.write(|c| {
+                    let user = insert_new(c, h, &row, now)?;
+                    record(c, "users.add", &format!("{login}: created, {}", new.status.as_str()))?;
+                    Ok(UserOutcome {
+                        user: Some(user),
+                        password: Some(password.clone()),
+                    })
                 })
-            }),
-            UserChange::Disable { id, disabled } => self.store.write(|c| {
-                let before = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
-                let after = User {
+            }
+            UserChange::Change { id, changes } => update(*id, &|before| changed(before, changes)),
+            UserChange::Disable { id, disabled } => update(*id, &|before| {
+                Ok(User {
                     disabled: *disabled,
                     ..before.clone()
-                };
-                guard_last_superadministrator(c, h, &before, &after)?;
-                rows::update(c, h, &after)?;
-                record(c, "users.change", &describe(&before, &after))?;
-                Ok(UserOutcome {
-                    user: Some(after),
-                    password: None,
                 })
             }),
             UserChange::ResetPassword { id } => {
@@ -303,95 +318,15 @@ impl Controller {
             }),
         }
     }
-
-    fn add_user(&self, s: &Session, new: &NewUser, peer: &str, now: i64) -> Result<UserOutcome> {
-        let login = login(&new.login)?;
-        let first_name = first_name(&new.first_name)?;
-        let last_name = last_name(&new.last_name)?;
-        let email = email(new.email.as_deref().unwrap_or(""))?;
-        check_console_access(&User {
-            email: email.clone(),
-            status: new.status,
-            console_access: new.console_access,
-            ..placeholder()
-        })?;
-        let password = generated_password();
-        let h = &s.hosting_number;
-        self.store.write(|c| {
-            let user = insert_new(
-                c,
-                h,
-                &login,
-                &first_name,
-                &last_name,
-                &hash_generated(&password),
-                now,
-                |u| {
-                    u.email = email.as_deref();
-                    u.status = new.status;
-                    u.console_access = new.console_access;
-                },
-            )?;
-            let detail = format!("{login}: created, {}", status_label(new.status));
-            history::record(c, &s.who(peer), "users.add", Outcome::Ok, &detail, now)?;
-            Ok(UserOutcome {
-                user: Some(user),
-                password: Some(password.clone()),
-            })
-        })
-    }
 }
 
-/// Checks the first superadministrator's fields and hashes its password (argon2id).
-fn check_first(first: &FirstSuperadministrator) -> Result<(String, String)> {
-    let login = login(&first.login)?;
-    chosen_password(&first.password, &first.confirmation, &login)?;
-    Ok((login, super::auth::hash_secret(&first.password)?))
-}
-
-#[allow(clippy::too_many_arguments)] // one row's columns
-fn insert_new<'a>(
-    c: &Connection,
-    h: &HostingNumber,
-    login: &'a str,
-    first_name: &'a str,
-    last_name: &'a str,
-    password_hash: &'a str,
-    now: i64,
-    set: impl FnOnce(&mut Insert<'a>),
-) -> Result<User> {
-    if rows::login_taken(c, h, login)? {
-        return Err(login_taken(login));
+/// Inserts a user whose login is free in the account, and reads it back as the list shows it.
+fn insert_new(c: &Connection, h: &HostingNumber, row: &Insert<'_>, now: i64) -> Result<User> {
+    if rows::login_taken(c, h, row.login)? {
+        return Err(login_taken(row.login));
     }
-    let mut row = Insert {
-        login,
-        first_name,
-        last_name,
-        email: None,
-        status: UserStatus::User,
-        console_access: false,
-        must_change_password: true,
-        password_hash,
-        parent_id: None,
-    };
-    set(&mut row);
-    let id = rows::insert(c, h, &row, now)?;
+    let id = rows::insert(c, h, row, now)?;
     rows::get(c, h, id)?.ok_or_else(|| not_found(id))
-}
-
-fn placeholder() -> User {
-    User {
-        id: 0,
-        login: String::new(),
-        first_name: String::new(),
-        last_name: String::new(),
-        email: None,
-        status: UserStatus::User,
-        console_access: false,
-        disabled: false,
-        must_change_password: false,
-        created_at: String::new(),
-    }
 }
 
 /// The user after `changes`, every field checked.
@@ -412,7 +347,7 @@ fn changed(before: &User, changes: &UserChanges) -> Result<User> {
     if let Some(v) = changes.console_access {
         after.console_access = v;
     }
-    check_console_access(&after)?;
+    check_console_access(after.status, after.email.as_deref(), after.console_access)?;
     Ok(after)
 }
 
@@ -438,11 +373,7 @@ fn describe(before: &User, after: &User) -> String {
     field("last name", before.last_name.clone(), after.last_name.clone());
     let mail = |e: &Option<String>| e.clone().unwrap_or_else(|| "—".into());
     field("e-mail", mail(&before.email), mail(&after.email));
-    field(
-        "status",
-        status_label(before.status).into(),
-        status_label(after.status).into(),
-    );
+    field("status", before.status.as_str().into(), after.status.as_str().into());
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
     field(
         "console access",

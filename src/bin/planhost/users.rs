@@ -17,7 +17,7 @@ pub enum UsersCommand {
         #[arg(long, default_value = "")]
         search: String,
         #[arg(long, value_enum, default_value = "name")]
-        sort: Sort,
+        sort: UserSort,
         #[arg(long)]
         descending: bool,
         /// From 1.
@@ -46,7 +46,7 @@ pub enum UsersCommand {
         #[arg(long)]
         email: Option<String>,
         #[arg(long, value_enum, default_value = "user")]
-        status: Status,
+        status: UserStatus,
         #[arg(long)]
         console_access: bool,
     },
@@ -60,7 +60,7 @@ pub enum UsersCommand {
         #[arg(long)]
         email: Option<String>,
         #[arg(long, value_enum)]
-        status: Option<Status>,
+        status: Option<UserStatus>,
         #[arg(long)]
         console_access: Option<bool>,
     },
@@ -83,31 +83,6 @@ pub enum UsersCommand {
         #[arg(long)]
         yes: bool,
     },
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Sort {
-    Name,
-    Login,
-    Status,
-    Created,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Status {
-    User,
-    Superadministrator,
-    BaseAdministrator,
-}
-
-impl From<Status> for UserStatus {
-    fn from(s: Status) -> UserStatus {
-        match s {
-            Status::User => UserStatus::User,
-            Status::Superadministrator => UserStatus::Superadministrator,
-            Status::BaseAdministrator => UserStatus::BaseAdministrator,
-        }
-    }
 }
 
 fn status_text(s: UserStatus) -> &'static str {
@@ -191,12 +166,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
         } => {
             let query = UserQuery {
                 search,
-                sort: match sort {
-                    Sort::Name => UserSort::Name,
-                    Sort::Login => UserSort::Login,
-                    Sort::Status => UserSort::Status,
-                    Sort::Created => UserSort::Created,
-                },
+                sort,
                 descending,
                 page: page.checked_sub(1).ok_or_else(|| {
                     Error::invalid("Pages are numbered from 1.", "Les pages sont numérotées à partir de 1.")
@@ -247,7 +217,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
             first_name,
             last_name,
             email,
-            status: status.into(),
+            status,
             console_access,
         }),
         UsersCommand::Set {
@@ -263,7 +233,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
                 first_name,
                 last_name,
                 email,
-                status: status.map(Into::into),
+                status,
                 console_access,
             },
         },

@@ -33,6 +33,23 @@ pub struct Insert<'a> {
     pub parent_id: Option<i64>,
 }
 
+impl<'a> Insert<'a> {
+    /// A plain user with no e-mail and no console access, who changes its password at the first login.
+    pub fn new(login: &'a str, first_name: &'a str, last_name: &'a str, password_hash: &'a str) -> Insert<'a> {
+        Insert {
+            login,
+            first_name,
+            last_name,
+            email: None,
+            status: UserStatus::User,
+            console_access: false,
+            must_change_password: true,
+            password_hash,
+            parent_id: None,
+        }
+    }
+}
+
 /// Lower case, accents and other marks removed: "Élodie" and "elodie" find each other.
 pub fn fold(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;

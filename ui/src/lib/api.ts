@@ -41,6 +41,18 @@ export function isApiError(e: unknown): e is ApiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+/// Where a form shows an error: beside the field it names when the form has that field, else under the form.
+export function formError(
+  e: unknown,
+  fields: object,
+  language: Language,
+  unexpected: string,
+): { errors: Record<string, string>; error: string } {
+  const text = errorText(e, language, unexpected);
+  if (isApiError(e) && e.field && e.field in fields) return { errors: { [e.field]: text }, error: "" };
+  return { errors: {}, error: text };
+}
+
 /// The error's text in the UI language; never "unknown error": anything unexpected is shown as it came.
 export function errorText(e: unknown, language: Language, unexpected: string): string {
   if (isApiError(e)) return language === "fr" ? e.message_fr : e.message;
