@@ -28,21 +28,13 @@ pub enum UsersCommand {
     },
     /// Create the account's first superadministrator; its password is read twice from the prompt or stdin.
     Superadmin {
-        #[arg(long)]
-        login: String,
-        #[arg(long)]
-        first_name: String,
-        #[arg(long)]
-        last_name: String,
+        #[command(flatten)]
+        person: Person,
     },
     /// Add a user; its password is generated and printed once.
     Add {
-        #[arg(long)]
-        login: String,
-        #[arg(long)]
-        first_name: String,
-        #[arg(long)]
-        last_name: String,
+        #[command(flatten)]
+        person: Person,
         #[arg(long)]
         email: Option<String>,
         #[arg(long, value_enum, default_value = "user")]
@@ -83,6 +75,17 @@ pub enum UsersCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// Who a new user is.
+#[derive(clap::Args)]
+pub struct Person {
+    #[arg(long)]
+    login: String,
+    #[arg(long)]
+    first_name: String,
+    #[arg(long)]
+    last_name: String,
 }
 
 fn status_text(s: UserStatus) -> &'static str {
@@ -190,32 +193,26 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
             });
             return Ok(());
         }
-        UsersCommand::Superadmin {
-            login,
-            first_name,
-            last_name,
-        } => {
+        UsersCommand::Superadmin { person } => {
             let password = prompt(tr("Password", "Mot de passe"), true)?;
             let confirmation = prompt(tr("Password again", "Mot de passe, à nouveau"), true)?;
             UserChange::FirstSuperadministrator(FirstSuperadministrator {
-                login,
-                first_name,
-                last_name,
+                login: person.login,
+                first_name: person.first_name,
+                last_name: person.last_name,
                 password,
                 confirmation,
             })
         }
         UsersCommand::Add {
-            login,
-            first_name,
-            last_name,
+            person,
             email,
             status,
             console_access,
         } => UserChange::Add(NewUser {
-            login,
-            first_name,
-            last_name,
+            login: person.login,
+            first_name: person.first_name,
+            last_name: person.last_name,
             email,
             status,
             console_access,
