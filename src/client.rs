@@ -334,6 +334,17 @@ impl ControllerClient {
     pub async fn change_users(&self, change: &UserChange) -> Result<UserOutcome> {
         self.call(Method::POST, "/users", Some(change)).await
     }
+
+    /// A planning's profiles, with the catalogue of authorisations.
+    pub async fn profiles(&self, planning_id: i64) -> Result<PlanningProfiles> {
+        self.call(Method::GET, &format!("/plannings/{planning_id}/profiles"), None::<&()>)
+            .await
+    }
+
+    /// One change of a planning's profiles or assignments, applied whole or not at all.
+    pub async fn change_profiles(&self, change: &ProfileChange) -> Result<ProfileOutcome> {
+        self.call(Method::POST, "/profiles", Some(change)).await
+    }
 }
 
 fn ca_mismatch(address: &str) -> Error {

@@ -9,13 +9,6 @@ use planhost::api::{
 use planhost::client::ControllerClient;
 use planhost::ErrorCode;
 
-async fn manager(tc: &TestController) -> ControllerClient {
-    let (_, client) = tc.session().await;
-    let licence = client.licence().await.unwrap();
-    client.accept_licence(licence.version).await.unwrap();
-    client
-}
-
 fn first(login: &str, password: &str, confirmation: &str) -> UserChange {
     UserChange::FirstSuperadministrator(FirstSuperadministrator {
         login: login.into(),
@@ -48,7 +41,7 @@ fn id(outcome: &UserOutcome) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_superadministrator_is_created_once_with_the_password_it_chose() {
     let tc = TestController::start().await;
-    let m = manager(&tc).await;
+    let m = tc.manager().await;
     let page = m.users(&UserQuery::default()).await.unwrap();
     assert_eq!(
         (page.total, page.superadministrators),
@@ -107,7 +100,7 @@ async fn the_first_superadministrator_is_created_once_with_the_password_it_chose
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_users_get_a_generated_password_once_and_logins_are_unique_whatever_the_case() {
     let tc = TestController::start().await;
-    let m = manager(&tc).await;
+    let m = tc.manager().await;
     let made = add(&m, new_user("jdupont", "Dupont", UserStatus::User)).await;
     let password = made.password.clone().unwrap();
     assert_eq!(password.len(), 16);
@@ -138,7 +131,7 @@ async fn new_users_get_a_generated_password_once_and_logins_are_unique_whatever_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_access_needs_an_email_and_an_administrator_status() {
     let tc = TestController::start().await;
-    let m = manager(&tc).await;
+    let m = tc.manager().await;
     let mut with_access = NewUser {
         login: "admin2".into(),
         first_name: "Anne".into(),
@@ -198,7 +191,7 @@ async fn console_access_needs_an_email_and_an_administrator_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_superadministrator_cannot_be_deleted_disabled_or_demoted() {
     let tc = TestController::start().await;
-    let m = manager(&tc).await;
+    let m = tc.manager().await;
     let boss = id(&add(&m, first("cmartin", "correct horse battery", "correct horse battery")).await);
     let refused = [
         UserChange::Delete { id: boss },
@@ -231,7 +224,7 @@ async fn the_last_superadministrator_cannot_be_deleted_disabled_or_demoted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_controller_searches_sorts_and_pages_the_list() {
     let tc = TestController::start().await;
-    let m = manager(&tc).await;
+    let m = tc.manager().await;
     for (login, last) in [
         ("edupre", "Dupré"),
         ("amartin", "Martin"),
@@ -247,6 +240,7 @@ async fn the_controller_searches_sorts_and_pages_the_list() {
         descending,
         page,
         per_page,
+        ..UserQuery::default()
     };
     let logins = |p: &planhost::api::UserPage| p.users.iter().map(|u| u.login.clone()).collect::<Vec<_>>();
 
@@ -303,7 +297,7 @@ async fn users_need_a_session_and_the_accepted_licence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_requests_leave_one_first_superadministrator_and_never_none() {
     let tc = TestController::start().await;
-    let m = std::sync::Arc::new(manager(&tc).await);
+    let m = std::sync::Arc::new(tc.manager().await);
     let successes = |changes: Vec<UserChange>| {
         let mut set = tokio::task::JoinSet::new();
         for change in changes {

@@ -1,7 +1,9 @@
 //! Requests and responses of the controller API (`/api/v1/…`). The same structs are used by the server, the client
 //! and, through ts-rs, the TypeScript front-end.
 
+mod profiles;
 mod users;
+pub use profiles::*;
 pub use users::*;
 
 use serde::{Deserialize, Serialize};

@@ -87,6 +87,15 @@ pub struct UserQuery {
     /// 1 to 200; 50 when absent.
     #[serde(default = "default_per_page")]
     pub per_page: u32,
+    /// Only the users assigned to this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub assigned_to: Option<i64>,
+    /// Only the users this profile can take: no profile yet in its planning (and an administrator status for
+    /// Administration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub assignable_to: Option<i64>,
 }
 
 fn default_per_page() -> u32 {
@@ -101,6 +110,8 @@ impl Default for UserQuery {
             descending: false,
             page: 0,
             per_page: default_per_page(),
+            assigned_to: None,
+            assignable_to: None,
         }
     }
 }

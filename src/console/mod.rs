@@ -6,7 +6,8 @@ pub mod config;
 mod connect;
 
 use crate::api::{
-    AccountInfo, ConfigChange, Configuration, Licence, UserChange, UserOutcome, UserPage, UserQuery, WhoAmI,
+    AccountInfo, ConfigChange, Configuration, Licence, PlanningProfiles, ProfileChange, ProfileOutcome, UserChange,
+    UserOutcome, UserPage, UserQuery, WhoAmI,
 };
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
@@ -365,6 +366,14 @@ impl Console {
 
     pub async fn change_users(&self, change: &UserChange) -> Result<UserOutcome> {
         self.session_client().await?.client.change_users(change).await
+    }
+
+    pub async fn profiles(&self, planning_id: i64) -> Result<PlanningProfiles> {
+        self.session_client().await?.client.profiles(planning_id).await
+    }
+
+    pub async fn change_profiles(&self, change: &ProfileChange) -> Result<ProfileOutcome> {
+        self.session_client().await?.client.change_profiles(change).await
     }
 
     pub fn set_status_list_preferences(&self, preferences: StatusListPreferences) -> Result<()> {

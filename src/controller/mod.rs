@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod auth;
 pub mod configuration;
+pub mod profiles;
 pub mod service;
 mod store;
 pub mod users;

@@ -3,9 +3,9 @@
 
 use super::actor::Actor;
 use super::store::history::{self, Outcome};
-use super::store::users::{self as rows, Insert};
+use super::store::users::{self as rows, Among, Insert};
 use super::{Controller, Session};
-use crate::api::{User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus};
+use crate::api::{ProfileKind, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{display_name, DomainName, HostingNumber};
 use crate::time_fmt::now_unix;
@@ -136,7 +136,7 @@ fn check_console_access(status: UserStatus, email: Option<&str>, console_access:
     Ok(())
 }
 
-fn not_found(id: i64) -> Error {
+pub(super) fn not_found(id: i64) -> Error {
     Error::new(
         ErrorCode::NotFound,
         format!("No user {id} in this account."),
@@ -171,7 +171,7 @@ fn forbidden() -> Error {
 
 impl Controller {
     /// Who may see and change the users: the hosting manager (administrators come with their own login).
-    fn require_users_pane(&self, s: &Session) -> Result<()> {
+    pub(super) fn require_controller_pane(&self, s: &Session) -> Result<()> {
         self.require_licence(s)?;
         match s.actor {
             Actor::HostingManager => Ok(()),
@@ -181,7 +181,7 @@ impl Controller {
 
     /// One page of the users list.
     pub fn users(&self, s: &Session, q: &UserQuery) -> Result<UserPage> {
-        self.require_users_pane(s)?;
+        self.require_controller_pane(s)?;
         if !(1..=PER_PAGE_MAX).contains(&q.per_page) {
             return Err(Error::invalid(
                 format!("A page holds 1 to {PER_PAGE_MAX} users."),
@@ -196,7 +196,24 @@ impl Controller {
         }
         self.store.read(|c| {
             let h = &s.hosting_number;
-            let (users, matching) = rows::page(c, h, q)?;
+            let among = match (q.assigned_to, q.assignable_to) {
+                (None, None) => Among::All,
+                (Some(id), None) => Among::AssignedTo(super::profiles::profile(c, h, id)?.id),
+                (None, Some(id)) => {
+                    let p = super::profiles::profile(c, h, id)?;
+                    Among::Unassigned {
+                        planning_id: p.planning_id,
+                        administrators_only: p.kind == ProfileKind::Administration,
+                    }
+                }
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid(
+                        "Ask for the users assigned to a profile or for those it can take, not both.",
+                        "Demandez les utilisateurs affectés à un profil ou ceux qu'il peut recevoir, pas les deux.",
+                    ))
+                }
+            };
+            let (users, matching) = rows::page(c, h, q, among)?;
             Ok(UserPage {
                 users,
                 matching,
@@ -211,7 +228,7 @@ impl Controller {
     /// Carries out one change of the users list. The first superadministrator's password is hashed here (slow): the
     /// server runs this call off its async threads.
     pub fn change_users(&self, s: &Session, change: &UserChange, peer: &str) -> Result<UserOutcome> {
-        self.require_users_pane(s)?;
+        self.require_controller_pane(s)?;
         let now = now_unix();
         let h = &s.hosting_number;
         let record = |c: &Connection, action: &str, detail: &str| {
@@ -223,6 +240,7 @@ impl Controller {
                 let before = rows::get(c, h, id)?.ok_or_else(|| not_found(id))?;
                 let after = change(&before)?;
                 guard_last_superadministrator(c, h, &before, &after)?;
+                guard_administration(c, &before, &after)?;
                 rows::update(c, h, &after)?;
                 record(c, "users.change", &describe(&before, &after))?;
                 Ok(UserOutcome {
@@ -357,6 +375,28 @@ fn guard_last_superadministrator(c: &Connection, h: &HostingNumber, before: &Use
     let is_active = after.status == UserStatus::Superadministrator && !after.disabled;
     if was_active && !is_active && rows::active_superadministrators(c, h)? <= 1 {
         return Err(last_superadministrator());
+    }
+    Ok(())
+}
+
+/// A user keeps an administrator status while it has the Administration profile somewhere.
+fn guard_administration(c: &Connection, before: &User, after: &User) -> Result<()> {
+    if before.status.is_administrator() && !after.status.is_administrator() {
+        let plannings = super::store::profiles::administration_plannings(c, before.id)?;
+        if !plannings.is_empty() {
+            let list = plannings.join(", ");
+            return Err(Error::invalid(
+                format!(
+                    "{} has the Administration profile in {list}: remove it from there before making it a user.",
+                    before.login
+                ),
+                format!(
+                    "{} a le profil Administration dans {list} : retirez-le de ce profil avant d'en faire un utilisateur.",
+                    before.login
+                ),
+            )
+            .on("status"));
+        }
     }
     Ok(())
 }

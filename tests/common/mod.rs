@@ -119,6 +119,14 @@ impl TestController {
         (identity, client)
     }
 
+    /// The hosting manager logged in, the licence accepted: ready for the Contrôleur pane.
+    pub async fn manager(&self) -> ControllerClient {
+        let (_, client) = self.session().await;
+        let licence = client.licence().await.unwrap();
+        client.accept_licence(licence.version).await.unwrap();
+        client
+    }
+
     /// A device enrolled for any account of this controller with these credentials, logged in.
     pub async fn session_for(&self, hosting: &str, password: &str, invoice: &str) -> ControllerClient {
         let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();

@@ -3,5 +3,6 @@
 
 pub mod configuration;
 pub mod connexion;
+pub mod profiles;
 pub mod tasks;
 pub mod users;

@@ -74,7 +74,7 @@ pub enum OnOff {
     Off,
 }
 
-fn planning_ref(config: &Configuration, given: &str) -> Result<i64> {
+pub fn planning_ref(config: &Configuration, given: &str) -> Result<i64> {
     config
         .plannings
         .iter()

@@ -3,6 +3,7 @@
 
 mod configuration;
 mod connexion;
+mod profiles;
 mod users;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +45,13 @@ enum Command {
         #[command(subcommand)]
         command: users::UsersCommand,
     },
+    /// Profiles of a planning: list, catalogue of authorisations, their users, create, change, delete.
+    Profiles {
+        #[command(subcommand)]
+        command: profiles::ProfilesCommand,
+    },
+    /// Assign users to a planning's profile (or take them out of it with --remove).
+    Assign(profiles::AssignArgs),
 }
 
 /// Asks on a terminal; elsewhere (scripts) `--yes` is required.
@@ -93,6 +101,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Config { command } => configuration::config(&console, json, command).await,
         Command::Plannings { command } => configuration::plannings(&console, json, command).await,
         Command::Users { command } => users::run(&console, json, command).await,
+        Command::Profiles { command } => profiles::run(&console, json, command).await,
+        Command::Assign(args) => profiles::assign(&console, json, args).await,
     }
 }
 

@@ -119,7 +119,7 @@ fn line(u: &User) -> String {
 }
 
 /// The user with this login (case ignored), found through the controller's search.
-async fn find(console: &Console, login: &str) -> Result<User> {
+pub async fn find(console: &Console, login: &str) -> Result<User> {
     let query = UserQuery {
         search: login.to_owned(),
         per_page: 200,
@@ -175,6 +175,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
                     Error::invalid("Pages are numbered from 1.", "Les pages sont numérotées à partir de 1.")
                 })?,
                 per_page,
+                ..UserQuery::default()
             };
             let page = console.users(&query).await?;
             print(json, &page, |p| {

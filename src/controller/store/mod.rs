@@ -11,6 +11,7 @@ pub mod history;
 pub mod lockouts;
 pub mod plannings;
 pub mod ports;
+pub mod profiles;
 pub mod sessions;
 pub mod users;
 
@@ -22,12 +23,26 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+/// One step of the schema: its SQL, then what only Rust can write (rows built from the core's catalogues).
+struct Migration {
+    sql: &'static str,
+    then: Option<fn(&Connection) -> Result<()>>,
+}
+
+const fn sql(sql: &'static str) -> Migration {
+    Migration { sql, then: None }
+}
+
 /// Each file moves the schema one version up; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/001_accounts_devices_sessions_history.sql"),
-    include_str!("migrations/002_configuration.sql"),
-    include_str!("migrations/003_lockouts_history_repeats.sql"),
-    include_str!("migrations/004_users.sql"),
+const MIGRATIONS: &[Migration] = &[
+    sql(include_str!("migrations/001_accounts_devices_sessions_history.sql")),
+    sql(include_str!("migrations/002_configuration.sql")),
+    sql(include_str!("migrations/003_lockouts_history_repeats.sql")),
+    sql(include_str!("migrations/004_users.sql")),
+    Migration {
+        sql: include_str!("migrations/005_profiles.sql"),
+        then: Some(profiles::insert_builtins_where_missing),
+    },
 ];
 
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations
@@ -138,9 +153,12 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         ));
     }
     let done = usize::try_from(current).map_err(Error::storage)?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(done) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
+        tx.execute_batch(step.sql)?;
+        if let Some(then) = step.then {
+            then(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
     }

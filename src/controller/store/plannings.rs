@@ -71,7 +71,9 @@ pub fn insert(c: &Connection, hosting: &HostingNumber, name: &str, now: i64) -> 
          VALUES (?1, ?2, ?3, ?4, ?4)",
         params![hosting, name, DEFAULT_TIME_ZONE, now],
     )?;
-    Ok(c.last_insert_rowid())
+    let id = c.last_insert_rowid();
+    super::profiles::insert_builtins(c, id, now)?;
+    Ok(id)
 }
 
 /// True if another planning of the account has this name, whatever the case.

@@ -190,12 +190,40 @@ fn like_pattern(word: &str) -> String {
     p
 }
 
+/// Which users a page is taken from.
+#[derive(Debug, Clone, Copy)]
+pub enum Among {
+    All,
+    /// The users assigned to this profile.
+    AssignedTo(i64),
+    /// The users with no profile in this planning (administrators only, for Administration).
+    Unassigned { planning_id: i64, administrators_only: bool },
+}
+
 /// The page asked for (the query already checked), and how many users match the search.
-pub fn page(c: &Connection, hosting: &HostingNumber, q: &UserQuery) -> Result<(Vec<User>, u32)> {
+pub fn page(c: &Connection, hosting: &HostingNumber, q: &UserQuery, among: Among) -> Result<(Vec<User>, u32)> {
     let words: Vec<String> = fold(&q.search).split_whitespace().map(like_pattern).collect();
     let mut filter = String::from("hosting_number = ?1");
     for i in 0..words.len() {
         filter.push_str(&format!(" AND search_key LIKE ?{} ESCAPE '\\'", i + 2));
+    }
+    // Ids come typed from the controller, never from text: written in the SQL as numbers.
+    match among {
+        Among::All => {}
+        Among::AssignedTo(profile) => {
+            filter.push_str(&format!(" AND id IN (SELECT user_id FROM assignments WHERE profile_id = {profile})"));
+        }
+        Among::Unassigned {
+            planning_id,
+            administrators_only,
+        } => {
+            filter.push_str(&format!(
+                " AND id NOT IN (SELECT user_id FROM assignments WHERE planning_id = {planning_id})"
+            ));
+            if administrators_only {
+                filter.push_str(" AND status <> 'user'");
+            }
+        }
     }
     let direction = if q.descending { "DESC" } else { "ASC" };
     let order = match q.sort {

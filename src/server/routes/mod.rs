@@ -3,6 +3,7 @@
 
 mod configuration;
 mod connexion;
+mod profiles;
 mod users;
 
 use super::{ConnInfo, Shared};
@@ -79,7 +80,8 @@ pub(super) fn router(controller: Ctl) -> Router {
     let api = Router::new()
         .merge(connexion::routes())
         .merge(configuration::routes())
-        .merge(users::routes());
+        .merge(users::routes())
+        .merge(profiles::routes());
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)

@@ -16,4 +16,13 @@ page: number,
 /**
  * 1 to 200; 50 when absent.
  */
-per_page: number, };
+per_page: number, 
+/**
+ * Only the users assigned to this profile.
+ */
+assigned_to?: number, 
+/**
+ * Only the users this profile can take: no profile yet in its planning (and an administrator status for
+ * Administration).
+ */
+assignable_to?: number, };
