@@ -355,4 +355,173 @@ async fn the_command_line_manages_users() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("numbered from 1"));
     let out = planhost(cfg.path(), &["users", "disable", "nobody", "--yes"], "").await;
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[not_found]"));
+
+    // Profiles and assignment, by names: the planning, the profile, the logins.
+    let out = planhost(
+        cfg.path(),
+        &[
+            "assign",
+            "--planning",
+            "planning01",
+            "--profile",
+            "administration",
+            "cmartin",
+            "jdupont",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "jdupont is a user");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only administrators"));
+    assert_eq!(tc.count("SELECT count(*) FROM assignments"), 0, "all or nothing");
+    let out = planhost(
+        cfg.path(),
+        &[
+            "assign",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Administration",
+            "cmartin",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = planhost(
+        cfg.path(),
+        &[
+            "profiles",
+            "create",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Vie scolaire",
+            "--kind",
+            "consultation",
+            "--authorisations",
+            "view_timetables,edit_courses",
+        ],
+        "",
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a modification profile"));
+    let out = planhost(
+        cfg.path(),
+        &[
+            "profiles",
+            "create",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Vie scolaire",
+            "--kind",
+            "consultation",
+            "--authorisations",
+            "view_timetables,flying",
+        ],
+        "",
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'flying' is not an authorisation"));
+    assert_eq!(tc.count("SELECT count(*) FROM profiles WHERE name = 'Vie scolaire'"), 0);
+    let out = planhost(
+        cfg.path(),
+        &[
+            "profiles",
+            "create",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Vie scolaire",
+            "--kind",
+            "consultation",
+            "--authorisations",
+            "view_timetables,print_and_export",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    planhost(
+        cfg.path(),
+        &[
+            "assign",
+            "--planning",
+            "planning01",
+            "--profile",
+            "vie scolaire",
+            "jdupont",
+        ],
+        "",
+    )
+    .await;
+    let listed = json(
+        &planhost(
+            cfg.path(),
+            &["--json", "profiles", "list", "--planning", "planning01"],
+            "",
+        )
+        .await,
+    );
+    let summary: Vec<(String, u64)> = listed["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["assigned"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("Administration".to_owned(), 1),
+            ("Modification".to_owned(), 0),
+            ("Consultation".to_owned(), 0),
+            ("Vie scolaire".to_owned(), 1)
+        ]
+    );
+    let out = planhost(
+        cfg.path(),
+        &[
+            "profiles",
+            "users",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Administration",
+        ],
+        "",
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("cmartin"));
+    let out = planhost(
+        cfg.path(),
+        &[
+            "assign",
+            "--remove",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Vie scolaire",
+            "jdupont",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = planhost(
+        cfg.path(),
+        &[
+            "profiles",
+            "delete",
+            "--planning",
+            "planning01",
+            "--profile",
+            "Vie scolaire",
+            "--yes",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(tc.count("SELECT count(*) FROM profiles"), 3);
 }

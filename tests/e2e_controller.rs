@@ -127,5 +127,86 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
         "one page of results, back to the first"
     );
     ui.shots("46-users-search", Some("users-section")).await;
+
+    // Affectation dans les profils (seed 000, step 5): planning01, click Administration, tick the superadministrator,
+    // validate. Administration offers administrators only.
+    ui.click("tab-profiles").await;
+    assert_eq!(ui.text("profile-assign-0").await, "Administration");
+    ui.shots("47-profiles", Some("profiles-section")).await;
+    ui.click("profile-assign-0").await;
+    assert!(ui.text("assign-candidates").await.contains("cmartin"));
+    assert!(!ui.exists("assign-candidate-1").await, "jdupont is a user: not offered");
+    ui.click("assign-candidate-0").await;
+    assert_eq!(ui.text("assign-validate").await, "Valider (1)");
+    ui.click("assign-validate").await;
+    assert!(ui
+        .text("dialog-message")
+        .await
+        .contains("1 utilisateur affecté au profil Administration"));
+    ui.click("notice-ok").await;
+    assert_eq!(ui.text_contains("profile-assigned-0", "1").await, "1");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM assignments a JOIN users u ON u.id = a.user_id JOIN profiles p ON p.id = a.profile_id WHERE u.login = 'cmartin' AND p.name = 'Administration'"),
+        1
+    );
+
+    // Consultation offers the 61 others, 50 a page; ticks are kept across pages; one validation assigns them all.
+    for language in ["fr", "en"] {
+        ui.wait("lang-switch").await.select_by_value(language).await.unwrap();
+        ui.click("profile-assign-2").await;
+        ui.wait("assign-candidate-49").await;
+        for (width, height) in [(800, 600), (1280, 860)] {
+            c.set_window_size(width, height).await.unwrap();
+            ui.shot(&format!("48-assign-dialog-{language}-{width}x{height}")).await;
+        }
+        ui.click("assign-cancel").await;
+    }
+    ui.wait("lang-switch").await.select_by_value("fr").await.unwrap();
+    ui.click("profile-assign-2").await;
+    ui.click("assign-candidate-0").await;
+    ui.click("assign-candidate-1").await;
+    ui.click("assign-next").await;
+    ui.wait("assign-candidate-10").await;
+    assert!(!ui.exists("assign-candidate-11").await, "11 on the second page");
+    ui.click("assign-candidate-10").await;
+    assert_eq!(ui.text("assign-ticked").await, "3 cochés");
+    ui.click("assign-validate").await;
+    assert!(ui.text("dialog-message").await.contains("3 utilisateurs affectés"));
+    ui.click("notice-ok").await;
+    assert_eq!(ui.text_contains("profile-assigned-2", "3").await, "3");
+
+    // Details: who is assigned, removing one; Administration's authorisations are fixed.
+    ui.click("profile-open-2").await;
+    let first_assigned = ui.text("assigned-login-0").await;
+    ui.click("unassign-0").await;
+    assert!(ui.text("dialog-message").await.contains(&first_assigned));
+    ui.click("confirm-yes").await;
+    assert_eq!(ui.text_contains("profile-assigned-2", "2").await, "2");
+    ui.shots("49-profile-details", Some("profile-detail")).await;
+    ui.click("profile-open-2").await;
+
+    // A custom profile: with no authorisation it is refused beside the list; then created after the built-in ones.
+    ui.click("profile-new").await;
+    ui.type_in("new-profile-name", "Vie scolaire").await;
+    ui.click("new-profile-save").await;
+    assert!(ui
+        .text("new-profile-authorisations-error")
+        .await
+        .contains("au moins une autorisation"));
+    assert!(
+        !ui.exists("new-profile-edit_courses").await,
+        "a consultation profile is offered consultation authorisations only"
+    );
+    ui.shots("50-new-profile-refused", Some("new-profile")).await;
+    ui.click("new-profile-view_timetables").await;
+    ui.click("new-profile-save").await;
+    assert_eq!(
+        ui.text_contains("profile-assign-3", "Vie scolaire").await,
+        "Vie scolaire"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM profiles WHERE name = 'Vie scolaire'"),
+        1
+    );
     c.close().await.unwrap();
 }

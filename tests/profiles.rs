@@ -117,7 +117,11 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
             Some("kind"),
         ),
         (
-            create("Vie scolaire", ProfileKind::Consultation, &[ViewTimetables, EditCourses]),
+            create(
+                "Vie scolaire",
+                ProfileKind::Consultation,
+                &[ViewTimetables, EditCourses],
+            ),
             ErrorCode::InvalidInput,
             Some("authorisations"),
         ),
@@ -197,7 +201,12 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
         (ProfileChange::Delete { id: administration.id }, None),
     ] {
         let e = m.change_profiles(&change).await.unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidInput, field), "{}", e.message);
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidInput, field),
+            "{}",
+            e.message
+        );
     }
     let changed = m
         .change_profiles(&ProfileChange::Change {
@@ -242,9 +251,14 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
         .await
         .unwrap();
     assert_eq!(renamed.profile.unwrap().name, "Surveillants");
-    m.change_profiles(&ProfileChange::Delete { id: custom.id }).await.unwrap();
+    m.change_profiles(&ProfileChange::Delete { id: custom.id })
+        .await
+        .unwrap();
     assert_eq!(profiles(&m, planning).await.len(), 3);
-    let e = m.change_profiles(&ProfileChange::Delete { id: custom.id }).await.unwrap_err();
+    let e = m
+        .change_profiles(&ProfileChange::Delete { id: custom.id })
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
 
     // Another account sees none of this account's profiles.
@@ -262,7 +276,10 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
-    assert_eq!(other.users(&assigned_to(&modification)).await.unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(
+        other.users(&assigned_to(&modification)).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,7 +298,10 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
 
     // Administration takes administrators only: a mixed list is refused whole.
     assert_eq!(logins(&m, assignable_to(&administration)).await, ["bnoel", "cmartin"]);
-    let e = m.change_profiles(&assign(&administration, &[&claire, &ugo])).await.unwrap_err();
+    let e = m
+        .change_profiles(&assign(&administration, &[&claire, &ugo]))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(e.message_fr.contains("ugo"), "{}", e.message_fr);
     assert_eq!(tc.count("SELECT count(*) FROM assignments"), 0);
@@ -293,17 +313,23 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
     assert_eq!(logins(&m, assignable_to(&administration)).await, ["bnoel"]);
     assert_eq!(logins(&m, assignable_to(&consultation)).await, ["bnoel", "ugo", "vera"]);
     let other_consultation = named(&m, second, "Consultation").await;
-    assert!(logins(&m, assignable_to(&other_consultation)).await.contains(&"cmartin".to_owned()));
+    assert!(logins(&m, assignable_to(&other_consultation))
+        .await
+        .contains(&"cmartin".to_owned()));
 
     // At most one profile per user and planning.
     let e = m.change_profiles(&assign(&modification, &[&claire])).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
     assert!(e.message.contains("Administration"), "{}", e.message);
-    m.change_profiles(&assign(&other_consultation, &[&claire])).await.unwrap();
+    m.change_profiles(&assign(&other_consultation, &[&claire]))
+        .await
+        .unwrap();
 
     // Seats limit connections, not assignments: Modification has 0 seats and takes users all the same.
     assert_eq!(config.plannings[0].seats.modification, 0);
-    m.change_profiles(&assign(&modification, &[&ugo, &vera, &ugo])).await.unwrap();
+    m.change_profiles(&assign(&modification, &[&ugo, &vera, &ugo]))
+        .await
+        .unwrap();
     assert_eq!(named(&m, first, "Modification").await.assigned, 2);
     let detail: String = tc
         .db()
@@ -348,7 +374,10 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
             })
             .await
             .unwrap_err();
-        assert!(matches!(e.code, ErrorCode::InvalidInput | ErrorCode::NotFound), "{bad:?}");
+        assert!(
+            matches!(e.code, ErrorCode::InvalidInput | ErrorCode::NotFound),
+            "{bad:?}"
+        );
     }
     let both = UserQuery {
         assigned_to: Some(modification.id),
@@ -373,7 +402,9 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
         .profile
         .unwrap();
     m.change_profiles(&assign(&custom, &[&ugo])).await.unwrap();
-    m.change_profiles(&ProfileChange::Delete { id: custom.id }).await.unwrap();
+    m.change_profiles(&ProfileChange::Delete { id: custom.id })
+        .await
+        .unwrap();
     assert_eq!(tc.count("SELECT count(*) FROM assignments"), before);
 }
 

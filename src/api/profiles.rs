@@ -100,7 +100,10 @@ impl Authorisation {
                 "Modifier enseignants, salles, promotions et matières",
             ),
             BookRooms => ("Book rooms", "Réserver des salles"),
-            RecordAbsences => ("Record absences and replacements", "Saisir les absences et remplacements"),
+            RecordAbsences => (
+                "Record absences and replacements",
+                "Saisir les absences et remplacements",
+            ),
             PublishTimetables => ("Publish timetables", "Publier les emplois du temps"),
             ChangeTimeGrid => ("Change the time grid", "Modifier la grille horaire"),
             AdministerBase => (

@@ -28,8 +28,16 @@ pub fn authorisations(kind: ProfileKind, list: &[Authorisation]) -> Result<Vec<A
     if let Some(a) = list.iter().find(|a| a.kind() > kind) {
         let (en, fr) = a.labels();
         return Err(Error::invalid(
-            format!("“{en}” needs a {} profile; this one is {}.", a.kind().as_str(), kind.as_str()),
-            format!("« {fr} » demande un profil {} ; celui-ci est {}.", a.kind().as_str(), kind.as_str()),
+            format!(
+                "“{en}” needs a {} profile; this one is {}.",
+                a.kind().as_str(),
+                kind.as_str()
+            ),
+            format!(
+                "« {fr} » demande un profil {} ; celui-ci est {}.",
+                a.kind().as_str(),
+                kind.as_str()
+            ),
         )
         .on("authorisations"));
     }
@@ -85,7 +93,12 @@ pub(super) fn profile(c: &Connection, h: &HostingNumber, id: i64) -> Result<Prof
 
 /// "dupont, martin and 3 more".
 fn logins_text(logins: &[String]) -> String {
-    let shown = logins.iter().take(LOGINS_IN_HISTORY).cloned().collect::<Vec<_>>().join(", ");
+    let shown = logins
+        .iter()
+        .take(LOGINS_IN_HISTORY)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     match logins.len().saturating_sub(LOGINS_IN_HISTORY) {
         0 => shown,
         more => format!("{shown} and {more} more"),
@@ -131,7 +144,10 @@ impl Controller {
             history::record(c, &s.who(peer), action, Outcome::Ok, detail, now)
         };
         let planning_name = |c: &Connection, id: i64| -> Result<String> {
-            Ok(plannings::get(c, h, id)?.ok_or_else(|| planning_not_found(id))?.planning.name)
+            Ok(plannings::get(c, h, id)?
+                .ok_or_else(|| planning_not_found(id))?
+                .planning
+                .name)
         };
         match change {
             ProfileChange::Create(new) => {
@@ -205,7 +221,10 @@ impl Controller {
                 record(
                     c,
                     "profiles.delete",
-                    &format!("{planning} / {}: deleted, {} assignments removed", before.name, before.assigned),
+                    &format!(
+                        "{planning} / {}: deleted, {} assignments removed",
+                        before.name, before.assigned
+                    ),
                 )?;
                 Ok(ProfileOutcome {
                     profile: None,
@@ -316,14 +335,27 @@ mod tests {
     #[test]
     fn a_profile_holds_only_what_its_kind_allows() {
         use Authorisation::*;
-        let list = authorisations(ProfileKind::Consultation, &[PrintAndExport, ViewTimetables, ViewTimetables]).unwrap();
+        let list = authorisations(
+            ProfileKind::Consultation,
+            &[PrintAndExport, ViewTimetables, ViewTimetables],
+        )
+        .unwrap();
         assert_eq!(list, vec![ViewTimetables, PrintAndExport]);
         let err = authorisations(ProfileKind::Consultation, &[ViewTimetables, EditCourses]).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("authorisations"));
-        assert!(err.message_fr.contains("Créer et modifier les cours"), "{}", err.message_fr);
+        assert!(
+            err.message_fr.contains("Créer et modifier les cours"),
+            "{}",
+            err.message_fr
+        );
         assert!(authorisations(ProfileKind::Modification, &[AdministerBase]).is_err());
         assert!(authorisations(ProfileKind::Modification, &[]).is_err());
         assert_eq!(profile_name(" ").unwrap_err().field.as_deref(), Some("name"));
-        assert_eq!(logins_text(&(0..22).map(|i| i.to_string()).collect::<Vec<_>>()).rsplit(' ').nth(1), Some("2"));
+        assert_eq!(
+            logins_text(&(0..22).map(|i| i.to_string()).collect::<Vec<_>>())
+                .rsplit(' ')
+                .nth(1),
+            Some("2")
+        );
     }
 }

@@ -14,12 +14,23 @@ pub struct Ui<'a> {
 
 impl Ui<'_> {
     pub async fn wait(&self, id: &str) -> fantoccini::elements::Element {
-        self.c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Id(id))
-            .await
-            .unwrap_or_else(|e| panic!("#{id} never appeared: {e}"))
+        // A list re-drawn while it is searched can answer "stale element": look again.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self
+                .c
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Id(id))
+                .await
+            {
+                Ok(e) => return e,
+                Err(e) if e.to_string().contains("Stale") && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("#{id} never appeared: {e}"),
+            }
+        }
     }
     /// Finds the element afresh for each try: WebKitWebDriver can lose a reference while the page settles.
     pub async fn act(&self, id: &str, what: &str, text: Option<&str>) {

@@ -5,9 +5,7 @@ use crate::configuration::planning_ref;
 use crate::confirm;
 use crate::users::find;
 use clap::{Args, Subcommand};
-use planhost::api::{
-    Authorisation, NewProfile, PlanningProfiles, Profile, ProfileChange, ProfileKind, UserQuery,
-};
+use planhost::api::{Authorisation, NewProfile, PlanningProfiles, Profile, ProfileChange, ProfileKind, UserQuery};
 use planhost::cli::{print, tr};
 use planhost::console::Console;
 use planhost::{Error, ErrorCode, Result};
@@ -99,9 +97,18 @@ fn profile_line(p: &Profile) -> String {
         "fr" => format!("{} affecté(s)", p.assigned),
         _ => format!("{} assigned", p.assigned),
     };
-    let builtin = if p.builtin { tr(" (built-in)", " (prédéfini)") } else { "" };
+    let builtin = if p.builtin {
+        tr(" (built-in)", " (prédéfini)")
+    } else {
+        ""
+    };
     let list: Vec<&str> = p.authorisations.iter().map(|a| label(*a)).collect();
-    format!("{}{builtin} · {} · {users}\n    {}", p.name, kind_text(p.kind), list.join(" · "))
+    format!(
+        "{}{builtin} · {} · {users}\n    {}",
+        p.name,
+        kind_text(p.kind),
+        list.join(" · ")
+    )
 }
 
 async fn planning_profiles(console: &Console, planning: &str) -> Result<PlanningProfiles> {
@@ -127,7 +134,9 @@ pub async fn run(console: &Console, json: bool, command: ProfilesCommand) -> Res
     let change = match command {
         ProfilesCommand::List { planning } => {
             let all = planning_profiles(console, &planning).await?;
-            print(json, &all, |a| a.profiles.iter().map(profile_line).collect::<Vec<_>>().join("\n"));
+            print(json, &all, |a| {
+                a.profiles.iter().map(profile_line).collect::<Vec<_>>().join("\n")
+            });
             return Ok(());
         }
         ProfilesCommand::Catalogue => {
@@ -220,6 +229,8 @@ pub async fn assign(console: &Console, json: bool, args: AssignArgs) -> Result<(
         }
     };
     let outcome = console.change_profiles(&change).await?;
-    print(json, &outcome, |o| o.profile.as_ref().map(profile_line).unwrap_or_default());
+    print(json, &outcome, |o| {
+        o.profile.as_ref().map(profile_line).unwrap_or_default()
+    });
     Ok(())
 }

@@ -78,7 +78,14 @@ pub fn insert(
     c.execute(
         "INSERT INTO profiles (planning_id, name, kind, builtin, authorisations, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![planning_id, name, kind, builtin, write_authorisations(authorisations), now],
+        params![
+            planning_id,
+            name,
+            kind,
+            builtin,
+            write_authorisations(authorisations),
+            now
+        ],
     )?;
     Ok(c.last_insert_rowid())
 }
@@ -118,7 +125,9 @@ pub fn list(c: &Connection, hosting: &HostingNumber, planning_id: i64) -> Result
 /// A profile of one of the account's plannings.
 pub fn get(c: &Connection, hosting: &HostingNumber, id: i64) -> Result<Option<Profile>> {
     let sql = format!("{SELECT} WHERE pl.hosting_number = ?1 AND p.id = ?2");
-    Ok(c.prepare_cached(&sql)?.query_row(params![hosting, id], row).optional()?)
+    Ok(c.prepare_cached(&sql)?
+        .query_row(params![hosting, id], row)
+        .optional()?)
 }
 
 pub fn name_taken(c: &Connection, planning_id: i64, name: &str, except: Option<i64>) -> Result<bool> {

@@ -197,7 +197,10 @@ pub enum Among {
     /// The users assigned to this profile.
     AssignedTo(i64),
     /// The users with no profile in this planning (administrators only, for Administration).
-    Unassigned { planning_id: i64, administrators_only: bool },
+    Unassigned {
+        planning_id: i64,
+        administrators_only: bool,
+    },
 }
 
 /// The page asked for (the query already checked), and how many users match the search.
@@ -211,7 +214,9 @@ pub fn page(c: &Connection, hosting: &HostingNumber, q: &UserQuery, among: Among
     match among {
         Among::All => {}
         Among::AssignedTo(profile) => {
-            filter.push_str(&format!(" AND id IN (SELECT user_id FROM assignments WHERE profile_id = {profile})"));
+            filter.push_str(&format!(
+                " AND id IN (SELECT user_id FROM assignments WHERE profile_id = {profile})"
+            ));
         }
         Among::Unassigned {
             planning_id,

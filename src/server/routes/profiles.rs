@@ -3,8 +3,8 @@
 use super::{parse, Authed, Ctl};
 use crate::api::ProfileChange;
 use crate::error::{Error, Result};
-use axum::extract::rejection::PathRejection;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};

@@ -1,4 +1,5 @@
 // The Contrôleur pane's texts. French is the reference; English has exactly the same keys (the type checker says so).
+import type { ProfileKind } from "../bindings/ProfileKind";
 import type { UserStatus } from "../bindings/UserStatus";
 import { ui } from "../lib/state.svelte";
 
@@ -79,6 +80,46 @@ const fr = {
     `Mot de passe de ${login} : notez-le ou copiez-le maintenant, il ne sera plus affiché. Il devra être changé à la première connexion.`,
   copy: "Copier",
   copied: "Copié",
+  tabUsers: "Liste des utilisateurs",
+  tabProfiles: "Affectation dans les profils",
+  planning: "Planning",
+  profilesTitle: (planning: string) => `Profils du planning ${planning}`,
+  profilesExplain:
+    "Un utilisateur se connecte à un planning par le profil auquel il est affecté : un seul profil par planning. Cliquez sur un profil pour y affecter des utilisateurs.",
+  colProfile: "Profil",
+  colKind: "Type",
+  colAuthorisations: "Autorisations",
+  colAssigned: "Affectés",
+  kind_administration: "Administration",
+  kind_modification: "Modification",
+  kind_consultation: "Consultation",
+  builtin: "prédéfini",
+  authorisationsCount: (n: number, of: number) => `${n} sur ${of}`,
+  assign: "Affecter…",
+  details: "Détails",
+  newProfile: "Nouveau profil",
+  profileName: "Nom du profil",
+  profileKind: "Type de profil",
+  kindHint: "Les connexions d'un profil comptent dans les places Modification ou Consultation du planning.",
+  authorisations: "Autorisations",
+  administrationFixed: "Administration a toutes les autorisations ; seuls les administrateurs peuvent y être affectés.",
+  createProfile: "Créer le profil",
+  deleteProfile: "Supprimer le profil",
+  confirmDeleteProfile: (name: string, n: number) =>
+    n > 0
+      ? `Supprimer le profil ${name} ? Ses ${n} affectation${n > 1 ? "s" : ""} seront retirées.`
+      : `Supprimer le profil ${name} ?`,
+  assignedTitle: (n: number) => `Utilisateurs affectés (${n})`,
+  noneAssigned: "Aucun utilisateur affecté à ce profil.",
+  unassign: "Retirer",
+  confirmUnassign: (login: string, profile: string) => `Retirer ${login} du profil ${profile} ?`,
+  assignTitle: (profile: string, planning: string) => `Affecter au profil ${profile} (${planning})`,
+  assignExplain: "Utilisateurs sans profil dans ce planning. Cochez ceux à affecter, puis validez.",
+  assignExplainAdmin: "Administrateurs sans profil dans ce planning. Cochez ceux à affecter, puis validez.",
+  noCandidate: "Tous les utilisateurs qui peuvent recevoir ce profil ont déjà un profil dans ce planning.",
+  validate: (n: number) => (n > 0 ? `Valider (${n})` : "Valider"),
+  assigned: (n: number, profile: string) => `${n} utilisateur${n > 1 ? "s" : ""} affecté${n > 1 ? "s" : ""} au profil ${profile}.`,
+  selected: (n: number) => `${n} coché${n > 1 ? "s" : ""}`,
 };
 
 export type ControllerMessages = typeof fr;
@@ -160,6 +201,44 @@ const en: ControllerMessages = {
     `${login}'s password: write it down or copy it now, it will not be shown again. It must be changed at the first login.`,
   copy: "Copy",
   copied: "Copied",
+  tabUsers: "Users",
+  tabProfiles: "Profile assignment",
+  planning: "Planning",
+  profilesTitle: (planning: string) => `Profiles of ${planning}`,
+  profilesExplain:
+    "A user connects to a planning through the profile it is assigned to: one profile per planning. Click a profile to assign users to it.",
+  colProfile: "Profile",
+  colKind: "Kind",
+  colAuthorisations: "Authorisations",
+  colAssigned: "Assigned",
+  kind_administration: "Administration",
+  kind_modification: "Modification",
+  kind_consultation: "Consultation",
+  builtin: "built-in",
+  authorisationsCount: (n: number, of: number) => `${n} of ${of}`,
+  assign: "Assign…",
+  details: "Details",
+  newProfile: "New profile",
+  profileName: "Profile name",
+  profileKind: "Kind of profile",
+  kindHint: "A profile's connections count against the planning's Modification or Consultation seats.",
+  authorisations: "Authorisations",
+  administrationFixed: "Administration has every authorisation; only administrators can be assigned to it.",
+  createProfile: "Create the profile",
+  deleteProfile: "Delete the profile",
+  confirmDeleteProfile: (name: string, n: number) =>
+    n > 0 ? `Delete the profile ${name}? Its ${n} assignment${n > 1 ? "s" : ""} will be removed.` : `Delete the profile ${name}?`,
+  assignedTitle: (n: number) => `Assigned users (${n})`,
+  noneAssigned: "No user is assigned to this profile.",
+  unassign: "Remove",
+  confirmUnassign: (login: string, profile: string) => `Remove ${login} from the profile ${profile}?`,
+  assignTitle: (profile: string, planning: string) => `Assign to the profile ${profile} (${planning})`,
+  assignExplain: "Users with no profile in this planning. Tick those to assign, then validate.",
+  assignExplainAdmin: "Administrators with no profile in this planning. Tick those to assign, then validate.",
+  noCandidate: "Every user who can have this profile already has a profile in this planning.",
+  validate: (n: number) => (n > 0 ? `Validate (${n})` : "Validate"),
+  assigned: (n: number, profile: string) => `${n} user${n > 1 ? "s" : ""} assigned to the profile ${profile}.`,
+  selected: (n: number) => `${n} ticked`,
 };
 
 export function tc(): ControllerMessages {
@@ -167,6 +246,7 @@ export function tc(): ControllerMessages {
 }
 
 export const statusLabel = (s: UserStatus) => tc()[`status_${s}`];
+export const kindLabel = (k: ProfileKind) => tc()[`kind_${k}`];
 
 /// A hint, not a rule (the controller's rule is 12 characters): length and variety of characters, 0 to 4.
 export function strength(password: string): 0 | 1 | 2 | 3 | 4 {
