@@ -335,6 +335,21 @@ impl ControllerClient {
         self.call(Method::POST, "/users", Some(change)).await
     }
 
+    /// Sends a users CSV file: checked only, or imported whole when every row is valid.
+    pub async fn import_users(&self, file: Vec<u8>, check_only: bool) -> Result<UsersImport> {
+        self.call_with(
+            Method::POST,
+            "/users/import",
+            |r| {
+                r.query(&[("check", check_only)])
+                    .header(reqwest::header::CONTENT_TYPE, "text/csv")
+                    .body(file)
+            },
+            None::<&()>,
+        )
+        .await
+    }
+
     /// A planning's profiles, with the catalogue of authorisations.
     pub async fn profiles(&self, planning_id: i64) -> Result<PlanningProfiles> {
         self.call(Method::GET, &format!("/plannings/{planning_id}/profiles"), None::<&()>)

@@ -241,6 +241,15 @@ pub fn display_name(input: &str, max: usize, what: (&str, &str)) -> Result<Strin
     Ok(name)
 }
 
+/// Lower case, accents and other marks removed: "Élodie" and "elodie" find each other.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

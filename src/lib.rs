@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod console;
 pub mod controller;
+pub mod csv_file;
 pub mod error;
 pub mod ids;
 pub mod local;

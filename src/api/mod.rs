@@ -1,8 +1,10 @@
 //! Requests and responses of the controller API (`/api/v1/…`). The same structs are used by the server, the client
 //! and, through ts-rs, the TypeScript front-end.
 
+mod imports;
 mod profiles;
 mod users;
+pub use imports::*;
 pub use profiles::*;
 pub use users::*;
 

@@ -7,7 +7,7 @@ mod connect;
 
 use crate::api::{
     AccountInfo, ConfigChange, Configuration, Licence, PlanningProfiles, ProfileChange, ProfileOutcome, UserChange,
-    UserOutcome, UserPage, UserQuery, WhoAmI,
+    UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI,
 };
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
@@ -366,6 +366,10 @@ impl Console {
 
     pub async fn change_users(&self, change: &UserChange) -> Result<UserOutcome> {
         self.session_client().await?.client.change_users(change).await
+    }
+
+    pub async fn import_users(&self, file: Vec<u8>, check_only: bool) -> Result<UsersImport> {
+        self.session_client().await?.client.import_users(file, check_only).await
     }
 
     pub async fn profiles(&self, planning_id: i64) -> Result<PlanningProfiles> {

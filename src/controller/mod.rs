@@ -8,6 +8,7 @@ pub mod profiles;
 pub mod service;
 mod store;
 pub mod users;
+pub mod users_import;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, DomainName, HostingNumber, InvoiceNumber};

@@ -125,7 +125,7 @@ pub fn hash_generated(password: &str) -> String {
 }
 
 /// Console access needs an administrator status and an e-mail address (seed 000, step 4).
-fn check_console_access(status: UserStatus, email: Option<&str>, console_access: bool) -> Result<()> {
+pub(super) fn check_console_access(status: UserStatus, email: Option<&str>, console_access: bool) -> Result<()> {
     if console_access && (!status.is_administrator() || email.is_none()) {
         return Err(Error::invalid(
             "Console access needs a valid e-mail address and an administrator status.",

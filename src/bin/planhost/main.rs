@@ -5,6 +5,7 @@ mod configuration;
 mod connexion;
 mod profiles;
 mod users;
+mod users_import;
 
 use clap::{Parser, Subcommand};
 use planhost::cli::{fail, init_tracing, tr};
@@ -40,7 +41,7 @@ enum Command {
         #[command(subcommand)]
         command: configuration::PlanningsCommand,
     },
-    /// Users of the account: list, first superadministrator, add, change, disable, new password, delete.
+    /// Users of the account: list, first superadministrator, add, change, disable, new password, delete, CSV import.
     Users {
         #[command(subcommand)]
         command: users::UsersCommand,

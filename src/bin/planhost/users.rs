@@ -75,6 +75,24 @@ pub enum UsersCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Write the CSV template for `users import`, with its instructions (to FILE, or to stdout).
+    Template {
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Import users from a CSV file: every row checked, nothing imported unless all are valid.
+    Import {
+        file: std::path::PathBuf,
+        /// Check only: write nothing.
+        #[arg(long)]
+        check: bool,
+        /// Also write the problems found as a CSV file.
+        #[arg(long)]
+        errors: Option<std::path::PathBuf>,
+        /// Write the generated passwords to this CSV file (owner-only) instead of printing them.
+        #[arg(long)]
+        passwords: Option<std::path::PathBuf>,
+    },
 }
 
 /// Who a new user is.
@@ -160,6 +178,16 @@ fn outcome_text(o: &UserOutcome, done: &str) -> String {
 
 pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result<()> {
     let change = match command {
+        UsersCommand::Template { output } => return crate::users_import::template(output.as_deref()),
+        UsersCommand::Import {
+            file,
+            check,
+            errors,
+            passwords,
+        } => {
+            return crate::users_import::import(console, json, &file, check, errors.as_deref(), passwords.as_deref())
+                .await
+        }
         UsersCommand::List {
             search,
             sort,

@@ -2,16 +2,49 @@
 
 use super::{parse, password_check, Authed, Ctl, Pool};
 use crate::api::{UserChange, UserQuery};
+use crate::controller::users_import::IMPORT_MAX_BYTES;
 use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 
 pub(super) fn routes() -> Router<Ctl> {
-    Router::new().route("/users", get(list).post(change))
+    Router::new().route("/users", get(list).post(change)).route(
+        "/users/import",
+        // A byte more than the importer reads, so its own message says a file is too large.
+        post(import).layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 1)),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct ImportQuery {
+    /// Check every row and write nothing.
+    #[serde(default)]
+    check: bool,
+}
+
+/// A users CSV file as the body: checked, and imported whole when every row is valid. Off the async threads.
+async fn import(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    query: std::result::Result<Query<ImportQuery>, QueryRejection>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let Query(query) = query.map_err(|e| {
+        Error::invalid(
+            format!("The request is not valid: {}", e.body_text()),
+            format!("La requête n'est pas valide : {}", e.body_text()),
+        )
+    })?;
+    let Authed { session, peer } = a;
+    let controller = ctl.controller.clone();
+    let report = tokio::task::spawn_blocking(move || controller.import_users(&session, &body, query.check, &peer))
+        .await
+        .map_err(Error::internal)??;
+    Ok(Json(report))
 }
 
 async fn list(
