@@ -8,11 +8,11 @@
 //! Rounds alternate planhost / nginx; medians of the rounds are printed with the ratio planhost ÷ nginx.
 //! Run: `scripts/bench` (or `cargo bench --bench reads`; PLANHOST_BENCH_ROUNDS, PLANHOST_BENCH_SECS).
 
+#[path = "../tests/support/session.rs"]
+mod session;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
-use planhost::api::{EnrolRequest, LoginRequest};
-use planhost::client::{ControllerClient, Identity, Trust};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -109,36 +109,12 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
 
     // One enrolled device with an open session, its licence accepted: what every console call carries.
-    let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
-    let text = |k: &str| account[k].as_str().unwrap().to_owned();
-    let enrolled = rt
-        .block_on(
-            ControllerClient::new(&address, &Trust::Pinned(ca_pem.clone()), None)
-                .unwrap()
-                .enrol(&EnrolRequest {
-                    hosting_number: text("hosting_number"),
-                    password: text("console_password"),
-                    invoice_number: text("invoice_number"),
-                    csr_pem,
-                    device_label: "bench".into(),
-                }),
-        )
-        .unwrap();
-    let identity = Identity {
-        key_pem,
-        cert_pem: enrolled.certificate_pem,
-    };
-    let client = ControllerClient::new(&address, &Trust::Pinned(ca_pem.clone()), Some(&identity)).unwrap();
-    let token = rt
-        .block_on(client.login(&LoginRequest {
-            hosting_number: text("hosting_number"),
-            password: text("console_password"),
-        }))
-        .unwrap()
-        .token;
-    let client = client.with_token(token.clone());
-    let licence = rt.block_on(client.licence()).unwrap();
-    rt.block_on(client.accept_licence(licence.version)).unwrap();
+    let session::Manager {
+        client,
+        identity,
+        token,
+        ..
+    } = rt.block_on(session::manager(&address, &ca_pem, &account));
     let body = serde_json::to_vec(&rt.block_on(client.whoami()).unwrap()).unwrap();
     std::fs::write(tmp.path().join("ca.pem"), &ca_pem).unwrap();
     std::fs::write(tmp.path().join("device.pem"), &identity.cert_pem).unwrap();

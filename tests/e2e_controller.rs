@@ -208,5 +208,83 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
         count(&db, "SELECT count(*) FROM profiles WHERE name = 'Vie scolaire'"),
         1
     );
+
+    // Bulk import (seed 003). The template is saved in the downloads folder.
+    let downloads = tmp.path().join("data/downloads");
+    ui.click("tab-users").await;
+    ui.click("user-import").await;
+    ui.click("import-template").await;
+    assert!(ui.text("import-saved").await.contains("modele-utilisateurs.csv"));
+    let template = std::fs::read_to_string(downloads.join("modele-utilisateurs.csv")).unwrap();
+    assert!(template.starts_with("\u{feff}# Modèle d'import"), "{template}");
+    // A file as Excel writes it (Windows-1252, semicolons, CRLF) with two bad rows: listed by line, nothing imported.
+    let users_before = count(&db, "SELECT count(*) FROM users");
+    let bad: Vec<u8> =
+        "identifiant;prénom;nom;email\r\nlmartin;Léa;Martin;\r\nuser01;Zoé;Bérard;\r\nnmoreau;Noé;Moreau;noe@lycée\r\n"
+            .chars()
+            .map(|ch| u8::try_from(u32::from(ch)).unwrap())
+            .collect();
+    let bad_path = tmp.path().join("eleves-erreurs.csv");
+    std::fs::write(&bad_path, bad).unwrap();
+    ui.wait("import-file")
+        .await
+        .send_keys(bad_path.to_str().unwrap())
+        .await
+        .unwrap();
+    assert!(ui
+        .text("import-problems-summary")
+        .await
+        .contains("2 problèmes sur 3 lignes"));
+    let (first, second) = (ui.text("import-problem-0").await, ui.text("import-problem-1").await);
+    assert!(
+        first.starts_with('3') && first.contains("user01") && first.contains("déjà utilisé"),
+        "{first}"
+    );
+    assert!(second.starts_with('4') && second.contains("noe@lycée"), "{second}");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM users"),
+        users_before,
+        "nothing imported"
+    );
+    ui.shots("51-import-problems", Some("import-panel")).await;
+    ui.click("import-errors-download").await;
+    assert!(ui
+        .text("import-saved")
+        .await
+        .contains("erreurs-import-utilisateurs.csv"));
+    let errors = std::fs::read_to_string(downloads.join("erreurs-import-utilisateurs.csv")).unwrap();
+    assert_eq!(errors.lines().count(), 3, "{errors}");
+    // The corrected file: 40 users, checked, then imported; their passwords are shown once and can be saved.
+    let mut good = String::from("\u{feff}identifiant,prenom,nom,statut,planning,profil\n");
+    for i in 0..40 {
+        good.push_str(&format!(
+            "eleve{i:02},Élève,Numéro {i:02},Utilisateur,planning01,Vie scolaire\n"
+        ));
+    }
+    let good_path = tmp.path().join("eleves.csv");
+    std::fs::write(&good_path, good).unwrap();
+    ui.wait("import-file")
+        .await
+        .send_keys(good_path.to_str().unwrap())
+        .await
+        .unwrap();
+    assert!(ui
+        .text("import-ready")
+        .await
+        .contains("40 lignes valides (UTF-8, séparateur « , »)"));
+    ui.shots("52-import-ready", Some("import-panel")).await;
+    ui.click("import-run").await;
+    assert!(ui
+        .text("import-done")
+        .await
+        .contains("40 utilisateurs créés, 40 affectés"));
+    assert_eq!(ui.text("import-password-39").await.trim().len(), 16);
+    assert!(ui.text_contains("users-count", "102").await.contains("102"));
+    ui.shots("53-import-done", Some("import-panel")).await;
+    ui.click("import-passwords-save").await;
+    let passwords = std::fs::read_to_string(downloads.join("mots-de-passe.csv")).unwrap();
+    assert_eq!(passwords.lines().count(), 41);
+    ui.click("import-close").await;
+    assert!(!ui.exists("import-password-0").await, "shown once");
     c.close().await.unwrap();
 }

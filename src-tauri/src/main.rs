@@ -84,6 +84,8 @@ fn main() {
             commands::configuration::set_status_list_preferences,
             commands::users::users,
             commands::users::change_users,
+            commands::users::import_users,
+            commands::users::save_download,
             commands::profiles::profiles,
             commands::profiles::change_profiles,
             commands::tasks::cancel_task,

@@ -4,6 +4,7 @@
 
 pub mod config;
 mod connect;
+pub mod downloads;
 
 use crate::api::{
     AccountInfo, ConfigChange, Configuration, Licence, PlanningProfiles, ProfileChange, ProfileOutcome, UserChange,

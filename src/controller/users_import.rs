@@ -310,6 +310,7 @@ fn check(c: &Connection, h: &HostingNumber, table: &Table, problems: &mut Vec<Cs
         return Ok(Vec::new());
     }
     let profiles = profiles_by_name(c, h)?;
+    let taken = rows::login_keys(c, h)?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut candidates = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
@@ -349,13 +350,13 @@ fn check(c: &Connection, h: &HostingNumber, table: &Table, problems: &mut Vec<Cs
                         format!("Cet identifiant est déjà à la ligne {first} du fichier."),
                     ));
                 }
-                seen.insert(key, row.line);
-                if rows::login_taken(c, h, &l)? {
+                if taken.contains(&key) {
                     return Err(Error::invalid(
                         "This login is already used in this account.",
                         "Cet identifiant est déjà utilisé dans ce compte.",
                     ));
                 }
+                seen.insert(key, row.line);
                 Ok(l)
             }),
         );

@@ -96,6 +96,7 @@ pub fn start_driver(config: &Path, data: &Path) -> Driver {
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("PLANHOST_CONFIG_DIR", config)
         .env("PLANHOST_DATA_DIR", data)
+        .env("PLANHOST_DOWNLOAD_DIR", data.join("downloads"))
         .stdout(Stdio::null())
         .spawn()
         .expect("tauri-driver (cargo install tauri-driver)");

@@ -1,6 +1,9 @@
 // Contrôleur pane's commands: one page of users (searched, sorted and paged by the controller), one change at a time;
 // a planning's profiles and the changes to them and to their assignments.
+import { invoke } from "@tauri-apps/api/core";
 import { inSession } from "../lib/api";
+import type { CsvDownload } from "../bindings/CsvDownload";
+import type { UsersImport } from "../bindings/UsersImport";
 import type { PlanningProfiles } from "../bindings/PlanningProfiles";
 import type { ProfileChange } from "../bindings/ProfileChange";
 import type { ProfileOutcome } from "../bindings/ProfileOutcome";
@@ -17,4 +20,18 @@ export const users = {
 export const profiles = {
   of: (planningId: number) => inSession<PlanningProfiles>("profiles", { planningId }),
   change: (change: ProfileChange) => inSession<ProfileOutcome>("change_profiles", { change }),
+};
+
+/// Base64 of a file's bytes, a chunk at a time (a 16 MiB file would overflow the call stack in one go).
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export const imports = {
+  /// `check` writes nothing.
+  send: (file: Uint8Array, check: boolean) => inSession<UsersImport>("import_users", { file: base64(file), check }),
+  /// Saves a CSV file into the downloads folder; resolves to its path.
+  save: (download: CsvDownload, french: boolean) => invoke<string>("save_download", { download, french }),
 };

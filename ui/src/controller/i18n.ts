@@ -120,6 +120,31 @@ const fr = {
   validate: (n: number) => (n > 0 ? `Valider (${n})` : "Valider"),
   assigned: (n: number, profile: string) => `${n} utilisateur${n > 1 ? "s" : ""} affecté${n > 1 ? "s" : ""} au profil ${profile}.`,
   selected: (n: number) => `${n} coché${n > 1 ? "s" : ""}`,
+  importUsers: "Importer un fichier CSV",
+  importTitle: "Importer des utilisateurs depuis un fichier CSV",
+  importExplain:
+    "Remplissez le modèle dans votre tableur (une ligne par utilisateur), enregistrez-le en CSV, puis choisissez-le. Chaque ligne est vérifiée : rien n'est importé tant qu'une ligne a un problème.",
+  importTemplate: "Télécharger le modèle",
+  savedTo: (path: string) => `Enregistré dans ${path}`,
+  importFile: "Fichier CSV",
+  importChecking: "Vérification du fichier…",
+  importImporting: "Import en cours…",
+  importProblems: (n: number, rows: number) =>
+    `${n} problème${n > 1 ? "s" : ""} sur ${rows} ligne${rows > 1 ? "s" : ""} : rien n'a été importé. Corrigez le fichier puis choisissez-le à nouveau.`,
+  importMoreProblems: (n: number) => `… et ${n} autre${n > 1 ? "s" : ""}, dans le fichier des erreurs.`,
+  colLine: "Ligne",
+  colColumn: "Colonne",
+  colValue: "Valeur",
+  colError: "Problème",
+  importErrorsDownload: "Télécharger les erreurs (CSV)",
+  importReady: (rows: number, encoding: string, separator: string) =>
+    `${rows} ligne${rows > 1 ? "s" : ""} valide${rows > 1 ? "s" : ""} (${encoding}, séparateur « ${separator === "\t" ? "tabulation" : separator} »).`,
+  importRun: (n: number) => `Importer ${n} utilisateur${n > 1 ? "s" : ""}`,
+  importDone: (created: number, assigned: number) =>
+    `${created} utilisateur${created > 1 ? "s" : ""} créé${created > 1 ? "s" : ""}, ${assigned} affecté${assigned > 1 ? "s" : ""} à un profil.`,
+  importPasswords:
+    "Voici leurs mots de passe, affichés une seule fois : enregistrez-les maintenant. Chacun devra changer le sien à sa première connexion.",
+  importPasswordsSave: "Enregistrer les mots de passe (CSV)",
 };
 
 export type ControllerMessages = typeof fr;
@@ -239,6 +264,31 @@ const en: ControllerMessages = {
   validate: (n: number) => (n > 0 ? `Validate (${n})` : "Validate"),
   assigned: (n: number, profile: string) => `${n} user${n > 1 ? "s" : ""} assigned to the profile ${profile}.`,
   selected: (n: number) => `${n} ticked`,
+  importUsers: "Import a CSV file",
+  importTitle: "Import users from a CSV file",
+  importExplain:
+    "Fill in the template in your spreadsheet (one row per user), save it as CSV, then choose it. Every row is checked: nothing is imported while a row has a problem.",
+  importTemplate: "Download the template",
+  savedTo: (path: string) => `Saved to ${path}`,
+  importFile: "CSV file",
+  importChecking: "Checking the file…",
+  importImporting: "Importing…",
+  importProblems: (n: number, rows: number) =>
+    `${n} problem${n > 1 ? "s" : ""} in ${rows} row${rows > 1 ? "s" : ""}: nothing was imported. Correct the file, then choose it again.`,
+  importMoreProblems: (n: number) => `… and ${n} more, in the errors file.`,
+  colLine: "Line",
+  colColumn: "Column",
+  colValue: "Value",
+  colError: "Problem",
+  importErrorsDownload: "Download the errors (CSV)",
+  importReady: (rows: number, encoding: string, separator: string) =>
+    `${rows} valid row${rows > 1 ? "s" : ""} (${encoding}, separator “${separator === "\t" ? "tab" : separator}”).`,
+  importRun: (n: number) => `Import ${n} user${n > 1 ? "s" : ""}`,
+  importDone: (created: number, assigned: number) =>
+    `${created} user${created > 1 ? "s" : ""} created, ${assigned} assigned to a profile.`,
+  importPasswords:
+    "Here are their passwords, shown once: save them now. Each user changes theirs at the first login.",
+  importPasswordsSave: "Save the passwords (CSV)",
 };
 
 export function tc(): ControllerMessages {
