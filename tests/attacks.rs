@@ -547,14 +547,7 @@ async fn a_password_reset_ends_every_session_and_domains_are_unique_controller_w
     })
     .await
     .unwrap();
-    let other = tc.controller.create_account(2).unwrap();
-    let other = tc
-        .session_for(&other.hosting_number, &other.console_password, &other.invoice_number)
-        .await;
-    other
-        .accept_licence(planhost::controller::auth::LICENCE_VERSION)
-        .await
-        .unwrap();
+    let other = tc.other_manager().await;
     for taken in ["ctl.lycee.fr", "CTL.lycee.fr"] {
         let err = other
             .apply(&ConfigChange::ControllerDomain { domain: taken.into() })

@@ -388,60 +388,30 @@ async fn the_command_line_manages_users() {
     )
     .await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = planhost(
-        cfg.path(),
-        &[
-            "profiles",
-            "create",
-            "--planning",
-            "planning01",
-            "--profile",
-            "Vie scolaire",
-            "--kind",
-            "consultation",
-            "--authorisations",
-            "view_timetables,edit_courses",
-        ],
-        "",
-    )
-    .await;
+    let create = |authorisations: &'static str| {
+        let dir = cfg.path().to_owned();
+        async move {
+            let args = [
+                "profiles",
+                "create",
+                "--planning",
+                "planning01",
+                "--profile",
+                "Vie scolaire",
+                "--kind",
+                "consultation",
+                "--authorisations",
+                authorisations,
+            ];
+            planhost(&dir, &args, "").await
+        }
+    };
+    let out = create("view_timetables,edit_courses").await;
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a modification profile"));
-    let out = planhost(
-        cfg.path(),
-        &[
-            "profiles",
-            "create",
-            "--planning",
-            "planning01",
-            "--profile",
-            "Vie scolaire",
-            "--kind",
-            "consultation",
-            "--authorisations",
-            "view_timetables,flying",
-        ],
-        "",
-    )
-    .await;
+    let out = create("view_timetables,flying").await;
     assert!(String::from_utf8_lossy(&out.stderr).contains("'flying' is not an authorisation"));
     assert_eq!(tc.count("SELECT count(*) FROM profiles WHERE name = 'Vie scolaire'"), 0);
-    let out = planhost(
-        cfg.path(),
-        &[
-            "profiles",
-            "create",
-            "--planning",
-            "planning01",
-            "--profile",
-            "Vie scolaire",
-            "--kind",
-            "consultation",
-            "--authorisations",
-            "view_timetables,print_and_export",
-        ],
-        "",
-    )
-    .await;
+    let out = create("view_timetables,print_and_export").await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     planhost(
         cfg.path(),

@@ -262,14 +262,7 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
     assert_eq!(e.code, ErrorCode::NotFound);
 
     // Another account sees none of this account's profiles.
-    let other = tc.controller.create_account(2).unwrap();
-    let other = tc
-        .session_for(&other.hosting_number, &other.console_password, &other.invoice_number)
-        .await;
-    other
-        .accept_licence(planhost::controller::auth::LICENCE_VERSION)
-        .await
-        .unwrap();
+    let other = tc.other_manager().await;
     assert_eq!(other.profiles(planning).await.unwrap_err().code, ErrorCode::NotFound);
     let e = other
         .change_profiles(&ProfileChange::Delete { id: modification.id })

@@ -232,69 +232,77 @@ impl Controller {
                 })
             }),
             ProfileChange::Assign { profile_id, user_ids } => {
-                let ids = checked_user_ids(user_ids)?;
-                self.store.write(|c| {
-                    let p = profile(c, h, *profile_id)?;
-                    let mut logins = Vec::with_capacity(ids.len());
-                    for &user_id in &ids {
-                        let user = user_rows::get(c, h, user_id)?.ok_or_else(|| super::users::not_found(user_id))?;
-                        if p.kind == ProfileKind::Administration && user.status == UserStatus::User {
-                            return Err(Error::invalid(
-                                format!("{} is a user: only administrators can have the Administration profile.", user.login),
-                                format!("{} est utilisateur : seuls les administrateurs peuvent avoir le profil Administration.", user.login),
-                            ));
-                        }
-                        if let Some(other) = rows::assigned_profile(c, p.planning_id, user_id)? {
-                            return Err(Error::new(
-                                ErrorCode::Conflict,
-                                format!("{} already has the profile {other} in this planning: remove it from that profile first.", user.login),
-                                format!("{} a déjà le profil {other} dans ce planning : retirez-le d'abord de ce profil.", user.login),
-                            ));
-                        }
-                        rows::assign(c, &p, user_id, now)?;
-                        logins.push(user.login);
+                self.for_each_user(s, peer, *profile_id, user_ids, "assigned", |c, p, user| {
+                    if p.kind == ProfileKind::Administration && user.status == UserStatus::User {
+                        return Err(Error::invalid(
+                            format!("{} is a user: only administrators can have the Administration profile.", user.login),
+                            format!("{} est utilisateur : seuls les administrateurs peuvent avoir le profil Administration.", user.login),
+                        ));
                     }
-                    let planning = planning_name(c, p.planning_id)?;
-                    record(
-                        c,
-                        "profiles.assign",
-                        &format!("{planning} / {}: assigned {}", p.name, logins_text(&logins)),
-                    )?;
-                    Ok(ProfileOutcome {
-                        profile: Some(profile(c, h, p.id)?),
-                        users: u32::try_from(ids.len()).unwrap_or(u32::MAX),
-                    })
+                    if let Some(other) = rows::assigned_profile(c, p.planning_id, user.id)? {
+                        return Err(Error::new(
+                            ErrorCode::Conflict,
+                            format!("{} already has the profile {other} in this planning: remove it from that profile first.", user.login),
+                            format!("{} a déjà le profil {other} dans ce planning : retirez-le d'abord de ce profil.", user.login),
+                        ));
+                    }
+                    rows::assign(c, p, user.id, now)
                 })
             }
             ProfileChange::Unassign { profile_id, user_ids } => {
-                let ids = checked_user_ids(user_ids)?;
-                self.store.write(|c| {
-                    let p = profile(c, h, *profile_id)?;
-                    let mut logins = Vec::with_capacity(ids.len());
-                    for &user_id in &ids {
-                        let user = user_rows::get(c, h, user_id)?.ok_or_else(|| super::users::not_found(user_id))?;
-                        if !rows::unassign(c, p.id, user_id)? {
-                            return Err(Error::new(
-                                ErrorCode::NotFound,
-                                format!("{} is not assigned to the profile {}.", user.login, p.name),
-                                format!("{} n'est pas affecté au profil {}.", user.login, p.name),
-                            ));
-                        }
-                        logins.push(user.login);
+                self.for_each_user(s, peer, *profile_id, user_ids, "removed", |c, p, user| {
+                    if rows::unassign(c, p.id, user.id)? {
+                        return Ok(());
                     }
-                    let planning = planning_name(c, p.planning_id)?;
-                    record(
-                        c,
-                        "profiles.unassign",
-                        &format!("{planning} / {}: removed {}", p.name, logins_text(&logins)),
-                    )?;
-                    Ok(ProfileOutcome {
-                        profile: Some(profile(c, h, p.id)?),
-                        users: u32::try_from(ids.len()).unwrap_or(u32::MAX),
-                    })
+                    Err(Error::new(
+                        ErrorCode::NotFound,
+                        format!("{} is not assigned to the profile {}.", user.login, p.name),
+                        format!("{} n'est pas affecté au profil {}.", user.login, p.name),
+                    ))
                 })
             }
         }
+    }
+}
+
+impl Controller {
+    /// Assigns or removes users, one by one in one transaction: the first refusal cancels the whole list. One history
+    /// line: `planning / profile: assigned|removed logins`.
+    fn for_each_user(
+        &self,
+        s: &Session,
+        peer: &str,
+        profile_id: i64,
+        user_ids: &[i64],
+        verb: &str,
+        each: impl Fn(&Connection, &Profile, &crate::api::User) -> Result<()>,
+    ) -> Result<ProfileOutcome> {
+        let ids = checked_user_ids(user_ids)?;
+        let h = &s.hosting_number;
+        self.store.write(|c| {
+            let p = profile(c, h, profile_id)?;
+            let mut logins = Vec::with_capacity(ids.len());
+            for &user_id in &ids {
+                let user = user_rows::get(c, h, user_id)?.ok_or_else(|| super::users::not_found(user_id))?;
+                each(c, &p, &user)?;
+                logins.push(user.login);
+            }
+            let planning = plannings::get(c, h, p.planning_id)?
+                .ok_or_else(|| planning_not_found(p.planning_id))?
+                .planning
+                .name;
+            let action = if verb == "assigned" {
+                "profiles.assign"
+            } else {
+                "profiles.unassign"
+            };
+            let detail = format!("{planning} / {}: {verb} {}", p.name, logins_text(&logins));
+            history::record(c, &s.who(peer), action, Outcome::Ok, &detail, now_unix())?;
+            Ok(ProfileOutcome {
+                profile: Some(profile(c, h, p.id)?),
+                users: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            })
+        })
     }
 }
 

@@ -127,6 +127,19 @@ impl TestController {
         client
     }
 
+    /// The hosting manager of a second account on this controller, logged in, the licence accepted.
+    pub async fn other_manager(&self) -> ControllerClient {
+        let other = self.controller.create_account(2).unwrap();
+        let client = self
+            .session_for(&other.hosting_number, &other.console_password, &other.invoice_number)
+            .await;
+        client
+            .accept_licence(planhost::controller::auth::LICENCE_VERSION)
+            .await
+            .unwrap();
+        client
+    }
+
     /// A device enrolled for any account of this controller with these credentials, logged in.
     pub async fn session_for(&self, hosting: &str, password: &str, invoice: &str) -> ControllerClient {
         let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
