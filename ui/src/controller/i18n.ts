@@ -126,7 +126,7 @@ const fr = {
     "Remplissez le modèle dans votre tableur (une ligne par utilisateur), enregistrez-le en CSV, puis choisissez-le. Chaque ligne est vérifiée : rien n'est importé tant qu'une ligne a un problème.",
   importTemplate: "Télécharger le modèle",
   savedTo: (path: string) => `Enregistré dans ${path}`,
-  importFile: "Fichier CSV",
+  importChoose: "Choisir le fichier CSV…",
   importChecking: "Vérification du fichier…",
   importImporting: "Import en cours…",
   importProblems: (n: number, rows: number) =>
@@ -270,7 +270,7 @@ const en: ControllerMessages = {
     "Fill in the template in your spreadsheet (one row per user), save it as CSV, then choose it. Every row is checked: nothing is imported while a row has a problem.",
   importTemplate: "Download the template",
   savedTo: (path: string) => `Saved to ${path}`,
-  importFile: "CSV file",
+  importChoose: "Choose the CSV file…",
   importChecking: "Checking the file…",
   importImporting: "Importing…",
   importProblems: (n: number, rows: number) =>
