@@ -154,22 +154,33 @@ pub fn header_key(name: &str) -> String {
         .collect()
 }
 
-/// The problems as a CSV file to download (semicolon-separated, UTF-8 with a BOM so spreadsheets read the
-/// accents), in the language asked.
-pub fn problems_csv(problems: &[CsvProblem], french: bool) -> String {
+/// A file for a spreadsheet to open: semicolons, UTF-8 with a BOM (so accents read right), a header then the rows.
+pub fn spreadsheet<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(&row);
+    }
+    format!(
+        "\u{feff}{}",
+        String::from_utf8_lossy(&writer.into_inner().unwrap_or_default())
+    )
+}
+
+/// The problems as a CSV file to download, in the language asked.
+pub fn problems_csv(problems: &[CsvProblem], french: bool) -> String {
     let header = if french {
         ["ligne", "colonne", "valeur", "erreur"]
     } else {
         ["line", "column", "value", "error"]
     };
-    let _ = writer.write_record(header);
-    for p in problems {
-        let message = if french { &p.message_fr } else { &p.message };
-        let _ = writer.write_record([&p.line.to_string(), &p.column, &p.value, message]);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+    spreadsheet(
+        header,
+        problems.iter().map(|p| {
+            let message = if french { &p.message_fr } else { &p.message };
+            [p.line.to_string(), p.column.clone(), p.value.clone(), message.clone()]
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -86,6 +86,13 @@ fn builtin_kept(name: &str, what: (&str, &str)) -> Error {
     )
 }
 
+fn planning_name(c: &Connection, h: &HostingNumber, id: i64) -> Result<String> {
+    Ok(plannings::get(c, h, id)?
+        .ok_or_else(|| planning_not_found(id))?
+        .planning
+        .name)
+}
+
 /// Reads a profile of the account, or says it does not exist.
 pub(super) fn profile(c: &Connection, h: &HostingNumber, id: i64) -> Result<Profile> {
     rows::get(c, h, id)?.ok_or_else(|| profile_not_found(id))
@@ -143,12 +150,6 @@ impl Controller {
         let record = |c: &Connection, action: &str, detail: &str| {
             history::record(c, &s.who(peer), action, Outcome::Ok, detail, now)
         };
-        let planning_name = |c: &Connection, id: i64| -> Result<String> {
-            Ok(plannings::get(c, h, id)?
-                .ok_or_else(|| planning_not_found(id))?
-                .planning
-                .name)
-        };
         match change {
             ProfileChange::Create(new) => {
                 let name = profile_name(&new.name)?;
@@ -161,7 +162,7 @@ impl Controller {
                 }
                 let list = authorisations(new.kind, &new.authorisations)?;
                 self.store.write(|c| {
-                    let planning = planning_name(c, new.planning_id)?;
+                    let planning = planning_name(c, h, new.planning_id)?;
                     if rows::name_taken(c, new.planning_id, &name, None)? {
                         return Err(name_taken(&name));
                     }
@@ -204,7 +205,7 @@ impl Controller {
                     return Err(name_taken(&after.name));
                 }
                 rows::update(c, before.id, &after.name, &after.authorisations)?;
-                let planning = planning_name(c, before.planning_id)?;
+                let planning = planning_name(c, h, before.planning_id)?;
                 record(c, "profiles.change", &describe(&planning, &before, &after))?;
                 Ok(ProfileOutcome {
                     profile: Some(profile(c, h, before.id)?),
@@ -217,7 +218,7 @@ impl Controller {
                     return Err(builtin_kept(&before.name, ("deleted", "supprimé")));
                 }
                 rows::delete(c, before.id)?;
-                let planning = planning_name(c, before.planning_id)?;
+                let planning = planning_name(c, h, before.planning_id)?;
                 record(
                     c,
                     "profiles.delete",
@@ -232,7 +233,7 @@ impl Controller {
                 })
             }),
             ProfileChange::Assign { profile_id, user_ids } => {
-                self.for_each_user(s, peer, *profile_id, user_ids, "assigned", |c, p, user| {
+                self.for_each_user(s, peer, *profile_id, user_ids, ("profiles.assign", "assigned"), |c, p, user| {
                     if p.kind == ProfileKind::Administration && user.status == UserStatus::User {
                         return Err(Error::invalid(
                             format!("{} is a user: only administrators can have the Administration profile.", user.login),
@@ -250,7 +251,7 @@ impl Controller {
                 })
             }
             ProfileChange::Unassign { profile_id, user_ids } => {
-                self.for_each_user(s, peer, *profile_id, user_ids, "removed", |c, p, user| {
+                self.for_each_user(s, peer, *profile_id, user_ids, ("profiles.unassign", "removed"), |c, p, user| {
                     if rows::unassign(c, p.id, user.id)? {
                         return Ok(());
                     }
@@ -274,7 +275,7 @@ impl Controller {
         peer: &str,
         profile_id: i64,
         user_ids: &[i64],
-        verb: &str,
+        (action, verb): (&str, &str),
         each: impl Fn(&Connection, &Profile, &crate::api::User) -> Result<()>,
     ) -> Result<ProfileOutcome> {
         let ids = checked_user_ids(user_ids)?;
@@ -287,15 +288,7 @@ impl Controller {
                 each(c, &p, &user)?;
                 logins.push(user.login);
             }
-            let planning = plannings::get(c, h, p.planning_id)?
-                .ok_or_else(|| planning_not_found(p.planning_id))?
-                .planning
-                .name;
-            let action = if verb == "assigned" {
-                "profiles.assign"
-            } else {
-                "profiles.unassign"
-            };
+            let planning = planning_name(c, h, p.planning_id)?;
             let detail = format!("{planning} / {}: {verb} {}", p.name, logins_text(&logins));
             history::record(c, &s.who(peer), action, Outcome::Ok, &detail, now_unix())?;
             Ok(ProfileOutcome {

@@ -208,26 +208,17 @@ fn yes_no(value: &str) -> std::result::Result<bool, Error> {
     }
 }
 
-/// The generated passwords as a CSV file to hand over (UTF-8 with a BOM, semicolons).
+/// The generated passwords as a CSV file to hand over.
 pub fn passwords_csv(passwords: &[GeneratedPassword], french: bool) -> String {
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
     let header = if french {
         ["identifiant", "mot_de_passe"]
     } else {
         ["login", "password"]
     };
-    let _ = writer.write_record(header);
-    for p in passwords {
-        let _ = writer.write_record([&p.login, &p.password]);
-    }
-    format!(
-        "\u{feff}{}",
-        String::from_utf8_lossy(&writer.into_inner().unwrap_or_default())
-    )
+    csv_file::spreadsheet(header, passwords.iter().map(|p| [p.login.clone(), p.password.clone()]))
 }
 
 /// A row that passed every check, ready to write.
-#[derive(Debug)]
 struct Candidate {
     login: String,
     first_name: String,
