@@ -302,6 +302,10 @@ impl ControllerClient {
     pub async fn licence(&self) -> Result<Licence> {
         self.call(Method::GET, "/licence", None::<&()>).await
     }
+    /// An administrator chooses its own password (forced after a given one).
+    pub async fn change_own_password(&self, change: &PasswordChange) -> Result<WhoAmI> {
+        self.call(Method::POST, "/session/password", Some(change)).await
+    }
     pub async fn accept_licence(&self, version: i64) -> Result<Licence> {
         self.call(Method::POST, "/licence/accept", Some(&AcceptLicenceRequest { version }))
             .await
@@ -357,8 +361,9 @@ impl ControllerClient {
     }
 
     /// One change of a planning's profiles or assignments, applied whole or not at all.
-    pub async fn change_profiles(&self, change: &ProfileChange) -> Result<ProfileOutcome> {
-        self.call(Method::POST, "/profiles", Some(change)).await
+    pub async fn change_profiles(&self, planning_id: i64, change: &ProfileChange) -> Result<ProfileOutcome> {
+        self.call(Method::POST, &format!("/plannings/{planning_id}/profiles"), Some(change))
+            .await
     }
 }
 

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     /// The console is not connected to any controller.
     NotConnected,
     NotFound,
+    /// The password was given to this administrator: it must choose its own before anything else.
+    PasswordChangeRequired,
     /// The session is valid but its rights do not cover this pane, planning or action.
     Forbidden,
     /// The change clashes with the current state (a name or domain already used, a quota reached, a base in service).
@@ -62,7 +64,7 @@ impl ErrorCode {
             ErrorCode::InvalidInput => 400,
             ErrorCode::BadCredentials | ErrorCode::SessionRequired => 401,
             ErrorCode::CertificateRequired | ErrorCode::CertificateRevoked => 401,
-            ErrorCode::LicenceNotAccepted => 403,
+            ErrorCode::LicenceNotAccepted | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Forbidden => 403,
             ErrorCode::TooManyAttempts => 429,
@@ -133,6 +135,23 @@ impl Error {
             "The hosting number, password or invoice number is incorrect.",
             "Le numéro d'hébergement, le mot de passe ou le numéro de facture est incorrect.",
         )
+    }
+
+    /// An administrator's login attempt failed: the same words whichever of its parts was wrong.
+    pub fn bad_login(with_invoice: bool) -> Self {
+        if with_invoice {
+            Self::new(
+                ErrorCode::BadCredentials,
+                "The hosting number, login, password or invoice number is incorrect.",
+                "Le numéro d'hébergement, l'identifiant, le mot de passe ou le numéro de facture est incorrect.",
+            )
+        } else {
+            Self::new(
+                ErrorCode::BadCredentials,
+                "The hosting number, login or password is incorrect.",
+                "Le numéro d'hébergement, l'identifiant ou le mot de passe est incorrect.",
+            )
+        }
     }
 
     /// A wrong password where no invoice number was asked (login, or the first step of a first connection).

@@ -263,6 +263,7 @@ async fn parallel_guesses_on_the_password_step_get_five_tries_and_no_more() {
     let checked = forty_parallel_guesses(&tc, |tc| async move {
         let check = planhost::api::PasswordCheck {
             hosting_number: tc.account.hosting_number.clone(),
+            login: None,
             password: wrong_password(&tc.account.console_password),
         };
         tc.client(None).check_enrol_password(&check).await.unwrap_err().code
@@ -272,6 +273,7 @@ async fn parallel_guesses_on_the_password_step_get_five_tries_and_no_more() {
     // Locked out now: even the right password is refused on both steps.
     let right = planhost::api::PasswordCheck {
         hosting_number: tc.account.hosting_number.clone(),
+        login: None,
         password: tc.account.console_password.clone(),
     };
     assert_eq!(
@@ -390,6 +392,7 @@ async fn each_address_has_a_budget_of_enrolment_attempts() {
     // The password step draws on the same budget: no way around it.
     let check = planhost::api::PasswordCheck {
         hosting_number: tc.account.hosting_number.clone(),
+        login: None,
         password: tc.account.console_password.clone(),
     };
     assert_eq!(
@@ -643,6 +646,7 @@ async fn memory_goes_back_near_idle_after_a_flood_of_password_checks() {
             let (_, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
             let req = planhost::api::EnrolRequest {
                 hosting_number: format!("{:012}", 100_000_000_000 + i),
+                login: None,
                 password: "WrongPassword1".into(),
                 invoice_number: "1111111111".into(),
                 csr_pem,
@@ -673,6 +677,7 @@ async fn the_password_step_never_resets_the_count_of_wrong_invoice_numbers() {
     let (hosting, password, invoice) = tc.credentials();
     let check = |p: &str| planhost::api::PasswordCheck {
         hosting_number: hosting.to_owned(),
+        login: None,
         password: p.to_owned(),
     };
     // A wrong password at the first step is refused without a word about the invoice number.

@@ -273,6 +273,7 @@ async fn a_stopped_controller_is_reported_unreachable() {
     let client = ControllerClient::new(&address, &Trust::Pinned(ca), None).unwrap();
     let req = planhost::api::LoginRequest {
         hosting_number: "123456789012".into(),
+        login: None,
         password: "x".repeat(14),
     };
     let err = client.login(&req).await.unwrap_err();

@@ -5,7 +5,7 @@ mod common;
 use common::TestController;
 use planhost::api::{
     Authorisation, ConfigChange, FirstSuperadministrator, NewProfile, NewUser, Profile, ProfileChange, ProfileKind,
-    User, UserChange, UserChanges, UserQuery, UserStatus,
+    ProfileOutcome, User, UserChange, UserChanges, UserQuery, UserStatus,
 };
 use planhost::client::ControllerClient;
 use planhost::ErrorCode;
@@ -29,8 +29,25 @@ async fn user(m: &ControllerClient, login: &str, status: UserStatus) -> User {
         email: None,
         status,
         console_access: false,
+        scope: None,
     });
     m.change_users(&change).await.unwrap().user.unwrap()
+}
+
+/// A change sent to the planning of the profile it names (found among the account's plannings; 0 when none has it).
+async fn profile_change(m: &ControllerClient, change: &ProfileChange) -> planhost::Result<ProfileOutcome> {
+    let named = match change {
+        ProfileChange::Create(new) => return m.change_profiles(new.planning_id, change).await,
+        ProfileChange::Change { id, .. } | ProfileChange::Delete { id } => *id,
+        ProfileChange::Assign { profile_id, .. } | ProfileChange::Unassign { profile_id, .. } => *profile_id,
+    };
+    let mut planning = 0;
+    for p in m.configuration().await?.plannings {
+        if m.profiles(p.id).await?.profiles.iter().any(|x| x.id == named) {
+            planning = p.id;
+        }
+    }
+    m.change_profiles(planning, change).await
 }
 
 async fn profiles(m: &ControllerClient, planning_id: i64) -> Vec<Profile> {
@@ -156,13 +173,12 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
             None,
         ),
     ] {
-        let e = m.change_profiles(&change).await.unwrap_err();
+        let e = profile_change(&m, &change).await.unwrap_err();
         assert_eq!((e.code, e.field.as_deref()), (code, field), "{}", e.message);
     }
     assert_eq!(tc.count("SELECT count(*) FROM profiles"), 6);
 
-    let custom = m
-        .change_profiles(&create(
+    let custom = profile_change(&m, &create(
             " Vie scolaire ",
             ProfileKind::Consultation,
             &[PrintAndExport, ViewTimetables, ViewTimetables],
@@ -200,7 +216,7 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
         ),
         (ProfileChange::Delete { id: administration.id }, None),
     ] {
-        let e = m.change_profiles(&change).await.unwrap_err();
+        let e = profile_change(&m, &change).await.unwrap_err();
         assert_eq!(
             (e.code, e.field.as_deref()),
             (ErrorCode::InvalidInput, field),
@@ -208,8 +224,7 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
             e.message
         );
     }
-    let changed = m
-        .change_profiles(&ProfileChange::Change {
+    let changed = profile_change(&m, &ProfileChange::Change {
             id: modification.id,
             name: None,
             authorisations: Some(vec![ViewTimetables, EditCourses, PlaceCourses]),
@@ -233,8 +248,7 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
          edit_resources book_rooms record_absences publish_timetables"
     );
     // Renaming onto another profile's name is refused; a custom profile can be renamed and deleted.
-    let e = m
-        .change_profiles(&ProfileChange::Change {
+    let e = profile_change(&m, &ProfileChange::Change {
             id: custom.id,
             name: Some("consultation".into()),
             authorisations: None,
@@ -242,8 +256,7 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
         .await
         .unwrap_err();
     assert_eq!((e.code, e.field.as_deref()), (ErrorCode::Conflict, Some("name")));
-    let renamed = m
-        .change_profiles(&ProfileChange::Change {
+    let renamed = profile_change(&m, &ProfileChange::Change {
             id: custom.id,
             name: Some("Surveillants".into()),
             authorisations: None,
@@ -251,12 +264,11 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
         .await
         .unwrap();
     assert_eq!(renamed.profile.unwrap().name, "Surveillants");
-    m.change_profiles(&ProfileChange::Delete { id: custom.id })
+    profile_change(&m, &ProfileChange::Delete { id: custom.id })
         .await
         .unwrap();
     assert_eq!(profiles(&m, planning).await.len(), 3);
-    let e = m
-        .change_profiles(&ProfileChange::Delete { id: custom.id })
+    let e = profile_change(&m, &ProfileChange::Delete { id: custom.id })
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
@@ -265,7 +277,7 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
     let other = tc.other_manager().await;
     assert_eq!(other.profiles(planning).await.unwrap_err().code, ErrorCode::NotFound);
     let e = other
-        .change_profiles(&ProfileChange::Delete { id: modification.id })
+        .change_profiles(planning, &ProfileChange::Delete { id: modification.id })
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
@@ -291,15 +303,14 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
 
     // Administration takes administrators only: a mixed list is refused whole.
     assert_eq!(logins(&m, assignable_to(&administration)).await, ["bnoel", "cmartin"]);
-    let e = m
-        .change_profiles(&assign(&administration, &[&claire, &ugo]))
+    let e = profile_change(&m, &assign(&administration, &[&claire, &ugo]))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(e.message_fr.contains("ugo"), "{}", e.message_fr);
     assert_eq!(tc.count("SELECT count(*) FROM assignments"), 0);
 
-    let outcome = m.change_profiles(&assign(&administration, &[&claire])).await.unwrap();
+    let outcome = profile_change(&m, &assign(&administration, &[&claire])).await.unwrap();
     assert_eq!((outcome.users, outcome.profile.unwrap().assigned), (1, 1));
     assert_eq!(logins(&m, assigned_to(&administration)).await, ["cmartin"]);
     // Assigned in this planning: not offered by any of its profiles, still by the other planning's.
@@ -311,16 +322,16 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
         .contains(&"cmartin".to_owned()));
 
     // At most one profile per user and planning.
-    let e = m.change_profiles(&assign(&modification, &[&claire])).await.unwrap_err();
+    let e = profile_change(&m, &assign(&modification, &[&claire])).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
     assert!(e.message.contains("Administration"), "{}", e.message);
-    m.change_profiles(&assign(&other_consultation, &[&claire]))
+    profile_change(&m, &assign(&other_consultation, &[&claire]))
         .await
         .unwrap();
 
     // Seats limit connections, not assignments: Modification has 0 seats and takes users all the same.
     assert_eq!(config.plannings[0].seats.modification, 0);
-    m.change_profiles(&assign(&modification, &[&ugo, &vera, &ugo]))
+    profile_change(&m, &assign(&modification, &[&ugo, &vera, &ugo]))
         .await
         .unwrap();
     assert_eq!(named(&m, first, "Modification").await.assigned, 2);
@@ -335,7 +346,7 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
     assert_eq!(detail, "planning01 / Modification: assigned ugo, vera");
 
     // An administrator with the Administration profile keeps its status.
-    m.change_profiles(&assign(&administration, &[&basile])).await.unwrap();
+    profile_change(&m, &assign(&administration, &[&basile])).await.unwrap();
     let e = m
         .change_users(&UserChange::Change {
             id: basile.id,
@@ -354,14 +365,13 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
         profile_id: modification.id,
         user_ids: users.iter().map(|u| u.id).collect(),
     };
-    let e = m.change_profiles(&remove(&[&ugo, &claire])).await.unwrap_err();
+    let e = profile_change(&m, &remove(&[&ugo, &claire])).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
     assert_eq!(named(&m, first, "Modification").await.assigned, 2);
-    m.change_profiles(&remove(&[&ugo])).await.unwrap();
+    profile_change(&m, &remove(&[&ugo])).await.unwrap();
     assert_eq!(logins(&m, assigned_to(&modification)).await, ["vera"]);
     for bad in [vec![], vec![-1], vec![i64::MAX]] {
-        let e = m
-            .change_profiles(&ProfileChange::Assign {
+        let e = profile_change(&m, &ProfileChange::Assign {
                 profile_id: consultation.id,
                 user_ids: bad.clone(),
             })
@@ -383,8 +393,7 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
     m.change_users(&UserChange::Delete { id: vera.id }).await.unwrap();
     assert_eq!(named(&m, first, "Modification").await.assigned, 0);
     let before = tc.count("SELECT count(*) FROM assignments");
-    let custom = m
-        .change_profiles(&ProfileChange::Create(NewProfile {
+    let custom = profile_change(&m, &ProfileChange::Create(NewProfile {
             planning_id: first,
             name: "Vie scolaire".into(),
             kind: ProfileKind::Consultation,
@@ -394,8 +403,8 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
         .unwrap()
         .profile
         .unwrap();
-    m.change_profiles(&assign(&custom, &[&ugo])).await.unwrap();
-    m.change_profiles(&ProfileChange::Delete { id: custom.id })
+    profile_change(&m, &assign(&custom, &[&ugo])).await.unwrap();
+    profile_change(&m, &ProfileChange::Delete { id: custom.id })
         .await
         .unwrap();
     assert_eq!(tc.count("SELECT count(*) FROM assignments"), before);
@@ -411,7 +420,7 @@ async fn parallel_assignments_of_one_user_in_one_planning_give_one_profile() {
     let mut names = vec!["Modification".to_owned(), "Consultation".to_owned()];
     for i in 0..6 {
         let name = format!("Profil {i}");
-        m.change_profiles(&ProfileChange::Create(NewProfile {
+        profile_change(&m, &ProfileChange::Create(NewProfile {
             planning_id: planning,
             name: name.clone(),
             kind: ProfileKind::Consultation,
@@ -427,7 +436,7 @@ async fn parallel_assignments_of_one_user_in_one_planning_give_one_profile() {
         .map(|name| {
             let p = all.iter().find(|p| &p.name == name).unwrap().clone();
             let (m, ugo) = (m.clone(), ugo.clone());
-            tokio::spawn(async move { m.change_profiles(&assign(&p, &[&ugo])).await })
+            tokio::spawn(async move { profile_change(&m, &assign(&p, &[&ugo])).await })
         })
         .collect();
     let mut won = 0;

@@ -27,6 +27,7 @@ fn new_user(login: &str, last: &str, status: UserStatus) -> UserChange {
         email: None,
         status,
         console_access: false,
+        scope: None,
     })
 }
 
@@ -139,6 +140,7 @@ async fn console_access_needs_an_email_and_an_administrator_status() {
         email: None,
         status: UserStatus::BaseAdministrator,
         console_access: true,
+        scope: None,
     };
     let e = m.change_users(&UserChange::Add(with_access.clone())).await.unwrap_err();
     assert_eq!(e.field.as_deref(), Some("console_access"));

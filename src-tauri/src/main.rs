@@ -77,6 +77,8 @@ fn main() {
             commands::connexion::accept_licence,
             commands::connexion::info,
             commands::connexion::logout,
+            commands::connexion::whoami,
+            commands::connexion::change_own_password,
             commands::connexion::forget_controller,
             commands::configuration::configuration,
             commands::configuration::statuses,

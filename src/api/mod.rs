@@ -1,9 +1,11 @@
 //! Requests and responses of the controller API (`/api/v1/…`). The same structs are used by the server, the client
 //! and, through ts-rs, the TypeScript front-end.
 
+mod access;
 mod imports;
 mod profiles;
 mod users;
+pub use access::*;
 pub use imports::*;
 pub use profiles::*;
 pub use users::*;
@@ -17,6 +19,10 @@ pub const API_PREFIX: &str = "/api/v1";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrolRequest {
     pub hosting_number: String,
+    /// An administrator's login; absent for the hosting manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// The console password, or the administrator's own.
     pub password: String,
     pub invoice_number: String,
     pub csr_pem: String,
@@ -46,12 +52,16 @@ pub struct RenewResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordCheck {
     pub hosting_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
     pub password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub hosting_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
     pub password: String,
 }
 
@@ -60,6 +70,9 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: String,
     pub licence_accepted: bool,
+    /// The password was given (generated): nothing but choosing a new one is allowed until then.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Who the session is.
@@ -67,8 +80,13 @@ pub struct LoginResponse {
 #[ts(export)]
 pub struct WhoAmI {
     pub hosting_number: String,
-    /// `hosting_manager` for now; administrators come with users.
+    /// `hosting_manager`, `superadministrator` or `base_administrator`.
     pub actor: String,
+    /// The administrator's login; none for the hosting manager.
+    pub login: Option<String>,
+    /// The panes and plannings this session may use.
+    pub scope: ConsoleScope,
+    pub must_change_password: bool,
     pub device_id: String,
     pub session_expires_at: String,
     pub licence_accepted: bool,

@@ -1,5 +1,6 @@
 //! The Contrôleur pane's users: the list (searched, sorted and paged by the controller) and the changes to it.
 
+use super::ConsoleScope;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -55,6 +56,14 @@ pub struct User {
     pub disabled: bool,
     /// Logs in next with a password given to it, and must choose its own.
     pub must_change_password: bool,
+    /// What its console access covers (with console access only).
+    pub scope: Option<ConsoleScope>,
+    /// The administrator who created it ("utilisateur parent"); none when the hosting manager did.
+    #[ts(type = "number | null")]
+    pub parent_id: Option<i64>,
+    pub parent_login: Option<String>,
+    /// Users it created ("utilisateurs enfants").
+    pub children: u32,
     pub created_at: String,
 }
 
@@ -96,6 +105,10 @@ pub struct UserQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub assignable_to: Option<i64>,
+    /// Only the users this one created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub children_of: Option<i64>,
 }
 
 fn default_per_page() -> u32 {
@@ -112,6 +125,7 @@ impl Default for UserQuery {
             per_page: default_per_page(),
             assigned_to: None,
             assignable_to: None,
+            children_of: None,
         }
     }
 }
@@ -153,6 +167,9 @@ pub struct NewUser {
     pub status: UserStatus,
     #[serde(default)]
     pub console_access: bool,
+    /// With console access: its panes and plannings. Absent: what the status allows within the creator's own scope.
+    #[serde(default)]
+    pub scope: Option<ConsoleScope>,
 }
 
 /// What to change on a user; absent fields stay as they are. An empty e-mail removes it.
@@ -169,6 +186,8 @@ pub struct UserChanges {
     pub status: Option<UserStatus>,
     #[serde(default)]
     pub console_access: Option<bool>,
+    #[serde(default)]
+    pub scope: Option<ConsoleScope>,
 }
 
 /// One change of the users list: applied whole or not at all.

@@ -81,6 +81,15 @@ pub struct KnownController {
 pub struct SessionRef {
     pub controller: String,
     pub hosting_number: String,
+    /// The administrator logged in; none for the hosting manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+}
+
+impl SessionRef {
+    pub fn holder(&self) -> crate::Result<super::Holder> {
+        super::Holder::parse(&self.hosting_number, self.login.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

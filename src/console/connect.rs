@@ -4,12 +4,12 @@
 use super::config::{DeviceRecord, SessionRef};
 use super::{
     controller_key, device_label, device_secret, not_connected, renewal_due, Console, EnrolmentReceipt, OpenSession,
-    SessionInfo, StoredSession, SESSION_SECRET,
+    Holder, SessionInfo, StoredSession, SESSION_SECRET,
 };
 use crate::api::{EnrolRequest, LoginRequest, PasswordCheck};
 use crate::client::{ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
+use crate::ids::{ConsolePassword, InvoiceNumber};
 use crate::pki;
 use crate::tasks::{self, TaskStep};
 use std::sync::atomic::Ordering;
@@ -28,8 +28,22 @@ impl Console {
         invoice_number: &str,
         ca_fingerprint: Option<&str>,
     ) -> Result<EnrolmentReceipt> {
-        let hosting = HostingNumber::parse(hosting_number)?;
-        let password = ConsolePassword::parse(password)?;
+        let holder = Holder::parse(hosting_number, None)?;
+        self.enrol_as(controller, &holder, password, invoice_number, ca_fingerprint)
+            .await
+    }
+
+    /// The same for the hosting manager or an administrator: each has its own certificate on this machine.
+    pub async fn enrol_as(
+        &self,
+        controller: &str,
+        holder: &Holder,
+        password: &str,
+        invoice_number: &str,
+        ca_fingerprint: Option<&str>,
+    ) -> Result<EnrolmentReceipt> {
+        let hosting = &holder.hosting;
+        let password = typed_password(password, holder)?;
         let invoice = InvoiceNumber::parse(invoice_number)?;
         let expected = ca_fingerprint
             .map(str::trim)
@@ -59,7 +73,8 @@ impl Console {
         // to a key that never left this process.
         let resp = tasks::cancellable(client.enrol(&EnrolRequest {
             hosting_number: hosting.to_string(),
-            password: password.expose().to_owned(),
+            login: holder.login.clone(),
+            password: password.clone(),
             invoice_number: invoice.as_str().to_owned(),
             csr_pem,
             device_label: device_label(),
@@ -90,7 +105,7 @@ impl Console {
         tasks::step(TaskStep::SavingToKeyring);
         self.secrets
             .set(
-                &device_secret(&key, hosting.as_str()),
+                &device_secret(&key, &holder.key()),
                 serde_json::to_string(&identity).map_err(Error::internal)?,
             )
             .await?;
@@ -99,7 +114,7 @@ impl Console {
             entry.ca_pem = Some(resp.ca_pem.clone());
             entry.ca_fingerprint = Some(ca_fingerprint.clone());
             entry.devices.insert(
-                hosting.to_string(),
+                holder.key(),
                 DeviceRecord {
                     device_id: resp.device_id.clone(),
                     certificate_fingerprint: cert.fingerprint_sha256.clone(),
@@ -129,28 +144,41 @@ impl Console {
         password: &str,
         ca_fingerprint: Option<&str>,
     ) -> Result<SessionInfo> {
-        let hosting = HostingNumber::parse(hosting_number)?;
-        let password = ConsolePassword::parse(password)?;
+        self.login_as(controller, &Holder::parse(hosting_number, None)?, password, ca_fingerprint)
+            .await
+    }
+
+    /// Logs the hosting manager or an administrator in, from this machine's certificate for it.
+    pub async fn login_as(
+        &self,
+        controller: &str,
+        holder: &Holder,
+        password: &str,
+        ca_fingerprint: Option<&str>,
+    ) -> Result<SessionInfo> {
+        let hosting = &holder.hosting;
+        let password = typed_password(password, holder)?;
         let key = self.select_controller(controller)?;
         if let Some(fingerprint) = ca_fingerprint.map(str::trim).filter(|f| !f.is_empty()) {
             self.expect_ca(&key, fingerprint)?;
         }
-        let Some(identity) = self.identity(&key, &hosting).await? else {
-            return Err(self.check_password_first(&key, &hosting, &password).await);
+        let Some(identity) = self.identity(&key, holder).await? else {
+            return Err(self.check_password_first(&key, holder, &password).await);
         };
         let address = self.known(&key)?.address;
         let trust = self.trust(&key)?;
         let client = ControllerClient::new(&address, &trust, Some(&identity))?;
         let request = LoginRequest {
             hosting_number: hosting.to_string(),
-            password: password.expose().to_owned(),
+            login: holder.login.clone(),
+            password: password.clone(),
         };
         tasks::step(TaskStep::WaitingForController);
         let resp = match tasks::cancellable(client.login(&request)).await {
             Err(e) if e.code == ErrorCode::CertificateRevoked => {
                 // The controller (whose CA is pinned) no longer accepts this certificate: it is useless; drop it so
                 // that the invoice number can install a new one.
-                self.drop_identity(&key, &hosting).await?;
+                self.drop_identity(&key, holder).await?;
                 return Err(Error::new(
                     ErrorCode::EnrolmentRequired,
                     "This device's certificate was revoked by the controller: enter the invoice number to install a new one.",
@@ -160,7 +188,7 @@ impl Console {
             other => other?,
         };
         // A failed renewal does not fail the login: the next one tries again, well before the certificate expires.
-        let renewed = match self.renew_if_due(&key, &hosting, &identity, &resp.token).await {
+        let renewed = match self.renew_if_due(&key, holder, &identity, &resp.token).await {
             Ok(renewed) => renewed,
             Err(e) => {
                 tracing::warn!("certificate renewal failed: {}", e.message);
@@ -179,6 +207,7 @@ impl Console {
         let session = SessionRef {
             controller: key.clone(),
             hosting_number: hosting.to_string(),
+            login: holder.login.clone(),
         };
         self.update(|c| {
             c.session = Some(session.clone());
@@ -192,20 +221,23 @@ impl Console {
             controller: key,
             controller_address: address,
             hosting_number: hosting.to_string(),
+            login: holder.login.clone(),
             licence_accepted: resp.licence_accepted,
+            must_change_password: resp.must_change_password,
             expires_at: resp.expires_at,
             certificate_renewed: renewed.is_some(),
         })
     }
 
     /// The first step of a first connection: the controller checks the password, then the invoice number is asked.
-    async fn check_password_first(&self, key: &str, hosting: &HostingNumber, password: &ConsolePassword) -> Error {
+    async fn check_password_first(&self, key: &str, holder: &Holder, password: &str) -> Error {
         let checked = async {
             let known = self.known(key)?;
             let client = ControllerClient::new(&known.address, &self.trust(key)?, None)?;
             let request = PasswordCheck {
-                hosting_number: hosting.to_string(),
-                password: password.expose().to_owned(),
+                hosting_number: holder.hosting.to_string(),
+                login: holder.login.clone(),
+                password: password.to_owned(),
             };
             tasks::step(TaskStep::WaitingForController);
             tasks::cancellable(client.check_enrol_password(&request))
@@ -234,7 +266,7 @@ impl Console {
     async fn renew_if_due(
         &self,
         key: &str,
-        hosting: &HostingNumber,
+        holder: &Holder,
         identity: &Identity,
         token: &str,
     ) -> Result<Option<Identity>> {
@@ -255,12 +287,12 @@ impl Console {
             cert_pem: resp.certificate_pem,
         };
         let secret = serde_json::to_string(&identity).map_err(Error::internal)?;
-        self.secrets.set(&device_secret(key, hosting.as_str()), secret).await?;
+        self.secrets.set(&device_secret(key, &holder.key()), secret).await?;
         self.update(|c| {
             if let Some(record) = c
                 .controllers
                 .get_mut(key)
-                .and_then(|k| k.devices.get_mut(hosting.as_str()))
+                .and_then(|k| k.devices.get_mut(&holder.key()))
             {
                 record.certificate_fingerprint = renewed.fingerprint_sha256.clone();
                 record.not_after = renewed.not_after.clone();
@@ -290,11 +322,11 @@ impl Console {
         }
     }
 
-    pub(super) async fn drop_identity(&self, key: &str, hosting: &HostingNumber) -> Result<()> {
-        self.secrets.delete(&device_secret(key, hosting.as_str())).await?;
+    pub(super) async fn drop_identity(&self, key: &str, holder: &Holder) -> Result<()> {
+        self.secrets.delete(&device_secret(key, &holder.key())).await?;
         self.update(|c| {
             if let Some(known) = c.controllers.get_mut(key) {
-                known.devices.remove(hosting.as_str());
+                known.devices.remove(&holder.key());
             }
             Ok(())
         })
@@ -310,8 +342,8 @@ impl Console {
                 format!("Aucun contrôleur {key} dans cette console."),
             ));
         };
-        for hosting in known.devices.keys() {
-            self.secrets.delete(&device_secret(&key, hosting)).await?;
+        for holder in known.devices.keys() {
+            self.secrets.delete(&device_secret(&key, holder)).await?;
         }
         let session_here = self.read(|c| c.session.as_ref().is_some_and(|s| s.controller == key));
         if session_here {
@@ -328,6 +360,18 @@ impl Console {
             }
             Ok(())
         })
+    }
+}
+
+/// The password as the controller will check it: the console password (14 characters) for the hosting manager,
+/// an administrator's own otherwise.
+fn typed_password(password: &str, holder: &Holder) -> Result<String> {
+    match holder.login {
+        None => Ok(ConsolePassword::parse(password)?.expose().to_owned()),
+        Some(_) if password.is_empty() => {
+            Err(Error::invalid("Type your password.", "Saisissez votre mot de passe.").on("password"))
+        }
+        Some(_) => Ok(password.to_owned()),
     }
 }
 

@@ -8,7 +8,7 @@ pub mod downloads;
 
 use crate::api::{
     AccountInfo, ConfigChange, Configuration, Licence, PlanningProfiles, ProfileChange, ProfileOutcome, UserChange,
-    UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI,
+    UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI, PasswordChange,
 };
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
@@ -69,7 +69,11 @@ pub struct SessionInfo {
     pub controller: String,
     pub controller_address: String,
     pub hosting_number: String,
+    /// The administrator logged in; none for the hosting manager.
+    pub login: Option<String>,
     pub licence_accepted: bool,
+    /// A given password: the console asks for a new one before anything else.
+    pub must_change_password: bool,
     pub expires_at: String,
     /// This device's certificate was close to expiry and was renewed at this login.
     pub certificate_renewed: bool,
@@ -123,8 +127,35 @@ struct OpenSession {
     client: ControllerClient,
 }
 
-fn device_secret(controller: &str, hosting: &str) -> String {
-    format!("device/{controller}/{hosting}")
+fn device_secret(controller: &str, holder: &str) -> String {
+    format!("device/{controller}/{holder}")
+}
+
+/// Whose certificate and session: the hosting manager of an account, or one of its administrators by login. Each has
+/// its own certificate on a machine, so that disabling an administrator revokes its devices and no one else's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub hosting: HostingNumber,
+    pub login: Option<String>,
+}
+
+impl Holder {
+    /// An empty login means the hosting manager.
+    pub fn parse(hosting_number: &str, login: Option<&str>) -> Result<Holder> {
+        let login = login.map(str::trim).filter(|l| !l.is_empty());
+        Ok(Holder {
+            hosting: HostingNumber::parse(hosting_number)?,
+            login: login.map(crate::controller::users::login).transpose()?,
+        })
+    }
+
+    /// The name its certificate is filed under: the hosting number, or `hosting number/login` in lower case.
+    pub fn key(&self) -> String {
+        match &self.login {
+            None => self.hosting.to_string(),
+            Some(login) => format!("{}/{}", self.hosting, login.to_lowercase()),
+        }
+    }
 }
 const SESSION_SECRET: &str = "session";
 
@@ -234,11 +265,11 @@ impl Console {
         self.read(|c| c.controllers.get(key).cloned()).ok_or_else(not_connected)
     }
 
-    async fn identity(&self, key: &str, hosting: &HostingNumber) -> Result<Option<Identity>> {
-        if !self.known(key)?.devices.contains_key(hosting.as_str()) {
+    async fn identity(&self, key: &str, holder: &Holder) -> Result<Option<Identity>> {
+        if !self.known(key)?.devices.contains_key(&holder.key()) {
             return Ok(None);
         }
-        match self.secrets.get(&device_secret(key, hosting.as_str())).await? {
+        match self.secrets.get(&device_secret(key, &holder.key())).await? {
             Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| {
                 Error::new(
                     ErrorCode::Keyring,
@@ -250,10 +281,13 @@ impl Console {
         }
     }
 
-    /// True when this device has no certificate yet for this controller and hosting number.
+    /// True when this device has no certificate yet for this controller and hosting number (and login).
     pub async fn needs_enrolment(&self, controller: &str, hosting_number: &str) -> Result<bool> {
-        let hosting = HostingNumber::parse(hosting_number)?;
-        Ok(self.identity(controller, &hosting).await?.is_none())
+        self.needs_enrolment_as(controller, &Holder::parse(hosting_number, None)?).await
+    }
+
+    pub async fn needs_enrolment_as(&self, controller: &str, holder: &Holder) -> Result<bool> {
+        Ok(self.identity(controller, holder).await?.is_none())
     }
 
     fn trust(&self, key: &str) -> Result<Trust> {
@@ -315,9 +349,8 @@ impl Console {
             return Ok(open);
         }
         let session = self.read(|c| c.session.clone()).ok_or_else(not_connected)?;
-        let hosting = HostingNumber::parse(&session.hosting_number)?;
         let identity = self
-            .identity(&session.controller, &hosting)
+            .identity(&session.controller, &session.holder()?)
             .await?
             .ok_or_else(not_connected)?;
         let stored: StoredSession = match self.secrets.get(SESSION_SECRET).await? {
@@ -342,6 +375,11 @@ impl Console {
 
     pub async fn licence(&self) -> Result<Licence> {
         self.session_client().await?.client.licence().await
+    }
+
+    /// The administrator logged in chooses its own password; the session goes on with every pane of its scope.
+    pub async fn change_own_password(&self, change: &PasswordChange) -> Result<WhoAmI> {
+        self.session_client().await?.client.change_own_password(change).await
     }
 
     pub async fn accept_licence(&self, version: i64) -> Result<Licence> {
@@ -377,8 +415,12 @@ impl Console {
         self.session_client().await?.client.profiles(planning_id).await
     }
 
-    pub async fn change_profiles(&self, change: &ProfileChange) -> Result<ProfileOutcome> {
-        self.session_client().await?.client.change_profiles(change).await
+    pub async fn change_profiles(&self, planning_id: i64, change: &ProfileChange) -> Result<ProfileOutcome> {
+        self.session_client()
+            .await?
+            .client
+            .change_profiles(planning_id, change)
+            .await
     }
 
     pub fn set_status_list_preferences(&self, preferences: StatusListPreferences) -> Result<()> {
@@ -401,9 +443,9 @@ impl Console {
         let account = open.client.account().await?;
         let session = &open.session;
         let known = self.known(&session.controller)?;
-        let hosting = HostingNumber::parse(&session.hosting_number)?;
+        let holder = session.holder()?;
         let identity = self
-            .identity(&session.controller, &hosting)
+            .identity(&session.controller, &holder)
             .await?
             .ok_or_else(not_connected)?;
         Ok(ConsoleInfo {
@@ -412,7 +454,7 @@ impl Console {
             hosting_number: session.hosting_number.clone(),
             device_id: known
                 .devices
-                .get(&session.hosting_number)
+                .get(&holder.key())
                 .map(|d| d.device_id.clone())
                 .unwrap_or_default(),
             certificate: pki::cert_info(&identity.cert_pem)?,

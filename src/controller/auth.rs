@@ -7,19 +7,15 @@ use super::store::accounts;
 use super::store::devices::{self, DeviceRow};
 use super::store::history::{self, Outcome, Who};
 use super::store::lockouts::{self, Attempt};
-use super::store::sessions::{self, SessionRow};
+use super::store::users;
 use super::Controller;
-use crate::api::{
-    AccountInfo, EnrolRequest, EnrolResponse, Licence, LoginRequest, LoginResponse, PasswordCheck, RenewResponse,
-    WhoAmI,
-};
+use crate::api::{EnrolRequest, EnrolResponse, PasswordCheck, RenewResponse, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{ConsolePassword, HostingNumber, InvoiceNumber};
 use crate::pki;
-use crate::time_fmt::{now_unix, rfc3339};
+use crate::time_fmt::now_unix;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -28,8 +24,6 @@ pub const SESSION_SECS: i64 = 8 * 3600;
 pub const FREE_FAILURES: i64 = 5;
 pub const LICENCE_VERSION: i64 = 1;
 
-const LICENCE_FR: &str = include_str!("licence.fr.txt");
-const LICENCE_EN: &str = include_str!("licence.en.txt");
 
 /// The lock that follows the n-th consecutive failure: none for the first four, then 30 s, 60 s, 120 s… up to 1 h.
 pub fn lock_delay(failures: i64) -> i64 {
@@ -65,13 +59,13 @@ pub fn hash_secret(secret: &str) -> Result<String> {
 }
 
 /// Constant-time in the secret; an unparsable hash verifies nothing.
-fn verify_secret(secret: &str, hash: &str) -> bool {
+pub(super) fn verify_secret(secret: &str, hash: &str) -> bool {
     give_hash_memory_back();
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
 }
 
 /// A hash nothing matches, checked in place of a real one so that an unknown hosting number costs the same work.
-fn dummy_hash() -> &'static str {
+pub(super) fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| hash_secret("planhost-dummy-secret").unwrap_or_default())
 }
@@ -96,7 +90,8 @@ impl Session {
     /// Who to write in the history for what this session does from `peer`.
     pub(crate) fn who(&self, peer: &str) -> Who {
         Who {
-            actor: self.actor,
+            actor: self.actor.as_str(),
+            login: self.actor.login().map(str::to_owned),
             hosting_number: Some(self.hosting_number.clone()),
             device_id: Some(self.device_id.clone()),
             peer: Some(peer.to_owned()),
@@ -104,28 +99,67 @@ impl Session {
     }
 }
 
-fn manager(hosting: &HostingNumber, device: Option<&str>, peer: &str) -> Who {
+/// Who tried: the hosting manager, or an administrator by the login it typed.
+pub(super) fn claimant(hosting: &HostingNumber, login: Option<&str>, device: Option<&str>, peer: &str) -> Who {
     Who {
-        actor: Actor::HostingManager,
+        actor: if login.is_some() { "administrator" } else { "hosting_manager" },
+        login: login.map(str::to_owned),
         hosting_number: Some(hosting.clone()),
         device_id: device.map(str::to_owned),
         peer: Some(peer.to_owned()),
     }
 }
 
+/// The password typed at a login or an enrolment: the console password (14 characters), or an administrator's own.
+pub(super) fn typed_password<'a>(password: &'a str, login: Option<&str>) -> Result<&'a str> {
+    match login {
+        None => ConsolePassword::parse(password).map(|_| password),
+        Some(_) if !password.is_empty() && password.chars().count() <= super::users::PASSWORD_MAX => Ok(password),
+        Some(_) => Err(Error::invalid(
+            "Type your password.",
+            "Saisissez votre mot de passe.",
+        )
+        .on("password")),
+    }
+}
+
+/// An administrator's login as typed: checked like any login, so an impossible one costs no password check.
+pub(super) fn typed_login(login: Option<&str>) -> Result<Option<String>> {
+    login.map(super::users::login).transpose()
+}
+
 /// What a password check is about: the secrets typed, and whose counter an attempt goes to.
-struct Check<'a> {
-    hosting: &'a HostingNumber,
-    password: &'a ConsolePassword,
-    invoice: Option<&'a InvoiceNumber>,
+pub(super) struct Check<'a> {
+    pub hosting: &'a HostingNumber,
+    /// An administrator's login; none for the hosting manager.
+    pub login: Option<&'a str>,
+    pub password: &'a str,
+    pub invoice: Option<&'a InvoiceNumber>,
     /// The enrolled device asking, when it is one of this account's.
-    device: Option<&'a str>,
-    peer: &'a str,
-    action: &'a str,
+    pub device: Option<&'a str>,
+    pub peer: &'a str,
+    pub action: &'a str,
+}
+
+/// A user's password: argon2id when chosen, SHA-256 when generated. Both paths do the same slow work, so timing does
+/// not tell a generated password from a chosen one or an unknown login.
+fn verify_user_password(secret: &str, hash: &str) -> bool {
+    match hash.strip_prefix("sha256$") {
+        Some(_) => {
+            verify_secret(secret, dummy_hash());
+            let typed = super::users::hash_generated(secret);
+            constant_time_eq(typed.as_bytes(), hash.as_bytes())
+        }
+        None => verify_secret(secret, hash),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Controller {
-    fn log(&self, who: &Who, action: &str, outcome: Outcome, detail: &str) {
+    pub(super) fn log(&self, who: &Who, action: &str, outcome: Outcome, detail: &str) {
         if let Err(e) = self
             .store
             .write(|c| history::record(c, who, action, outcome, detail, now_unix()))
@@ -134,81 +168,128 @@ impl Controller {
         }
     }
 
-    /// Checks the password (and the invoice number when given) under the lock-out rules. The attempt is counted
-    /// before the slow check, in one transaction with the look at the lock, so parallel guesses cannot slip past it.
-    /// Known and unknown hosting numbers cost the same work and get the same answers.
-    fn check_credentials(&self, check: &Check<'_>) -> Result<()> {
-        let key = match check.device {
-            Some(device) => lockouts::device_key(device),
-            None => lockouts::account_key(check.hosting.as_str()),
+    /// Checks the password (and the invoice number when given) under the lock-out rules, and returns the
+    /// administrator when a login was given. The attempt is counted before the slow check, in one transaction with
+    /// the look at the lock, so parallel guesses cannot slip past it. Known and unknown hosting numbers and logins
+    /// cost the same work and get the same answers.
+    pub(super) fn check_credentials(&self, check: &Check<'_>) -> Result<Option<User>> {
+        let key = match (check.device, check.login) {
+            (Some(device), _) => lockouts::device_key(device),
+            (None, Some(login)) => lockouts::user_key(check.hosting.as_str(), login),
+            (None, None) => lockouts::account_key(check.hosting.as_str()),
         };
-        let who = manager(check.hosting, check.device, check.peer);
+        let who = claimant(check.hosting, check.login, check.device, check.peer);
         let now = now_unix();
-        let (attempt, account) = self.store.write(|c| {
+        let (attempt, account, user) = self.store.write(|c| {
             let attempt = lockouts::reserve(c, &key, now, lock_delay)?;
             if let Attempt::Locked(_) = attempt {
                 history::record(c, &who, check.action, Outcome::Locked, "attempt during lock-out", now)?;
             }
-            Ok((attempt, accounts::get(c, check.hosting)?))
+            let user = match check.login {
+                Some(login) => users::with_password_hash(c, check.hosting, login)?,
+                None => None,
+            };
+            Ok((attempt, accounts::get(c, check.hosting)?, user))
         })?;
         let n = match attempt {
             Attempt::Locked(secs) => return Err(Error::too_many_attempts(secs.unsigned_abs())),
             Attempt::Counted(n) => n,
         };
-        let (password_hash, invoice_hash) = match &account {
-            Some(a) => (a.password_hash.as_str(), a.invoice_hash.as_str()),
-            None => (dummy_hash(), dummy_hash()),
-        };
+        let invoice_hash = account.as_ref().map_or(dummy_hash(), |a| a.invoice_hash.as_str());
         // Every check always runs, so timing does not tell which one failed, nor whether the number exists.
-        let password_ok = verify_secret(check.password.expose(), password_hash);
+        let password_ok = match (check.login, &account, &user) {
+            (None, Some(a), _) => verify_secret(check.password, &a.password_hash),
+            (Some(_), Some(_), Some((_, hash))) => verify_user_password(check.password, hash),
+            _ => {
+                verify_secret(check.password, dummy_hash());
+                false
+            }
+        };
         let invoice_ok = check.invoice.is_none_or(|i| verify_secret(i.as_str(), invoice_hash));
+        let known = account.is_some() && (check.login.is_none() || user.is_some());
         let now = now_unix();
-        if account.is_some() && password_ok && invoice_ok {
+        if known && password_ok && invoice_ok {
             // The password step alone does not lift the lock-out: alternating it with invoice guesses must not
             // reset the count of wrong invoice numbers. It only gives back its own attempt.
             let full_success = check.invoice.is_some() || check.device.is_some();
-            return self.store.write(|c| {
+            self.store.write(|c| {
                 if full_success {
                     lockouts::clear(c, &key)
                 } else {
                     lockouts::refund(c, &key)
                 }
-            });
+            })?;
+            return match user {
+                Some((user, _)) => self.console_administrator(user, &who, check.action).map(Some),
+                None => Ok(None),
+            };
         }
-        let detail = if account.is_some() {
-            format!("wrong credentials ({n} in a row)")
-        } else {
-            "unknown hosting number".to_owned()
+        let detail = match (account.is_some(), check.login.is_none() || user.is_some()) {
+            (false, _) => "unknown hosting number".to_owned(),
+            (true, false) => "unknown login".to_owned(),
+            (true, true) => format!("wrong credentials ({n} in a row)"),
         };
         self.store
             .write(|c| history::record(c, &who, check.action, Outcome::Refused, &detail, now))?;
-        Err(match check.invoice {
-            Some(_) => Error::bad_credentials(),
-            None => Error::bad_password(),
+        Err(match (check.login, check.invoice) {
+            (Some(_), invoice) => Error::bad_login(invoice.is_some()),
+            (None, Some(_)) => Error::bad_credentials(),
+            (None, None) => Error::bad_password(),
         })
+    }
+
+    /// An administrator whose password was right may use the console only while it is one: enabled, with console
+    /// access. Told plainly (it proved who it is).
+    fn console_administrator(&self, user: User, who: &Who, action: &str) -> Result<User> {
+        let refusal = if user.disabled {
+            Some((
+                "disabled",
+                "This administrator is disabled: ask a superadministrator.",
+                "Cet administrateur est désactivé : adressez-vous à un superadministrateur.",
+            ))
+        } else if !user.console_access || !user.status.is_administrator() {
+            Some((
+                "no console access",
+                "This user has no access to the hosting console: ask a superadministrator.",
+                "Cet utilisateur n'a pas accès à la console d'hébergement : adressez-vous à un superadministrateur.",
+            ))
+        } else {
+            None
+        };
+        match refusal {
+            None => Ok(user),
+            Some((detail, en, fr)) => {
+                self.log(who, action, Outcome::Refused, detail);
+                Err(Error::new(ErrorCode::Forbidden, en, fr))
+            }
+        }
     }
 
     /// The first step of a first connection (seed 000): the password is checked, under the same lock-out as
     /// enrolment, before the console asks for the invoice number.
     pub fn check_enrol_password(&self, req: &PasswordCheck, peer: &str) -> Result<()> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
-        let password = ConsolePassword::parse(&req.password)?;
+        let login = typed_login(req.login.as_deref())?;
+        let password = typed_password(&req.password, login.as_deref())?;
+        let action = "device.enrol.password";
         self.check_credentials(&Check {
             hosting: &hosting,
-            password: &password,
+            login: login.as_deref(),
+            password,
             invoice: None,
             device: None,
             peer,
-            action: "device.enrol.password",
+            action,
         })?;
-        self.log(&manager(&hosting, None, peer), "device.enrol.password", Outcome::Ok, "");
+        self.log(&claimant(&hosting, login.as_deref(), None, peer), action, Outcome::Ok, "");
         Ok(())
     }
 
     /// A network address spent its budget of enrolment attempts: one line for the whole run of refusals.
     pub fn record_over_budget(&self, peer: &str) {
         let who = Who {
-            actor: Actor::HostingManager,
+            actor: "hosting_manager",
+            login: None,
             hosting_number: None,
             device_id: None,
             peer: Some(peer.to_owned()),
@@ -221,14 +302,17 @@ impl Controller {
         );
     }
 
+    /// Signs a certificate for a new device of the hosting manager, or of an administrator (then bound to it).
     pub fn enrol(&self, req: &EnrolRequest, peer: &str) -> Result<EnrolResponse> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
-        let password = ConsolePassword::parse(&req.password)?;
+        let login = typed_login(req.login.as_deref())?;
+        let password = typed_password(&req.password, login.as_deref())?;
         let invoice = InvoiceNumber::parse(&req.invoice_number)?;
         let label: String = req.device_label.chars().filter(|c| !c.is_control()).take(80).collect();
-        self.check_credentials(&Check {
+        let user = self.check_credentials(&Check {
             hosting: &hosting,
-            password: &password,
+            login: login.as_deref(),
+            password,
             invoice: Some(&invoice),
             device: None,
             peer,
@@ -243,19 +327,14 @@ impl Controller {
             hosting_number: hosting.clone(),
             cert_sha256: info.fingerprint_sha256.clone(),
             revoked_at: None,
+            user_id: user.as_ref().map(|u| u.id),
         };
         let now = now_unix();
         self.store.write(|c| {
             devices::insert(c, &row, &label, now, info.not_after_unix)?;
-            let who = manager(&hosting, Some(&device_id), peer);
-            history::record(
-                c,
-                &who,
-                "device.enrol",
-                Outcome::Ok,
-                &format!("certificate for '{label}'"),
-                now,
-            )
+            let who = claimant(&hosting, login.as_deref(), Some(&device_id), peer);
+            let detail = format!("certificate for '{label}'");
+            history::record(c, &who, "device.enrol", Outcome::Ok, &detail, now)
         })?;
         Ok(EnrolResponse {
             device_id,
@@ -293,7 +372,7 @@ impl Controller {
         self.device_at(self.store.data_version()?, info)
     }
 
-    fn device_at(&self, version: i64, info: &pki::CertificateInfo) -> Result<DeviceRow> {
+    pub(super) fn device_at(&self, version: i64, info: &pki::CertificateInfo) -> Result<DeviceRow> {
         match self.store.device(version, &info.subject_cn)? {
             Some(d) if d.revoked_at.is_none() && d.cert_sha256 == info.fingerprint_sha256 => Ok(d),
             _ => Err(Error::new(
@@ -302,160 +381,6 @@ impl Controller {
                 "Le certificat de ce poste a été révoqué ou est inconnu de ce contrôleur. Réinstallez un certificat avec le numéro de facture.",
             )),
         }
-    }
-
-    /// Logs in from an enrolled device. Failures count against this device only, so that strangers who lock the
-    /// hosting number out (through enrolment attempts) do not lock its owner out.
-    pub fn login(&self, device: &DeviceRow, req: &LoginRequest, peer: &str) -> Result<LoginResponse> {
-        let hosting = HostingNumber::parse(&req.hosting_number)?;
-        let password = ConsolePassword::parse(&req.password)?;
-        if device.hosting_number != hosting {
-            // This device was enrolled for another account: same answer as a wrong password, after the same work.
-            verify_secret(password.expose(), dummy_hash());
-            let who = manager(&hosting, Some(&device.id), peer);
-            self.log(
-                &who,
-                "session.login",
-                Outcome::Refused,
-                "device enrolled for another account",
-            );
-            return Err(Error::bad_password());
-        }
-        self.check_credentials(&Check {
-            hosting: &hosting,
-            password: &password,
-            invoice: None,
-            device: Some(&device.id),
-            peer,
-            action: "session.login",
-        })?;
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-        let now = now_unix();
-        let expires_at = now + SESSION_SECS;
-        let row = SessionRow {
-            device_id: device.id.clone(),
-            hosting_number: hosting.clone(),
-            actor: Actor::HostingManager.as_str().to_owned(),
-            expires_at,
-        };
-        let licence_accepted = self.store.write(|c| {
-            sessions::insert(c, &token_hash(&token), &row, now)?;
-            let who = manager(&hosting, Some(&device.id), peer);
-            history::record(c, &who, "session.login", Outcome::Ok, "", now)?;
-            Ok(accounts::get(c, &hosting)?.is_some_and(|a| a.licence_version == Some(LICENCE_VERSION)))
-        })?;
-        Ok(LoginResponse {
-            token,
-            expires_at: rfc3339(expires_at),
-            licence_accepted,
-        })
-    }
-
-    /// The session of a bearer token, which must belong to the (not revoked) device presenting `cert`; both read from
-    /// one state of the database (kept in memory until anything changes in it).
-    pub fn authenticate(&self, cert: &pki::CertificateInfo, token: &str, peer: &str) -> Result<Session> {
-        let version = self.store.data_version()?;
-        let device = self.device_at(version, cert)?;
-        let hash = token_hash(token);
-        match self.store.session(version, &hash)? {
-            Some(s) if s.device_id == device.id && s.expires_at > now_unix() => {
-                let licence = self
-                    .store
-                    .licence_version(version, &s.hosting_number)?
-                    .ok_or_else(Error::session_required)?;
-                Ok(Session {
-                    token_hash: hash,
-                    device_id: s.device_id,
-                    hosting_number: s.hosting_number,
-                    actor: Actor::parse(&s.actor)?,
-                    expires_at: s.expires_at,
-                    licence_accepted: licence == Some(LICENCE_VERSION),
-                })
-            }
-            Some(s) if s.device_id != device.id => {
-                let who = manager(&s.hosting_number, Some(&device.id), peer);
-                self.log(&who, "session.use", Outcome::Refused, "token of another device");
-                Err(Error::session_required())
-            }
-            _ => Err(Error::session_required()),
-        }
-    }
-
-    pub fn logout(&self, session: &Session, peer: &str) -> Result<()> {
-        let now = now_unix();
-        self.store.write(|c| {
-            sessions::delete(c, &session.token_hash)?;
-            history::record(c, &session.who(peer), "session.logout", Outcome::Ok, "", now)
-        })
-    }
-
-    pub fn whoami(&self, session: &Session) -> Result<WhoAmI> {
-        Ok(WhoAmI {
-            hosting_number: session.hosting_number.to_string(),
-            actor: session.actor.as_str().to_owned(),
-            device_id: session.device_id.clone(),
-            session_expires_at: rfc3339(session.expires_at),
-            licence_accepted: session.licence_accepted,
-        })
-    }
-
-    fn account(&self, session: &Session) -> Result<accounts::AccountRow> {
-        self.store
-            .read(|c| accounts::get(c, &session.hosting_number))?
-            .ok_or_else(Error::session_required)
-    }
-
-    /// Routes beyond the licence screen call this first.
-    pub fn require_licence(&self, session: &Session) -> Result<()> {
-        if session.licence_accepted {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorCode::LicenceNotAccepted,
-                "Accept the licence agreement to use the console.",
-                "Acceptez le contrat de licence pour utiliser la console.",
-            ))
-        }
-    }
-
-    pub fn licence(&self, session: &Session) -> Result<Licence> {
-        let account = self.account(session)?;
-        let current = account.licence_version == Some(LICENCE_VERSION);
-        Ok(Licence {
-            version: LICENCE_VERSION,
-            text_fr: LICENCE_FR.into(),
-            text_en: LICENCE_EN.into(),
-            accepted_at: account.licence_accepted_at.filter(|_| current).map(rfc3339),
-            accepted_by: account.licence_accepted_by.filter(|_| current),
-        })
-    }
-
-    pub fn accept_licence(&self, session: &Session, version: i64, peer: &str) -> Result<Licence> {
-        if version != LICENCE_VERSION {
-            return Err(Error::invalid(
-                "This is not the current version of the licence agreement; read it again.",
-                "Ce n'est pas la version en vigueur du contrat de licence ; relisez-le.",
-            ));
-        }
-        let by = format!("{} ({})", session.actor.as_str(), session.device_id);
-        let now = now_unix();
-        self.store.write(|c| {
-            accounts::accept_licence(c, &session.hosting_number, version, &by, now)?;
-            let detail = format!("version {version}");
-            history::record(c, &session.who(peer), "licence.accept", Outcome::Ok, &detail, now)
-        })?;
-        self.licence(session)
-    }
-
-    pub fn account_info(&self, session: &Session) -> Result<AccountInfo> {
-        self.require_licence(session)?;
-        let account = self.account(session)?;
-        Ok(AccountInfo {
-            hosting_number: account.hosting_number.to_string(),
-            plannings_quota: account.plannings_quota,
-            controller_domain: self.domain().to_owned(),
-            licence_accepted_at: account.licence_accepted_at.map(rfc3339),
-        })
     }
 }
 

@@ -184,23 +184,28 @@ impl CheckedChanges {
     }
 }
 
+/// The plannings a delegated administrator is limited to; everything for the others.
+fn seen_by(s: &Session, mut config: Configuration) -> Configuration {
+    config.plannings.retain(|p| s.actor.sees_planning(p.id));
+    config
+}
+
 impl Controller {
     /// Carries out one change of the Configuration pane.
     pub fn apply(&self, s: &Session, change: &ConfigChange, peer: &str) -> Result<Configuration> {
-        self.require_licence(s)?;
-        match change {
+        let config = match change {
             ConfigChange::ControllerDomain { domain } => self.set_controller_domain(s, domain, peer),
             ConfigChange::ControllerActive { active } => self.set_controller_active(s, *active, peer),
             ConfigChange::AddPlanning { name } => self.add_planning(s, name.as_deref(), peer),
             ConfigChange::ChangePlanning { id, changes } => self.change_planning(s, *id, changes, peer),
             ConfigChange::RemovePlanning { id } => self.remove_planning(s, *id, peer),
             ConfigChange::Seats { allocations } => self.set_seats(s, allocations, peer),
-        }
+        }?;
+        Ok(seen_by(s, config))
     }
 
     pub fn configuration(&self, s: &Session) -> Result<Configuration> {
-        self.require_licence(s)?;
-        self.store.read(|c| configuration_in(c, &s.hosting_number))
+        Ok(seen_by(s, self.store.read(|c| configuration_in(c, &s.hosting_number))?))
     }
 
     /// Sets the controller's domain; the first time, a port is allocated from the pool.

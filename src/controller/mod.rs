@@ -2,8 +2,11 @@
 //! enrolment, login and sessions. The HTTPS layer (`crate::server`) only translates requests into these calls.
 
 pub mod actor;
+pub mod administrators;
 pub mod auth;
 pub mod configuration;
+mod licence;
+mod session;
 pub mod profiles;
 pub mod service;
 mod store;
@@ -20,6 +23,7 @@ use store::history::{Outcome, Who};
 use store::{accounts, devices, history, lockouts, sessions, Store};
 
 pub use auth::Session;
+pub(crate) use session::password_change_required;
 pub use store::devices::DeviceRow;
 pub use store::SCHEMA_VERSION;
 

@@ -54,7 +54,7 @@ pub fn authorisations(kind: ProfileKind, list: &[Authorisation]) -> Result<Vec<A
     Ok(list)
 }
 
-fn profile_not_found(id: i64) -> Error {
+pub(super) fn profile_not_found(id: i64) -> Error {
     Error::new(
         ErrorCode::NotFound,
         format!("No profile {id} in this account's plannings."),
@@ -129,7 +129,6 @@ fn checked_user_ids(ids: &[i64]) -> Result<Vec<i64>> {
 impl Controller {
     /// A planning's profiles, with the catalogue of authorisations.
     pub fn profiles(&self, s: &Session, planning_id: i64) -> Result<PlanningProfiles> {
-        self.require_controller_pane(s)?;
         self.store.read(|c| {
             let h = &s.hosting_number;
             let planning = plannings::get(c, h, planning_id)?.ok_or_else(|| planning_not_found(planning_id))?;
@@ -142,11 +141,29 @@ impl Controller {
         })
     }
 
-    /// Carries out one change of a planning's profiles or assignments.
-    pub fn change_profiles(&self, s: &Session, change: &ProfileChange, peer: &str) -> Result<ProfileOutcome> {
-        self.require_controller_pane(s)?;
+    /// Carries out one change of `planning`'s profiles or assignments (the route checked the caller may touch it):
+    /// the profile it names must be one of that planning's.
+    pub fn change_profiles(
+        &self,
+        s: &Session,
+        planning: i64,
+        change: &ProfileChange,
+        peer: &str,
+    ) -> Result<ProfileOutcome> {
         let now = now_unix();
         let h = &s.hosting_number;
+        let named = match change {
+            ProfileChange::Create(new) if new.planning_id != planning => return Err(planning_not_found(new.planning_id)),
+            ProfileChange::Create(_) => None,
+            ProfileChange::Change { id, .. } | ProfileChange::Delete { id } => Some(*id),
+            ProfileChange::Assign { profile_id, .. } | ProfileChange::Unassign { profile_id, .. } => Some(*profile_id),
+        };
+        // A profile never moves to another planning: read once, outside the change's transaction.
+        if let Some(id) = named {
+            if self.store.read(|c| profile(c, h, id))?.planning_id != planning {
+                return Err(profile_not_found(id));
+            }
+        }
         let record = |c: &Connection, action: &str, detail: &str| {
             history::record(c, &s.who(peer), action, Outcome::Ok, detail, now)
         };

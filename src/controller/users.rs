@@ -2,10 +2,12 @@
 //! to it, checked and written with its history line in one `BEGIN IMMEDIATE` transaction.
 
 use super::actor::Actor;
+use super::administrators as admins;
+use super::store::devices;
 use super::store::history::{self, Outcome};
 use super::store::users::{self as rows, Among, Insert};
 use super::{Controller, Session};
-use crate::api::{ProfileKind, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus};
+use crate::api::{ConsoleScope, ProfileKind, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{display_name, DomainName, HostingNumber};
 use crate::time_fmt::now_unix;
@@ -161,27 +163,9 @@ fn last_superadministrator() -> Error {
     )
 }
 
-fn forbidden() -> Error {
-    Error::new(
-        ErrorCode::Forbidden,
-        "Your rights do not include the users of this account.",
-        "Vos droits ne couvrent pas les utilisateurs de ce compte.",
-    )
-}
-
 impl Controller {
-    /// Who may see and change the users: the hosting manager (administrators come with their own login).
-    pub(super) fn require_controller_pane(&self, s: &Session) -> Result<()> {
-        self.require_licence(s)?;
-        match s.actor {
-            Actor::HostingManager => Ok(()),
-            Actor::Provider | Actor::Controller => Err(forbidden()),
-        }
-    }
-
     /// One page of the users list.
     pub fn users(&self, s: &Session, q: &UserQuery) -> Result<UserPage> {
-        self.require_controller_pane(s)?;
         if !(1..=PER_PAGE_MAX).contains(&q.per_page) {
             return Err(Error::invalid(
                 format!("A page holds 1 to {PER_PAGE_MAX} users."),
@@ -196,20 +180,30 @@ impl Controller {
         }
         self.store.read(|c| {
             let h = &s.hosting_number;
-            let among = match (q.assigned_to, q.assignable_to) {
-                (None, None) => Among::All,
-                (Some(id), None) => Among::AssignedTo(super::profiles::profile(c, h, id)?.id),
-                (None, Some(id)) => {
-                    let p = super::profiles::profile(c, h, id)?;
+            // A profile of a planning outside the caller's scope is as unknown as one of another account.
+            let profile = |id: i64| {
+                let p = super::profiles::profile(c, h, id)?;
+                if s.actor.sees_planning(p.planning_id) {
+                    Ok(p)
+                } else {
+                    Err(super::profiles::profile_not_found(id))
+                }
+            };
+            let among = match (q.assigned_to, q.assignable_to, q.children_of) {
+                (None, None, None) => Among::All,
+                (Some(id), None, None) => Among::AssignedTo(profile(id)?.id),
+                (None, Some(id), None) => {
+                    let p = profile(id)?;
                     Among::Unassigned {
                         planning_id: p.planning_id,
                         administrators_only: p.kind == ProfileKind::Administration,
                     }
                 }
-                (Some(_), Some(_)) => {
+                (None, None, Some(id)) => Among::ChildrenOf(rows::get(c, h, id)?.ok_or_else(|| not_found(id))?.id),
+                _ => {
                     return Err(Error::invalid(
-                        "Ask for the users assigned to a profile or for those it can take, not both.",
-                        "Demandez les utilisateurs affectés à un profil ou ceux qu'il peut recevoir, pas les deux.",
+                        "Ask for one list at a time: assigned to a profile, assignable to it, or created by a user.",
+                        "Demandez une liste à la fois : affectés à un profil, affectables à ce profil, ou créés par un utilisateur.",
                     ))
                 }
             };
@@ -228,21 +222,33 @@ impl Controller {
     /// Carries out one change of the users list. The first superadministrator's password is hashed here (slow): the
     /// server runs this call off its async threads.
     pub fn change_users(&self, s: &Session, change: &UserChange, peer: &str) -> Result<UserOutcome> {
-        self.require_controller_pane(s)?;
         let now = now_unix();
         let h = &s.hosting_number;
         let record = |c: &Connection, action: &str, detail: &str| {
             history::record(c, &s.who(peer), action, Outcome::Ok, detail, now)
         };
-        // A change of one user's fields, checked against the last-superadministrator rule in the same transaction.
+        // A change of one user's fields, checked against the delegation and last-superadministrator rules in the same
+        // transaction. An administrator who loses its console access loses its sessions and devices at once.
         let update = |id: i64, change: &dyn Fn(&User) -> Result<User>| {
             self.store.write(|c| {
                 let before = rows::get(c, h, id)?.ok_or_else(|| not_found(id))?;
                 let after = change(&before)?;
+                let rights = (&before.status, before.console_access, &before.scope, before.disabled)
+                    != (&after.status, after.console_access, &after.scope, after.disabled);
+                admins::check_may_change(c, &s.actor, &before, rights)?;
+                let regranted = |scope: &&ConsoleScope| before.scope.as_ref() != Some(*scope) || before.status != after.status;
+                if let Some(scope) = after.scope.as_ref().filter(regranted) {
+                    admins::check_grant(c, h, &s.actor, after.status, scope)?;
+                }
                 guard_last_superadministrator(c, h, &before, &after)?;
                 guard_administration(c, &before, &after)?;
                 rows::update(c, h, &after)?;
-                record(c, "users.change", &describe(&before, &after))?;
+                let mut detail = describe(&before, &after);
+                if admins::is_console_administrator(&before) && !admins::is_console_administrator(&after) {
+                    let n = devices::revoke_for_user(c, before.id, now)?;
+                    detail.push_str(&format!(" (sessions ended, {n} devices revoked)"));
+                }
+                record(c, "users.change", &detail)?;
                 Ok(UserOutcome {
                     user: Some(after),
                     password: None,
@@ -283,13 +289,23 @@ impl Controller {
                 check_console_access(new.status, email.as_deref(), new.console_access)?;
                 let password = generated_password();
                 let hash = hash_generated(&password);
+                let scope = new.console_access.then(|| {
+                    new.scope
+                        .clone()
+                        .unwrap_or_else(|| admins::default_scope(&s.actor, new.status))
+                });
                 let row = Insert {
                     email: email.as_deref(),
                     status: new.status,
                     console_access: new.console_access,
+                    scope: scope.as_ref(),
+                    parent_id: s.actor.administrator().map(|a| a.user_id),
                     ..Insert::new(&login, &first_name, &last_name, &hash)
                 };
                 self.store.write(|c| {
+                    if let Some(scope) = &scope {
+                        admins::check_grant(c, h, &s.actor, new.status, scope)?;
+                    }
                     let user = insert_new(c, h, &row, now)?;
                     record(c, "users.add", &format!("{login}: created, {}", new.status.as_str()))?;
                     Ok(UserOutcome {
@@ -298,7 +314,7 @@ impl Controller {
                     })
                 })
             }
-            UserChange::Change { id, changes } => update(*id, &|before| changed(before, changes)),
+            UserChange::Change { id, changes } => update(*id, &|before| changed(before, changes, &s.actor)),
             UserChange::Disable { id, disabled } => update(*id, &|before| {
                 Ok(User {
                     disabled: *disabled,
@@ -309,6 +325,7 @@ impl Controller {
                 let password = generated_password();
                 self.store.write(|c| {
                     let mut user = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
+                    admins::check_may_change(c, &s.actor, &user, true)?;
                     rows::set_password(c, h, *id, &hash_generated(&password), true)?;
                     user.must_change_password = true;
                     record(
@@ -324,11 +341,17 @@ impl Controller {
             }
             UserChange::Delete { id } => self.store.write(|c| {
                 let before = rows::get(c, h, *id)?.ok_or_else(|| not_found(*id))?;
+                admins::check_may_change(c, &s.actor, &before, true)?;
                 if before.status == UserStatus::Superadministrator && rows::superadministrators(c, h)? == 1 {
                     return Err(last_superadministrator());
                 }
+                let revoked = devices::revoke_for_user(c, before.id, now)?;
                 rows::delete(c, h, *id)?;
-                record(c, "users.delete", &format!("{}: deleted", before.login))?;
+                let detail = match revoked {
+                    0 => format!("{}: deleted", before.login),
+                    n => format!("{}: deleted ({n} devices revoked)", before.login),
+                };
+                record(c, "users.delete", &detail)?;
                 Ok(UserOutcome {
                     user: None,
                     password: None,
@@ -347,8 +370,8 @@ fn insert_new(c: &Connection, h: &HostingNumber, row: &Insert<'_>, now: i64) -> 
     rows::get(c, h, id)?.ok_or_else(|| not_found(id))
 }
 
-/// The user after `changes`, every field checked.
-fn changed(before: &User, changes: &UserChanges) -> Result<User> {
+/// The user after `changes`, every field checked (the scope against the giver in the transaction).
+fn changed(before: &User, changes: &UserChanges, actor: &Actor) -> Result<User> {
     let mut after = before.clone();
     if let Some(v) = &changes.first_name {
         after.first_name = first_name(v)?;
@@ -366,6 +389,12 @@ fn changed(before: &User, changes: &UserChanges) -> Result<User> {
         after.console_access = v;
     }
     check_console_access(after.status, after.email.as_deref(), after.console_access)?;
+    after.scope = match (after.console_access, &changes.scope, &before.scope) {
+        (false, _, _) => None,
+        (true, Some(scope), _) => Some(scope.clone()),
+        (true, None, Some(kept)) => Some(kept.clone()),
+        (true, None, None) => Some(admins::default_scope(actor, after.status)),
+    };
     Ok(after)
 }
 
@@ -401,6 +430,19 @@ fn guard_administration(c: &Connection, before: &User, after: &User) -> Result<(
     Ok(())
 }
 
+/// `controller history, plannings 1 2` for the history.
+fn scope_text(scope: Option<&ConsoleScope>) -> String {
+    let Some(scope) = scope else {
+        return "—".into();
+    };
+    let panes: Vec<&str> = scope.panes.iter().map(|p| p.as_str()).collect();
+    let plannings = match &scope.plannings {
+        None => "every planning".to_owned(),
+        Some(ids) => format!("plannings {}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")),
+    };
+    format!("{}, {plannings}", panes.join(" "))
+}
+
 /// `login: field before → after, …` for the history.
 fn describe(before: &User, after: &User) -> String {
     let mut parts = Vec::new();
@@ -421,6 +463,7 @@ fn describe(before: &User, after: &User) -> String {
         yes_no(after.console_access),
     );
     field("disabled", yes_no(before.disabled), yes_no(after.disabled));
+    field("scope", scope_text(before.scope.as_ref()), scope_text(after.scope.as_ref()));
     if parts.is_empty() {
         format!("{}: unchanged", after.login)
     } else {

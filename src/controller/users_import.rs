@@ -3,6 +3,8 @@
 //! valid. The check and the writes run in one transaction, so a login taken meanwhile cannot slip through.
 
 use super::store::history::{self, Outcome};
+use super::actor::Actor;
+use super::administrators::default_scope;
 use super::store::plannings;
 use super::store::profiles as profile_rows;
 use super::store::users::{self as rows, Insert};
@@ -232,9 +234,10 @@ struct Candidate {
 /// The account's plannings and their profiles, by folded name.
 type Profiles = HashMap<String, (String, HashMap<String, Profile>)>;
 
-fn profiles_by_name(c: &Connection, h: &HostingNumber) -> Result<Profiles> {
+/// Only the plannings `actor` reaches: the others are as unknown to it as another account's.
+fn profiles_by_name(c: &Connection, h: &HostingNumber, actor: &Actor) -> Result<Profiles> {
     let mut map = HashMap::new();
-    for p in plannings::list(c, h)? {
+    for p in plannings::list(c, h)?.into_iter().filter(|p| actor.sees_planning(p.planning.id)) {
         let profiles = profile_rows::list(c, h, p.planning.id)?
             .into_iter()
             .map(|profile| (fold(&profile.name), profile))
@@ -245,7 +248,13 @@ fn profiles_by_name(c: &Connection, h: &HostingNumber) -> Result<Profiles> {
 }
 
 /// Checks every row against the rules and the account; fills `problems`, returns the rows to write.
-fn check(c: &Connection, h: &HostingNumber, table: &Table, problems: &mut Vec<CsvProblem>) -> Result<Vec<Candidate>> {
+fn check(
+    c: &Connection,
+    h: &HostingNumber,
+    actor: &Actor,
+    table: &Table,
+    problems: &mut Vec<CsvProblem>,
+) -> Result<Vec<Candidate>> {
     let problem = |line: u64, column: &str, value: &str, e: &Error| CsvProblem {
         line,
         column: column.to_owned(),
@@ -300,7 +309,7 @@ fn check(c: &Connection, h: &HostingNumber, table: &Table, problems: &mut Vec<Cs
     if !problems.is_empty() {
         return Ok(Vec::new());
     }
-    let profiles = profiles_by_name(c, h)?;
+    let profiles = profiles_by_name(c, h, actor)?;
     let taken = rows::login_keys(c, h)?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut candidates = Vec::with_capacity(table.rows.len());
@@ -360,7 +369,16 @@ fn check(c: &Connection, h: &HostingNumber, table: &Table, problems: &mut Vec<Cs
             keep(
                 &mut errs,
                 Column::ConsoleAccess,
-                check_console_access(status, email.as_deref(), access),
+                check_console_access(status, email.as_deref(), access).and_then(|()| {
+                    if access && default_scope(actor, status).panes.is_empty() {
+                        return Err(Error::new(
+                            crate::error::ErrorCode::Forbidden,
+                            "You have no pane an administrator of this status may hold: you cannot give it console access.",
+                            "Vous n'avez aucun volet qu'un administrateur de ce statut peut avoir : vous ne pouvez pas lui donner accès à la console.",
+                        ));
+                    }
+                    Ok(())
+                }),
             );
         }
         let profile = assignment(&profiles, cell(Column::Planning), cell(Column::Profile), status)
@@ -458,7 +476,6 @@ impl Controller {
     /// Checks a users CSV file and, unless `check_only` or a row has a problem, creates every user in it with a
     /// generated password (and its assignment), all in one transaction.
     pub fn import_users(&self, s: &Session, file: &[u8], check_only: bool, peer: &str) -> Result<UsersImport> {
-        self.require_controller_pane(s)?;
         let table = csv_file::read(file, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS)?;
         let h = &s.hosting_number;
         let now = now_unix();
@@ -482,23 +499,27 @@ impl Controller {
         if check_only {
             return self.store.read(|c| {
                 let mut problems = Vec::new();
-                check(c, h, &table, &mut problems)?;
+                check(c, h, &s.actor, &table, &mut problems)?;
                 Ok(finish(report, problems))
             });
         }
         self.store.write(|c| {
             let mut problems = Vec::new();
-            let candidates = check(c, h, &table, &mut problems)?;
+            let candidates = check(c, h, &s.actor, &table, &mut problems)?;
             if !problems.is_empty() || candidates.is_empty() {
                 return Ok(finish(report, problems));
             }
             for u in &candidates {
                 let password = generated_password();
                 let hash = hash_generated(&password);
+                // Console access from a file: what the status allows within the importer's own scope.
+                let scope = u.console_access.then(|| default_scope(&s.actor, u.status));
                 let row = Insert {
                     email: u.email.as_deref(),
                     status: u.status,
                     console_access: u.console_access,
+                    scope: scope.as_ref(),
+                    parent_id: s.actor.administrator().map(|a| a.user_id),
                     ..Insert::new(&u.login, &u.first_name, &u.last_name, &hash)
                 };
                 let id = rows::insert(c, h, &row, now)?;

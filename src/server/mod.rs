@@ -4,10 +4,12 @@
 
 mod limits;
 mod listeners;
-mod routes;
+pub(crate) mod routes;
 pub mod status;
 
 pub use limits::{AttemptBudget, Limits};
+pub use routes::access::{Access, Target};
+pub use routes::declared_routes;
 pub use listeners::Listeners;
 
 use crate::controller::Controller;

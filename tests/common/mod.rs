@@ -63,6 +63,7 @@ impl TestController {
         let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
         let req = EnrolRequest {
             hosting_number: self.account.hosting_number.clone(),
+            login: None,
             password: password.to_owned(),
             invoice_number: invoice.to_owned(),
             csr_pem,
@@ -103,6 +104,7 @@ impl TestController {
     pub fn login_request(&self, password: &str) -> LoginRequest {
         LoginRequest {
             hosting_number: self.account.hosting_number.clone(),
+            login: None,
             password: password.to_owned(),
         }
     }
@@ -145,6 +147,7 @@ impl TestController {
         let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
         let req = EnrolRequest {
             hosting_number: hosting.to_owned(),
+            login: None,
             password: password.to_owned(),
             invoice_number: invoice.to_owned(),
             csr_pem,
@@ -159,11 +162,65 @@ impl TestController {
             .client(Some(&identity))
             .login(&LoginRequest {
                 hosting_number: hosting.to_owned(),
+                login: None,
                 password: password.to_owned(),
             })
             .await
             .unwrap();
         self.client(Some(&identity)).with_token(login.token)
+    }
+
+    /// An administrator's own device, enrolled with its login, its password and the account's invoice number.
+    pub async fn admin_device(&self, login: &str, password: &str) -> planhost::Result<Identity> {
+        let (key_pem, csr_pem) = planhost::pki::new_device_key_and_csr().unwrap();
+        let req = EnrolRequest {
+            hosting_number: self.account.hosting_number.clone(),
+            login: Some(login.to_owned()),
+            password: password.to_owned(),
+            invoice_number: self.account.invoice_number.clone(),
+            csr_pem,
+            device_label: format!("{login}'s laptop"),
+        };
+        let resp = self.client(None).enrol(&req).await?;
+        Ok(Identity {
+            key_pem,
+            cert_pem: resp.certificate_pem,
+        })
+    }
+
+    /// An administrator logged in from `device`: the client carrying its session, and the login's answer.
+    pub async fn admin_login(
+        &self,
+        device: &Identity,
+        login: &str,
+        password: &str,
+    ) -> planhost::Result<(ControllerClient, planhost::api::LoginResponse)> {
+        let resp = self
+            .client(Some(device))
+            .login(&LoginRequest {
+                hosting_number: self.account.hosting_number.clone(),
+                login: Some(login.to_owned()),
+                password: password.to_owned(),
+            })
+            .await?;
+        Ok((self.client(Some(device)).with_token(resp.token.clone()), resp))
+    }
+
+    /// An administrator with a given password: enrolled, logged in, its own password chosen (`chosen`).
+    pub async fn administrator(&self, login: &str, given: &str, chosen: &str) -> (Identity, ControllerClient) {
+        let device = self.admin_device(login, given).await.expect("administrator enrolment");
+        let (client, resp) = self.admin_login(&device, login, given).await.expect("administrator login");
+        if resp.must_change_password {
+            client
+                .change_own_password(&planhost::api::PasswordChange {
+                    current: given.to_owned(),
+                    password: chosen.to_owned(),
+                    confirmation: chosen.to_owned(),
+                })
+                .await
+                .expect("password change");
+        }
+        (device, client)
     }
 
     /// The controller's SQLite file, opened as any other tool would.

@@ -20,6 +20,7 @@ pub async fn manager(address: &str, ca_pem: &str, account: &serde_json::Value) -
         .unwrap()
         .enrol(&EnrolRequest {
             hosting_number: text("hosting_number"),
+            login: None,
             password: text("console_password"),
             invoice_number: text("invoice_number"),
             csr_pem,
@@ -35,6 +36,7 @@ pub async fn manager(address: &str, ca_pem: &str, account: &serde_json::Value) -
     let token = client
         .login(&LoginRequest {
             hosting_number: text("hosting_number"),
+            login: None,
             password: text("console_password"),
         })
         .await

@@ -2,9 +2,9 @@
 
 use super::tasks::report_to;
 use crate::AppState;
-use planhost::api::Licence;
+use planhost::api::{Licence, PasswordChange, WhoAmI};
 use planhost::console::config::Language;
-use planhost::console::{ConsoleInfo, EnrolmentReceipt, SessionInfo, StartupState};
+use planhost::console::{ConsoleInfo, EnrolmentReceipt, Holder, SessionInfo, StartupState};
 use planhost::tasks::TaskProgress;
 use planhost::Result;
 use tauri::ipc::Channel;
@@ -33,6 +33,7 @@ pub async fn enrol(
     state: State<'_, AppState>,
     controller: String,
     hosting_number: String,
+    login: Option<String>,
     password: String,
     invoice_number: String,
     ca_fingerprint: Option<String>,
@@ -40,29 +41,38 @@ pub async fn enrol(
     on_progress: Channel<TaskProgress>,
 ) -> Result<EnrolmentReceipt> {
     let console = &state.console;
-    let work = console.enrol(
-        &controller,
-        &hosting_number,
-        &password,
-        &invoice_number,
-        ca_fingerprint.as_deref(),
-    );
+    let holder = Holder::parse(&hosting_number, login.as_deref())?;
+    let work = console.enrol_as(&controller, &holder, &password, &invoice_number, ca_fingerprint.as_deref());
     console.tasks().run(&task_id, report_to(on_progress), work).await
 }
 
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn login(
     state: State<'_, AppState>,
     controller: String,
     hosting_number: String,
+    login: Option<String>,
     password: String,
     ca_fingerprint: Option<String>,
     task_id: String,
     on_progress: Channel<TaskProgress>,
 ) -> Result<SessionInfo> {
     let console = &state.console;
-    let work = console.login(&controller, &hosting_number, &password, ca_fingerprint.as_deref());
+    let holder = Holder::parse(&hosting_number, login.as_deref())?;
+    let work = console.login_as(&controller, &holder, &password, ca_fingerprint.as_deref());
     console.tasks().run(&task_id, report_to(on_progress), work).await
+}
+
+/// Who is logged in, and the panes and plannings it may use.
+#[tauri::command]
+pub async fn whoami(state: State<'_, AppState>) -> Result<WhoAmI> {
+    state.console.whoami().await
+}
+
+#[tauri::command]
+pub async fn change_own_password(state: State<'_, AppState>, change: PasswordChange) -> Result<WhoAmI> {
+    state.console.change_own_password(&change).await
 }
 
 #[tauri::command]

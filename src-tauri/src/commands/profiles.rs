@@ -11,6 +11,10 @@ pub async fn profiles(state: State<'_, AppState>, planning_id: i64) -> Result<Pl
 }
 
 #[tauri::command]
-pub async fn change_profiles(state: State<'_, AppState>, change: ProfileChange) -> Result<ProfileOutcome> {
-    state.console.change_profiles(&change).await
+pub async fn change_profiles(
+    state: State<'_, AppState>,
+    planning_id: i64,
+    change: ProfileChange,
+) -> Result<ProfileOutcome> {
+    state.console.change_profiles(planning_id, &change).await
 }

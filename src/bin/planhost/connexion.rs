@@ -3,16 +3,23 @@
 use crate::prompt;
 use clap::Subcommand;
 use planhost::cli::{language, print, tr};
-use planhost::console::Console;
-use planhost::{Error, Result};
+use planhost::api::PasswordChange;
+use planhost::console::{Console, Holder, SessionInfo};
+use planhost::{Error, ErrorCode, Result};
 use std::io::IsTerminal;
 
 #[derive(Subcommand)]
 pub enum Command {
     /// Choose the controller to work with (host:port).
     Connect { address: String },
-    /// Log in as the hosting manager. The password is read from stdin when it is not a terminal.
+    /// Log in as the hosting manager, or with `--user` as a superadministrator or base administrator. The password
+    /// is read from stdin when it is not a terminal. An administrator's first connection from this machine asks the
+    /// invoice number next (the next line of stdin), and a given password is replaced at once by one it chooses
+    /// (typed twice).
     Login {
+        /// An administrator's login (with console access).
+        #[arg(long)]
+        user: Option<String>,
         /// The controller CA's SHA-256 fingerprint, as the provider gave it (first contact only).
         #[arg(long)]
         ca_fingerprint: Option<String>,
@@ -25,6 +32,9 @@ pub enum Command {
     /// invoice number, are asked (or read from stdin, one per line), never taken from the command line where the
     /// process list would show them.
     Enroll {
+        /// An administrator's login: installs its own certificate.
+        #[arg(long)]
+        user: Option<String>,
         /// The controller CA's SHA-256 fingerprint, as the provider gave it: checked before anything is sent.
         #[arg(long)]
         ca_fingerprint: Option<String>,
@@ -69,8 +79,56 @@ fn hosting_of(console: &Console, given: Option<String>) -> Result<String> {
     }
 }
 
-fn password() -> Result<String> {
-    prompt(tr("Console password", "Mot de passe de la console"), true)
+fn password(user: Option<&str>) -> Result<String> {
+    match user {
+        None => prompt(tr("Console password", "Mot de passe de la console"), true),
+        Some(_) => prompt(tr("Password", "Mot de passe"), true),
+    }
+}
+
+/// An administrator's login: the invoice number on this machine's first connection for it, then its own password
+/// when the one it was given must be replaced.
+async fn login_administrator(
+    console: &Console,
+    controller: &str,
+    holder: &Holder,
+    ca_fingerprint: Option<&str>,
+) -> Result<SessionInfo> {
+    let password = password(holder.login.as_deref())?;
+    let session = match console.login_as(controller, holder, &password, ca_fingerprint).await {
+        Err(e) if e.code == ErrorCode::EnrolmentRequired => {
+            eprintln!("{}", tr(&e.message, &e.message_fr));
+            let invoice = prompt(tr("Invoice number", "Numéro de facture"), true)?;
+            console
+                .enrol_as(controller, holder, &password, &invoice, ca_fingerprint)
+                .await?;
+            console.login_as(controller, holder, &password, None).await?
+        }
+        other => other?,
+    };
+    if !session.must_change_password {
+        return Ok(session);
+    }
+    eprintln!(
+        "{}",
+        tr(
+            "The password you were given works only once: choose yours (12 characters or more).",
+            "Le mot de passe qui vous a été donné ne sert qu'une fois : choisissez le vôtre (12 caractères ou plus).",
+        )
+    );
+    let new = prompt(tr("New password", "Nouveau mot de passe"), true)?;
+    let confirmation = prompt(tr("New password again", "Nouveau mot de passe, encore"), true)?;
+    console
+        .change_own_password(&PasswordChange {
+            current: password,
+            password: new,
+            confirmation,
+        })
+        .await?;
+    Ok(SessionInfo {
+        must_change_password: false,
+        ..session
+    })
 }
 
 pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> {
@@ -83,27 +141,41 @@ pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> 
             });
         }
         Command::Login {
+            user,
             ca_fingerprint,
             hosting_number,
             controller,
         } => {
             let controller = controller_of(console, controller)?;
             let hosting = hosting_of(console, hosting_number)?;
-            let password = password()?;
-            let s = console
-                .login(&controller, &hosting, &password, ca_fingerprint.as_deref())
-                .await?;
+            let holder = Holder::parse(&hosting, user.as_deref())?;
+            let s = match holder.login {
+                Some(_) => login_administrator(console, &controller, &holder, ca_fingerprint.as_deref()).await?,
+                None => {
+                    let password = password(None)?;
+                    console
+                        .login(&controller, &hosting, &password, ca_fingerprint.as_deref())
+                        .await?
+                }
+            };
             print(json, &s, |s| {
-                let mut out = if fr {
-                    format!(
+                let mut out = match (&s.login, fr) {
+                    (None, true) => format!(
                         "Connecté à {} en tant que responsable de l'hébergement {} jusqu'au {}.",
                         s.controller_address, s.hosting_number, s.expires_at
-                    )
-                } else {
-                    format!(
+                    ),
+                    (None, false) => format!(
                         "Logged in to {} as hosting manager of {} until {}.",
                         s.controller_address, s.hosting_number, s.expires_at
-                    )
+                    ),
+                    (Some(login), true) => format!(
+                        "Connecté à {} en tant que {login} (hébergement {}) jusqu'au {}.",
+                        s.controller_address, s.hosting_number, s.expires_at
+                    ),
+                    (Some(login), false) => format!(
+                        "Logged in to {} as {login} (hosting {}) until {}.",
+                        s.controller_address, s.hosting_number, s.expires_at
+                    ),
                 };
                 if s.certificate_renewed {
                     out += tr(
@@ -121,16 +193,18 @@ pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> 
             });
         }
         Command::Enroll {
+            user,
             ca_fingerprint,
             hosting_number,
             controller,
         } => {
             let controller = controller_of(console, controller)?;
             let hosting = hosting_of(console, hosting_number)?;
-            let password = password()?;
+            let holder = Holder::parse(&hosting, user.as_deref())?;
+            let password = password(holder.login.as_deref())?;
             let invoice = prompt(tr("Invoice number", "Numéro de facture"), true)?;
             let r = console
-                .enrol(&controller, &hosting, &password, &invoice, ca_fingerprint.as_deref())
+                .enrol_as(&controller, &holder, &password, &invoice, ca_fingerprint.as_deref())
                 .await?;
             print(json, &r, |r| {
                 let (title, device, fingerprint, until, ca) = if fr {
@@ -165,15 +239,34 @@ pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> 
         Command::Whoami => {
             let w = console.whoami().await?;
             print(json, &w, |w| {
+                let who = match &w.login {
+                    Some(login) => format!("{} {login}", w.actor),
+                    None => w.actor.clone(),
+                };
+                let panes: Vec<&str> = w.scope.panes.iter().map(|p| tr(p.labels().0, p.labels().1)).collect();
+                let plannings = match &w.scope.plannings {
+                    None => tr("every planning", "tous les plannings").to_owned(),
+                    Some(ids) => format!(
+                        "{} {}",
+                        tr("plannings", "plannings"),
+                        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                };
                 if fr {
                     format!(
-                        "{} ({}) sur le poste {}, session jusqu'au {}",
-                        w.hosting_number, w.actor, w.device_id, w.session_expires_at
+                        "{} ({who}) sur le poste {}, session jusqu'au {}\nVolets : {} — {plannings}",
+                        w.hosting_number,
+                        w.device_id,
+                        w.session_expires_at,
+                        panes.join(", ")
                     )
                 } else {
                     format!(
-                        "{} ({}) on device {}, session until {}",
-                        w.hosting_number, w.actor, w.device_id, w.session_expires_at
+                        "{} ({who}) on device {}, session until {}\nPanes: {} — {plannings}",
+                        w.hosting_number,
+                        w.device_id,
+                        w.session_expires_at,
+                        panes.join(", ")
                     )
                 }
             });

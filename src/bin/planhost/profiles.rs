@@ -131,6 +131,8 @@ async fn find_profile(console: &Console, r: &ProfileRef) -> Result<Profile> {
 }
 
 pub async fn run(console: &Console, json: bool, command: ProfilesCommand) -> Result<()> {
+    // The planning of the profile a change names (a new profile names its planning itself).
+    let mut planning_of = None;
     let change = match command {
         ProfilesCommand::List { planning } => {
             let all = planning_profiles(console, &planning).await?;
@@ -188,13 +190,18 @@ pub async fn run(console: &Console, json: bool, command: ProfilesCommand) -> Res
             profile,
             rename,
             authorisations,
-        } => ProfileChange::Change {
-            id: find_profile(console, &profile).await?.id,
-            name: rename,
-            authorisations,
-        },
+        } => {
+            let p = find_profile(console, &profile).await?;
+            planning_of = Some(p.planning_id);
+            ProfileChange::Change {
+                id: p.id,
+                name: rename,
+                authorisations,
+            }
+        }
         ProfilesCommand::Delete { profile, yes } => {
             let p = find_profile(console, &profile).await?;
+            planning_of = Some(p.planning_id);
             let question = match planhost::cli::language() {
                 "fr" => format!("Supprimer le profil {} et ses {} affectation(s) ?", p.name, p.assigned),
                 _ => format!("Delete the profile {} and its {} assignment(s)?", p.name, p.assigned),
@@ -203,7 +210,11 @@ pub async fn run(console: &Console, json: bool, command: ProfilesCommand) -> Res
             ProfileChange::Delete { id: p.id }
         }
     };
-    let outcome = console.change_profiles(&change).await?;
+    let planning = match &change {
+        ProfileChange::Create(new) => new.planning_id,
+        _ => planning_of.unwrap_or_default(),
+    };
+    let outcome = console.change_profiles(planning, &change).await?;
     print(json, &outcome, |o| match &o.profile {
         Some(p) => profile_line(p),
         None => tr("Deleted.", "Supprimé.").to_owned(),
@@ -228,7 +239,7 @@ pub async fn assign(console: &Console, json: bool, args: AssignArgs) -> Result<(
             user_ids,
         }
     };
-    let outcome = console.change_profiles(&change).await?;
+    let outcome = console.change_profiles(p.planning_id, &change).await?;
     print(json, &outcome, |o| {
         o.profile.as_ref().map(profile_line).unwrap_or_default()
     });

@@ -2,8 +2,10 @@
 
 use crate::{confirm, prompt};
 use clap::Subcommand;
+use crate::configuration::planning_ref;
 use planhost::api::{
-    FirstSuperadministrator, NewUser, User, UserChange, UserChanges, UserOutcome, UserQuery, UserSort, UserStatus,
+    ConsoleScope, FirstSuperadministrator, NewUser, Pane, User, UserChange, UserChanges, UserOutcome, UserQuery,
+    UserSort, UserStatus,
 };
 use planhost::cli::{print, tr};
 use planhost::console::Console;
@@ -41,8 +43,10 @@ pub enum UsersCommand {
         status: UserStatus,
         #[arg(long)]
         console_access: bool,
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
-    /// Change a user's names, e-mail (empty: none), status or console access.
+    /// Change a user's names, e-mail (empty: none), status, console access or its scope.
     Set {
         login: String,
         #[arg(long)]
@@ -55,6 +59,8 @@ pub enum UsersCommand {
         status: Option<UserStatus>,
         #[arg(long)]
         console_access: Option<bool>,
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
     Disable {
         login: String,
@@ -95,6 +101,40 @@ pub enum UsersCommand {
     },
 }
 
+/// What an administrator's console access covers. Absent: what its status allows within your own access.
+#[derive(clap::Args)]
+pub struct ScopeArgs {
+    /// The panes it may use, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    panes: Vec<Pane>,
+    /// The plannings it may touch (names or numbers, comma-separated); every planning when absent.
+    #[arg(long, value_delimiter = ',', requires = "panes")]
+    plannings: Vec<String>,
+}
+
+impl ScopeArgs {
+    async fn scope(self, console: &Console) -> Result<Option<ConsoleScope>> {
+        if self.panes.is_empty() {
+            return Ok(None);
+        }
+        let plannings = if self.plannings.is_empty() {
+            None
+        } else {
+            let config = console.configuration().await?;
+            Some(
+                self.plannings
+                    .iter()
+                    .map(|p| planning_ref(&config, p))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+        };
+        Ok(Some(ConsoleScope {
+            panes: self.panes,
+            plannings,
+        }))
+    }
+}
+
 /// Who a new user is.
 #[derive(clap::Args)]
 pub struct Person {
@@ -124,6 +164,18 @@ fn line(u: &User) -> String {
     }
     if u.must_change_password {
         flags.push(tr("password to change", "mot de passe à changer"));
+    }
+    let mut flags: Vec<String> = flags.into_iter().map(str::to_owned).collect();
+    if let Some(scope) = &u.scope {
+        let panes: Vec<&str> = scope.panes.iter().map(|p| p.as_str()).collect();
+        let plannings = match &scope.plannings {
+            None => tr("every planning", "tous les plannings").to_owned(),
+            Some(ids) => format!("plannings {}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+        };
+        flags.push(format!("[{} / {plannings}]", panes.join(",")));
+    }
+    if let Some(parent) = &u.parent_login {
+        flags.push(format!("{} {parent}", tr("created by", "créé par")));
     }
     format!(
         "{:<20} {} {}  {}  {}  {}",
@@ -238,6 +290,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
             email,
             status,
             console_access,
+            scope,
         } => UserChange::Add(NewUser {
             login: person.login,
             first_name: person.first_name,
@@ -245,6 +298,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
             email,
             status,
             console_access,
+            scope: scope.scope(console).await?,
         }),
         UsersCommand::Set {
             login,
@@ -253,6 +307,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
             email,
             status,
             console_access,
+            scope,
         } => UserChange::Change {
             id: find(console, &login).await?.id,
             changes: UserChanges {
@@ -261,6 +316,7 @@ pub async fn run(console: &Console, json: bool, command: UsersCommand) -> Result
                 email,
                 status,
                 console_access,
+                scope: scope.scope(console).await?,
             },
         },
         UsersCommand::Disable { login, yes } => {

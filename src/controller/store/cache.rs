@@ -5,7 +5,8 @@
 
 use super::devices::{self, DeviceRow};
 use super::sessions::{self, SessionRow};
-use super::{accounts, Store};
+use super::{accounts, users, Store};
+use crate::api::User;
 use crate::error::Result;
 use crate::ids::HostingNumber;
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ struct Rows {
     sessions: HashMap<String, SessionRow>,
     /// Hosting number → accepted licence version (`None`: not accepted yet).
     licences: HashMap<HostingNumber, Option<i64>>,
+    /// User id → the user, for the sessions of administrators.
+    users: HashMap<(HostingNumber, i64), User>,
 }
 
 impl Rows {
@@ -92,6 +95,17 @@ impl Store {
             |r| r.sessions.get(token_hash).cloned(),
             |c| sessions::get(c, token_hash),
             |r, v| insert(&mut r.sessions, token_hash.to_owned(), v),
+        )
+    }
+
+    /// The user behind an administrator's session.
+    pub fn user(&self, version: i64, hosting: &HostingNumber, id: i64) -> Result<Option<User>> {
+        let key = (hosting.clone(), id);
+        self.cached(
+            version,
+            |r| r.users.get(&key).cloned(),
+            |c| users::get(c, hosting, id),
+            |r, v| insert(&mut r.users, key.clone(), v),
         )
     }
 

@@ -10,6 +10,8 @@ pub struct DeviceRow {
     pub hosting_number: HostingNumber,
     pub cert_sha256: String,
     pub revoked_at: Option<i64>,
+    /// The administrator who installed it; none for the hosting manager's devices.
+    pub user_id: Option<i64>,
 }
 
 /// A device as the provider lists it.
@@ -25,15 +27,16 @@ pub struct DeviceListing {
 
 pub fn insert(c: &Connection, d: &DeviceRow, label: &str, now: i64, expires_at: i64) -> Result<()> {
     c.execute(
-        "INSERT INTO devices (id, hosting_number, cert_sha256, label, enrolled_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![d.id, d.hosting_number, d.cert_sha256, label, now, expires_at],
+        "INSERT INTO devices (id, hosting_number, cert_sha256, label, enrolled_at, expires_at, user_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![d.id, d.hosting_number, d.cert_sha256, label, now, expires_at, d.user_id],
     )?;
     Ok(())
 }
 
 pub fn get(c: &Connection, id: &str) -> Result<Option<DeviceRow>> {
-    let mut stmt = c.prepare_cached("SELECT id, hosting_number, cert_sha256, revoked_at FROM devices WHERE id = ?1")?;
+    let mut stmt =
+        c.prepare_cached("SELECT id, hosting_number, cert_sha256, revoked_at, user_id FROM devices WHERE id = ?1")?;
     Ok(stmt
         .query_row([id], |r| {
             Ok(DeviceRow {
@@ -41,6 +44,7 @@ pub fn get(c: &Connection, id: &str) -> Result<Option<DeviceRow>> {
                 hosting_number: r.get(1)?,
                 cert_sha256: r.get(2)?,
                 revoked_at: r.get(3)?,
+                user_id: r.get(4)?,
             })
         })
         .optional()?)
@@ -83,4 +87,15 @@ pub fn revoke(c: &Connection, id: &str, now: i64) -> Result<bool> {
     )?;
     super::sessions::delete_for_device(c, id)?;
     Ok(n == 1)
+}
+
+/// Revokes every device of an administrator and ends its sessions (disabled, deleted, or its console access taken
+/// away); returns how many devices were revoked.
+pub fn revoke_for_user(c: &Connection, user_id: i64, now: i64) -> Result<usize> {
+    let n = c.execute(
+        "UPDATE devices SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?;
+    c.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+    Ok(n)
 }

@@ -2,7 +2,6 @@
 //! repeated within a minute (same account, peer, action and detail) fold into one line with a count, so a flood of
 //! attempts cannot grow the database a row at a time.
 
-use crate::controller::actor::Actor;
 use crate::error::Result;
 use crate::ids::HostingNumber;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -13,7 +12,11 @@ const FOLD_SECS: i64 = 60;
 /// Who acted, on which account, from which device and network address.
 #[derive(Debug, Clone)]
 pub struct Who {
-    pub actor: Actor,
+    /// `hosting_manager`, `superadministrator`, `base_administrator`, `administrator` (a login attempt), `provider`,
+    /// `controller`.
+    pub actor: &'static str,
+    /// The administrator's login, when one acted or tried to.
+    pub login: Option<String>,
     pub hosting_number: Option<HostingNumber>,
     pub device_id: Option<String>,
     pub peer: Option<String>,
@@ -22,7 +25,8 @@ pub struct Who {
 impl Who {
     pub fn provider(hosting: &HostingNumber) -> Who {
         Who {
-            actor: Actor::Provider,
+            actor: "provider",
+            login: None,
             hosting_number: Some(hosting.clone()),
             device_id: None,
             peer: None,
@@ -30,7 +34,7 @@ impl Who {
     }
     pub fn controller(hosting: &HostingNumber) -> Who {
         Who {
-            actor: Actor::Controller,
+            actor: "controller",
             ..Who::provider(hosting)
         }
     }
@@ -89,18 +93,19 @@ pub fn record(c: &Connection, who: &Who, action: &str, outcome: Outcome, detail:
         }
     }
     c.prepare_cached(
-        "INSERT INTO history (at, hosting_number, actor, device_id, peer, action, outcome, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO history (at, hosting_number, actor, device_id, peer, action, outcome, detail, login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         now,
         who.hosting_number,
-        who.actor.as_str(),
+        who.actor,
         who.device_id,
         who.peer,
         action,
         outcome.as_str(),
-        detail
+        detail,
+        who.login
     ])?;
     Ok(())
 }

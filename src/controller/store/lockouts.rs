@@ -12,6 +12,11 @@ pub fn account_key(hosting: &str) -> String {
     format!("account:{hosting}")
 }
 
+/// An administrator's attempts from machines without its certificate: its own counter, apart from the account's.
+pub fn user_key(hosting: &str, login: &str) -> String {
+    format!("user:{hosting}:{}", login.to_lowercase())
+}
+
 pub fn device_key(device_id: &str) -> String {
     format!("device:{device_id}")
 }

@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/005_profiles.sql"),
         then: Some(profiles::insert_builtins_where_missing),
     },
+    sql(include_str!("migrations/006_administrators.sql")),
 ];
 
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations

@@ -9,6 +9,8 @@ pub struct SessionRow {
     pub device_id: String,
     pub hosting_number: HostingNumber,
     pub actor: String,
+    /// The administrator logged in; none for the hosting manager.
+    pub user_id: Option<i64>,
     pub expires_at: i64,
 }
 
@@ -16,16 +18,17 @@ pub struct SessionRow {
 pub fn insert(c: &Connection, token_hash: &str, s: &SessionRow, now: i64) -> Result<()> {
     c.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
     c.execute(
-        "INSERT INTO sessions (token_hash, device_id, hosting_number, actor, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![token_hash, s.device_id, s.hosting_number, s.actor, now, s.expires_at],
+        "INSERT INTO sessions (token_hash, device_id, hosting_number, actor, created_at, expires_at, user_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![token_hash, s.device_id, s.hosting_number, s.actor, now, s.expires_at, s.user_id],
     )?;
     Ok(())
 }
 
 pub fn get(c: &Connection, token_hash: &str) -> Result<Option<SessionRow>> {
-    let mut stmt =
-        c.prepare_cached("SELECT device_id, hosting_number, actor, expires_at FROM sessions WHERE token_hash = ?1")?;
+    let mut stmt = c.prepare_cached(
+        "SELECT device_id, hosting_number, actor, expires_at, user_id FROM sessions WHERE token_hash = ?1",
+    )?;
     Ok(stmt
         .query_row([token_hash], |r| {
             Ok(SessionRow {
@@ -33,6 +36,7 @@ pub fn get(c: &Connection, token_hash: &str) -> Result<Option<SessionRow>> {
                 hosting_number: r.get(1)?,
                 actor: r.get(2)?,
                 expires_at: r.get(3)?,
+                user_id: r.get(4)?,
             })
         })
         .optional()?)

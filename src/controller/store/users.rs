@@ -1,7 +1,7 @@
 //! `users`: each account's users (Contrôleur pane). Search runs on a folded key (lower case, no accents), sorting and
 //! paging in SQL: the console never loads the whole list.
 
-use crate::api::{User, UserQuery, UserSort, UserStatus};
+use crate::api::{ConsoleScope, Pane, User, UserQuery, UserSort, UserStatus};
 use crate::error::Result;
 use crate::ids::{fold, HostingNumber};
 use crate::time_fmt::rfc3339;
@@ -31,6 +31,8 @@ pub struct Insert<'a> {
     pub must_change_password: bool,
     pub password_hash: &'a str,
     pub parent_id: Option<i64>,
+    /// With console access.
+    pub scope: Option<&'a ConsoleScope>,
 }
 
 impl<'a> Insert<'a> {
@@ -46,6 +48,7 @@ impl<'a> Insert<'a> {
             must_change_password: true,
             password_hash,
             parent_id: None,
+            scope: None,
         }
     }
 }
@@ -54,11 +57,49 @@ fn search_key(login: &str, first: &str, last: &str, email: Option<&str>) -> Stri
     fold(&format!("{login} {first} {last} {}", email.unwrap_or("")))
 }
 
-const COLUMNS: &str =
-    "id, login, first_name, last_name, email, status, console_access, disabled, must_change_password, created_at";
+/// The scope, its plannings, the parent's login and the count of children come from subqueries: they cost only for
+/// the rows of one page.
+const COLUMNS: &str = "id, login, first_name, last_name, email, status, console_access, disabled, must_change_password,
+    created_at, console_panes, console_every_planning,
+    (SELECT group_concat(planning_id, ' ') FROM console_plannings cp WHERE cp.user_id = users.id),
+    parent_id, (SELECT p.login FROM users p WHERE p.id = users.parent_id),
+    (SELECT count(*) FROM users ch WHERE ch.parent_id = users.id)";
+
+/// Panes are written by name; an unknown one is an error, never dropped.
+fn panes_column(text: &str) -> rusqlite::Result<Vec<Pane>> {
+    text.split_whitespace()
+        .map(|p| {
+            Pane::parse(p).map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e)))
+        })
+        .collect()
+}
+
+fn scope(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<ConsoleScope>> {
+    if !r.get::<_, bool>(6)? {
+        return Ok(None);
+    }
+    let panes = panes_column(&r.get::<_, String>(10)?)?;
+    let plannings = if r.get::<_, bool>(11)? {
+        None
+    } else {
+        let ids: Option<String> = r.get(12)?;
+        let mut ids: Vec<i64> = ids
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        ids.sort_unstable();
+        Some(ids)
+    };
+    Ok(Some(ConsoleScope { panes, plannings }))
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
+        scope: scope(r)?,
+        parent_id: r.get(13)?,
+        parent_login: r.get(14)?,
+        children: r.get(15)?,
         id: r.get(0)?,
         login: r.get(1)?,
         first_name: r.get(2)?,
@@ -94,7 +135,31 @@ pub fn insert(c: &Connection, hosting: &HostingNumber, u: &Insert<'_>, now: i64)
         u.parent_id,
         now
     ])?;
-    Ok(c.last_insert_rowid())
+    let id = c.last_insert_rowid();
+    if u.scope.is_some() {
+        set_scope(c, id, u.scope)?;
+    }
+    Ok(id)
+}
+
+/// Writes what an administrator's console access covers (nothing without console access).
+pub fn set_scope(c: &Connection, id: i64, scope: Option<&ConsoleScope>) -> Result<()> {
+    let panes = scope.map_or(String::new(), |s| {
+        s.panes.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" ")
+    });
+    let every = scope.is_none_or(|s| s.plannings.is_none());
+    c.execute(
+        "UPDATE users SET console_panes = ?2, console_every_planning = ?3 WHERE id = ?1",
+        params![id, panes, every],
+    )?;
+    c.execute("DELETE FROM console_plannings WHERE user_id = ?1", [id])?;
+    if let Some(ids) = scope.and_then(|s| s.plannings.as_ref()) {
+        let mut stmt = c.prepare_cached("INSERT OR IGNORE INTO console_plannings (user_id, planning_id) VALUES (?1, ?2)")?;
+        for planning in ids {
+            stmt.execute(params![id, planning])?;
+        }
+    }
+    Ok(())
 }
 
 /// Every login of the account, lower-cased: one query where an import would otherwise ask once per row.
@@ -118,6 +183,24 @@ pub fn get(c: &Connection, hosting: &HostingNumber, id: i64) -> Result<Option<Us
         .optional()?)
 }
 
+/// A user and its password hash, by login (case ignored): for a login or an enrolment.
+pub fn with_password_hash(c: &Connection, hosting: &HostingNumber, login: &str) -> Result<Option<(User, String)>> {
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE hosting_number = ?1 AND login_key = ?2");
+    Ok(c.prepare_cached(&sql)?
+        .query_row(params![hosting, login.to_lowercase()], |r| Ok((row(r)?, r.get(16)?)))
+        .optional()?)
+}
+
+/// Whether `ancestor` created `id`, or created its creator, and so on up.
+pub fn descends_from(c: &Connection, id: i64, ancestor: i64) -> Result<bool> {
+    let mut stmt = c.prepare_cached(
+        "WITH RECURSIVE up(id) AS (SELECT parent_id FROM users WHERE id = ?1
+                                   UNION SELECT u.parent_id FROM users u JOIN up ON u.id = up.id)
+         SELECT 1 FROM up WHERE id = ?2",
+    )?;
+    Ok(stmt.exists(params![id, ancestor])?)
+}
+
 /// Writes every field the list shows (the login and password stay).
 pub fn update(c: &Connection, hosting: &HostingNumber, u: &User) -> Result<()> {
     c.execute(
@@ -136,7 +219,7 @@ pub fn update(c: &Connection, hosting: &HostingNumber, u: &User) -> Result<()> {
             search_key(&u.login, &u.first_name, &u.last_name, u.email.as_deref()),
         ],
     )?;
-    Ok(())
+    set_scope(c, u.id, u.scope.as_ref())
 }
 
 pub fn set_password(c: &Connection, hosting: &HostingNumber, id: i64, hash: &str, must_change: bool) -> Result<()> {
@@ -147,9 +230,11 @@ pub fn set_password(c: &Connection, hosting: &HostingNumber, id: i64, hash: &str
     Ok(())
 }
 
+/// Deletes a user; the users it created get its own parent.
 pub fn delete(c: &Connection, hosting: &HostingNumber, id: i64) -> Result<()> {
     c.execute(
-        "UPDATE users SET parent_id = NULL WHERE hosting_number = ?1 AND parent_id = ?2",
+        "UPDATE users SET parent_id = (SELECT parent_id FROM users WHERE id = ?2)
+         WHERE hosting_number = ?1 AND parent_id = ?2",
         params![hosting, id],
     )?;
     c.execute(
@@ -202,6 +287,8 @@ pub enum Among {
         planning_id: i64,
         administrators_only: bool,
     },
+    /// The users this one created.
+    ChildrenOf(i64),
 }
 
 /// The page asked for (the query already checked), and how many users match the search.
@@ -230,6 +317,7 @@ pub fn page(c: &Connection, hosting: &HostingNumber, q: &UserQuery, among: Among
                 filter.push_str(" AND status <> 'user'");
             }
         }
+        Among::ChildrenOf(parent) => filter.push_str(&format!(" AND parent_id = {parent}")),
     }
     let direction = if q.descending { "DESC" } else { "ASC" };
     let order = match q.sort {

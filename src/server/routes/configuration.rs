@@ -1,19 +1,35 @@
 //! Configuration: the controller's domain and activation, the plannings and their seats, statuses.
 
+use super::access::{route, Access, Route, Target};
 use super::{parse, Authed, Ctl};
-use crate::api::ConfigChange;
-use crate::error::Result;
+use crate::api::{ConfigChange, Pane};
+use crate::controller::actor::Touch;
+use crate::error::{Error, Result};
 use crate::server::status;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 
-pub(super) fn routes() -> Router<Ctl> {
-    Router::new()
-        .route("/config", get(configuration).post(configure))
-        .route("/plannings/status", get(statuses))
+pub(super) fn routes() -> Vec<Route> {
+    let pane = |target| Access::Pane(Pane::Configuration, target);
+    vec![
+        route(Method::GET, "/config", pane(Target::Nothing), configuration),
+        route(Method::POST, "/config", pane(Target::InBody(change_touches)), configure),
+        route(Method::GET, "/plannings/status", pane(Target::Nothing), statuses),
+    ]
+}
+
+/// A change of one planning touches that planning; the controller, new plannings and seats touch them all.
+fn change_touches(body: &[u8]) -> Result<Touch> {
+    Ok(match serde_json::from_slice::<ConfigChange>(body).map_err(|e| Error::invalid(format!("The request is not valid: {e}"), format!("La requête n'est pas valide : {e}")))? {
+        ConfigChange::ChangePlanning { id, .. } | ConfigChange::RemovePlanning { id } => Touch::Planning(id),
+        ConfigChange::ControllerDomain { .. }
+        | ConfigChange::ControllerActive { .. }
+        | ConfigChange::AddPlanning { .. }
+        | ConfigChange::Seats { .. } => Touch::Account,
+    })
 }
 
 async fn configuration(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
@@ -21,7 +37,6 @@ async fn configuration(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoRes
 }
 
 async fn statuses(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
-    ctl.controller.require_licence(&a.session)?;
     status::refresh(&ctl, &a.session.hosting_number).await?;
     Ok(Json(ctl.controller.configuration(&a.session)?))
 }

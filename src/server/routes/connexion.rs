@@ -1,25 +1,29 @@
 //! Connexion: enrolment, login, session, licence and account.
 
+use super::access::{route, Access, Route};
 use super::{parse, password_check, Authed, Ctl, Device, Peer, Pool};
-use crate::api::{AcceptLicenceRequest, EnrolRequest, LoginRequest, PasswordCheck, RenewRequest};
+use crate::api::{AcceptLicenceRequest, EnrolRequest, LoginRequest, PasswordChange, PasswordCheck, RenewRequest};
 use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 
-pub(super) fn routes() -> Router<Ctl> {
-    Router::new()
-        .route("/enrol", post(enrol))
-        .route("/enrol/password", post(enrol_password))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/renew", post(renew))
-        .route("/session", get(whoami))
-        .route("/licence", get(licence))
-        .route("/licence/accept", post(accept_licence))
-        .route("/account", get(account))
+pub(super) fn routes() -> Vec<Route> {
+    use Access::{Device as OwnDevice, HostingManager, Open, Session};
+    vec![
+        route(Method::POST, "/enrol", Open, enrol),
+        route(Method::POST, "/enrol/password", Open, enrol_password),
+        route(Method::POST, "/login", OwnDevice, login),
+        route(Method::POST, "/logout", Session, logout),
+        route(Method::POST, "/renew", Session, renew),
+        route(Method::GET, "/session", Session, whoami),
+        route(Method::POST, "/session/password", Session, change_password),
+        route(Method::GET, "/licence", Session, licence),
+        route(Method::POST, "/licence/accept", HostingManager, accept_licence),
+        route(Method::GET, "/account", Session, account),
+    ]
 }
 
 /// Enrolment is open to anyone: each network address has a budget of attempts before any work is done.
@@ -70,6 +74,15 @@ async fn renew(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl In
 
 async fn whoami(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
     Ok(Json(ctl.controller.whoami(&a.session)?))
+}
+
+/// An administrator chooses its own password (slow hashes: in the password-check pool).
+async fn change_password(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
+    let req: PasswordChange = parse(&body)?;
+    let Authed { session, peer } = a;
+    Ok(Json(
+        password_check(ctl, Pool::Login, move |c| c.change_own_password(&session, &req, &peer)).await?,
+    ))
 }
 
 async fn licence(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {

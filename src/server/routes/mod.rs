@@ -1,6 +1,7 @@
 //! HTTP routes of the controller. Each handler turns a request into one `Controller` call; the extractors below
 //! enforce "client certificate, then session" for everything but enrolment.
 
+pub mod access;
 mod configuration;
 mod connexion;
 mod profiles;
@@ -75,13 +76,30 @@ async fn json_errors(response: Response) -> Response {
     answer
 }
 
+/// Every route of the API, each with its declaration. One module per pane: each lists its own.
+fn all_routes() -> Vec<access::Route> {
+    [
+        connexion::routes(),
+        configuration::routes(),
+        users::routes(),
+        profiles::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Method, path (under `/api/v1`) and declaration of every route: what the route × role test walks.
+pub fn declared_routes() -> Vec<(axum::http::Method, &'static str, access::Access)> {
+    all_routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
+}
+
 pub(super) fn router(controller: Ctl) -> Router {
-    // One module per pane: each lists its own routes.
-    let api = Router::new()
-        .merge(connexion::routes())
-        .merge(configuration::routes())
-        .merge(users::routes())
-        .merge(profiles::routes());
+    let mut api = Router::new();
+    for route in all_routes() {
+        let path = route.path;
+        api = api.route(path, route.checked(&controller));
+    }
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(not_found)
@@ -90,9 +108,8 @@ pub(super) fn router(controller: Ctl) -> Router {
         .with_state(controller)
 }
 
-fn conn(parts: &Parts) -> Result<ConnInfo> {
-    parts
-        .extensions
+fn conn(extensions: &axum::http::Extensions) -> Result<ConnInfo> {
+    extensions
         .get::<ConnInfo>()
         .cloned()
         .ok_or_else(|| Error::internal("connection info missing"))
@@ -133,7 +150,7 @@ pub(super) async fn password_check<T: Send + 'static>(
         .map_err(Error::internal)?
 }
 
-fn certificate_required() -> Error {
+pub(super) fn certificate_required() -> Error {
     Error::new(
         ErrorCode::CertificateRequired,
         "This device has no certificate for this controller: install one first with the invoice number.",
@@ -147,49 +164,37 @@ pub(super) struct Peer(pub(super) String);
 impl FromRequestParts<Ctl> for Peer {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, _: &Ctl) -> Result<Self> {
-        Ok(Peer(conn(parts)?.peer.ip().to_string()))
+        Ok(Peer(conn(&parts.extensions)?.peer.ip().to_string()))
     }
 }
 
-/// A device whose certificate verified at the handshake and is still valid on the controller.
+/// A device whose certificate verified at the handshake and is still valid on the controller (put there by the
+/// route's check).
+#[derive(Clone)]
 pub(super) struct Device(pub(super) DeviceRow, pub(super) String);
 
-impl FromRequestParts<Ctl> for Device {
-    type Rejection = Error;
-    async fn from_request_parts(parts: &mut Parts, ctl: &Ctl) -> Result<Self> {
-        let info = conn(parts)?;
-        let cert = info.client_cert.ok_or_else(certificate_required)?;
-        Ok(Device(
-            ctl.controller.device_for_certificate(&cert)?,
-            info.peer.ip().to_string(),
-        ))
-    }
-}
-
-/// A device and its session (bearer token).
+/// A session that passed its route's check.
+#[derive(Clone)]
 pub(super) struct Authed {
     pub(super) session: Session,
     pub(super) peer: String,
 }
 
+fn undeclared() -> Error {
+    Error::internal("this route has no access declaration")
+}
+
+impl FromRequestParts<Ctl> for Device {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &Ctl) -> Result<Self> {
+        parts.extensions.get::<Device>().cloned().ok_or_else(undeclared)
+    }
+}
+
 impl FromRequestParts<Ctl> for Authed {
     type Rejection = Error;
-    async fn from_request_parts(parts: &mut Parts, ctl: &Ctl) -> Result<Self> {
-        let info = conn(parts)?;
-        let cert = info.client_cert.ok_or_else(certificate_required)?;
-        let peer = info.peer.ip().to_string();
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        let Some(token) = token else {
-            // A revoked device is told so before being asked for a session.
-            ctl.controller.device_for_certificate(&cert)?;
-            return Err(Error::session_required());
-        };
-        let session = ctl.controller.authenticate(&cert, token, &peer)?;
-        Ok(Authed { session, peer })
+    async fn from_request_parts(parts: &mut Parts, _: &Ctl) -> Result<Self> {
+        parts.extensions.get::<Authed>().cloned().ok_or_else(undeclared)
     }
 }
 

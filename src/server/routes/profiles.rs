@@ -1,19 +1,32 @@
 //! Contrôleur pane: the profiles of a planning and the assignment of users to them.
 
+use super::access::{route, Access, Route, Target};
 use super::{parse, Authed, Ctl};
-use crate::api::ProfileChange;
+use crate::api::{Pane, ProfileChange};
 use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::Method;
+use axum::Json;
 
-pub(super) fn routes() -> Router<Ctl> {
-    Router::new()
-        .route("/plannings/{id}/profiles", get(list))
-        .route("/profiles", post(change))
+pub(super) fn routes() -> Vec<Route> {
+    let pane = Access::Pane(Pane::Controller, Target::PlanningInPath);
+    vec![
+        route(Method::GET, "/plannings/{id}/profiles", pane, list),
+        route(Method::POST, "/plannings/{id}/profiles", pane, change),
+    ]
+}
+
+fn planning(id: std::result::Result<Path<i64>, PathRejection>) -> Result<i64> {
+    let Path(id) = id.map_err(|e| {
+        Error::invalid(
+            format!("A planning is named by its number: {}", e.body_text()),
+            format!("Un planning se désigne par son numéro : {}", e.body_text()),
+        )
+    })?;
+    Ok(id)
 }
 
 async fn list(
@@ -21,16 +34,17 @@ async fn list(
     a: Authed,
     id: std::result::Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse> {
-    let Path(id) = id.map_err(|e| {
-        Error::invalid(
-            format!("A planning is named by its number: {}", e.body_text()),
-            format!("Un planning se désigne par son numéro : {}", e.body_text()),
-        )
-    })?;
-    Ok(Json(ctl.controller.profiles(&a.session, id)?))
+    Ok(Json(ctl.controller.profiles(&a.session, planning(id)?)?))
 }
 
-async fn change(State(ctl): State<Ctl>, a: Authed, body: Bytes) -> Result<impl IntoResponse> {
+/// One change of the planning's profiles or assignments: every profile it names must be one of this planning's.
+async fn change(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    id: std::result::Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let planning = planning(id)?;
     let change: ProfileChange = parse(&body)?;
-    Ok(Json(ctl.controller.change_profiles(&a.session, &change, &a.peer)?))
+    Ok(Json(ctl.controller.change_profiles(&a.session, planning, &change, &a.peer)?))
 }

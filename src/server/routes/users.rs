@@ -1,22 +1,25 @@
 //! Contrôleur pane: the users list (searched, sorted and paged here) and its changes.
 
+use super::access::{route, Access, Route, Target};
 use super::{parse, password_check, Authed, Ctl, Pool};
-use crate::api::{UserChange, UserQuery};
+use crate::api::{Pane, UserChange, UserQuery};
 use crate::controller::users_import::IMPORT_MAX_BYTES;
 use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::Method;
+use axum::Json;
 
-pub(super) fn routes() -> Router<Ctl> {
-    Router::new().route("/users", get(list).post(change)).route(
-        "/users/import",
+pub(super) fn routes() -> Vec<Route> {
+    let pane = Access::Pane(Pane::Controller, Target::Nothing);
+    vec![
+        route(Method::GET, "/users", pane, list),
+        route(Method::POST, "/users", pane, change),
         // A byte more than the importer reads, so its own message says a file is too large.
-        post(import).layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 1)),
-    )
+        route(Method::POST, "/users/import", pane, import).with(|r| r.layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 1))),
+    ]
 }
 
 #[derive(serde::Deserialize)]
