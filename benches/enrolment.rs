@@ -41,6 +41,7 @@ fn main() {
     let ca_pem = std::fs::read_to_string(data.join("ca.pem")).unwrap();
     let request = |csr_pem: String| EnrolRequest {
         hosting_number: account["hosting_number"].as_str().unwrap().into(),
+        login: None,
         password: account["console_password"].as_str().unwrap().into(),
         invoice_number: account["invoice_number"].as_str().unwrap().into(),
         csr_pem,

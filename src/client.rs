@@ -257,6 +257,17 @@ impl ControllerClient {
             .unwrap_or_else(|_| Error::internal(format!("the controller answered {status} without explanation"))))
     }
 
+    /// Any API call by method and path (with its query), the body as JSON: what the test that walks every route with
+    /// every role sends.
+    pub async fn call_route(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        self.call(method, path, body).await
+    }
+
     /// True when `GET path` (outside the API) answers with success: a planning server's health check.
     pub async fn probe(&self, path: &str) -> bool {
         let url = format!("https://{}{path}", self.address);
@@ -362,8 +373,12 @@ impl ControllerClient {
 
     /// One change of a planning's profiles or assignments, applied whole or not at all.
     pub async fn change_profiles(&self, planning_id: i64, change: &ProfileChange) -> Result<ProfileOutcome> {
-        self.call(Method::POST, &format!("/plannings/{planning_id}/profiles"), Some(change))
-            .await
+        self.call(
+            Method::POST,
+            &format!("/plannings/{planning_id}/profiles"),
+            Some(change),
+        )
+        .await
     }
 }
 

@@ -105,6 +105,7 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
             email: None,
             status: UserStatus::User,
             console_access: false,
+            scope: None,
         };
         console.change_users(&UserChange::Add(user)).await.unwrap();
     }

@@ -178,15 +178,18 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
     }
     assert_eq!(tc.count("SELECT count(*) FROM profiles"), 6);
 
-    let custom = profile_change(&m, &create(
+    let custom = profile_change(
+        &m,
+        &create(
             " Vie scolaire ",
             ProfileKind::Consultation,
             &[PrintAndExport, ViewTimetables, ViewTimetables],
-        ))
-        .await
-        .unwrap()
-        .profile
-        .unwrap();
+        ),
+    )
+    .await
+    .unwrap()
+    .profile
+    .unwrap();
     assert_eq!(
         (custom.name.as_str(), custom.builtin, custom.authorisations.clone()),
         ("Vie scolaire", false, vec![ViewTimetables, PrintAndExport])
@@ -224,15 +227,18 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
             e.message
         );
     }
-    let changed = profile_change(&m, &ProfileChange::Change {
+    let changed = profile_change(
+        &m,
+        &ProfileChange::Change {
             id: modification.id,
             name: None,
             authorisations: Some(vec![ViewTimetables, EditCourses, PlaceCourses]),
-        })
-        .await
-        .unwrap()
-        .profile
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap()
+    .profile
+    .unwrap();
     assert_eq!(changed.authorisations, vec![ViewTimetables, EditCourses, PlaceCourses]);
     let detail: String = tc
         .db()
@@ -248,21 +254,27 @@ async fn every_planning_has_the_builtin_profiles_and_custom_ones_follow_the_rule
          edit_resources book_rooms record_absences publish_timetables"
     );
     // Renaming onto another profile's name is refused; a custom profile can be renamed and deleted.
-    let e = profile_change(&m, &ProfileChange::Change {
+    let e = profile_change(
+        &m,
+        &ProfileChange::Change {
             id: custom.id,
             name: Some("consultation".into()),
             authorisations: None,
-        })
-        .await
-        .unwrap_err();
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!((e.code, e.field.as_deref()), (ErrorCode::Conflict, Some("name")));
-    let renamed = profile_change(&m, &ProfileChange::Change {
+    let renamed = profile_change(
+        &m,
+        &ProfileChange::Change {
             id: custom.id,
             name: Some("Surveillants".into()),
             authorisations: None,
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(renamed.profile.unwrap().name, "Surveillants");
     profile_change(&m, &ProfileChange::Delete { id: custom.id })
         .await
@@ -322,7 +334,9 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
         .contains(&"cmartin".to_owned()));
 
     // At most one profile per user and planning.
-    let e = profile_change(&m, &assign(&modification, &[&claire])).await.unwrap_err();
+    let e = profile_change(&m, &assign(&modification, &[&claire]))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
     assert!(e.message.contains("Administration"), "{}", e.message);
     profile_change(&m, &assign(&other_consultation, &[&claire]))
@@ -371,12 +385,15 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
     profile_change(&m, &remove(&[&ugo])).await.unwrap();
     assert_eq!(logins(&m, assigned_to(&modification)).await, ["vera"]);
     for bad in [vec![], vec![-1], vec![i64::MAX]] {
-        let e = profile_change(&m, &ProfileChange::Assign {
+        let e = profile_change(
+            &m,
+            &ProfileChange::Assign {
                 profile_id: consultation.id,
                 user_ids: bad.clone(),
-            })
-            .await
-            .unwrap_err();
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(e.code, ErrorCode::InvalidInput | ErrorCode::NotFound),
             "{bad:?}"
@@ -393,16 +410,19 @@ async fn a_user_has_at_most_one_profile_per_planning_and_administration_takes_ad
     m.change_users(&UserChange::Delete { id: vera.id }).await.unwrap();
     assert_eq!(named(&m, first, "Modification").await.assigned, 0);
     let before = tc.count("SELECT count(*) FROM assignments");
-    let custom = profile_change(&m, &ProfileChange::Create(NewProfile {
+    let custom = profile_change(
+        &m,
+        &ProfileChange::Create(NewProfile {
             planning_id: first,
             name: "Vie scolaire".into(),
             kind: ProfileKind::Consultation,
             authorisations: vec![Authorisation::ViewTimetables],
-        }))
-        .await
-        .unwrap()
-        .profile
-        .unwrap();
+        }),
+    )
+    .await
+    .unwrap()
+    .profile
+    .unwrap();
     profile_change(&m, &assign(&custom, &[&ugo])).await.unwrap();
     profile_change(&m, &ProfileChange::Delete { id: custom.id })
         .await
@@ -420,12 +440,15 @@ async fn parallel_assignments_of_one_user_in_one_planning_give_one_profile() {
     let mut names = vec!["Modification".to_owned(), "Consultation".to_owned()];
     for i in 0..6 {
         let name = format!("Profil {i}");
-        profile_change(&m, &ProfileChange::Create(NewProfile {
-            planning_id: planning,
-            name: name.clone(),
-            kind: ProfileKind::Consultation,
-            authorisations: vec![Authorisation::ViewTimetables],
-        }))
+        profile_change(
+            &m,
+            &ProfileChange::Create(NewProfile {
+                planning_id: planning,
+                name: name.clone(),
+                kind: ProfileKind::Consultation,
+                authorisations: vec![Authorisation::ViewTimetables],
+            }),
+        )
         .await
         .unwrap();
         names.push(name);

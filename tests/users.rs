@@ -186,7 +186,7 @@ async fn console_access_needs_an_email_and_an_administrator_status() {
         .unwrap();
     assert_eq!(
         detail,
-        "admin2: status base_administrator → user, console access yes → no"
+        "admin2: status base_administrator → user, console access yes → no, scope plannings history, every planning → —"
     );
 }
 

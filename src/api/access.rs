@@ -123,8 +123,14 @@ mod tests {
         assert!(all.covers(&some));
         assert!(!some.covers(&all));
         assert!(some.covers(&scope(&[Pane::Controller], Some(&[2]))));
-        assert!(!some.covers(&scope(&[Pane::Controller], Some(&[3]))), "another planning");
-        assert!(!some.covers(&scope(&[Pane::Controller], None)), "every planning is more than two");
+        assert!(
+            !some.covers(&scope(&[Pane::Controller], Some(&[3]))),
+            "another planning"
+        );
+        assert!(
+            !some.covers(&scope(&[Pane::Controller], None)),
+            "every planning is more than two"
+        );
         assert!(!some.covers(&scope(&[Pane::Configuration], Some(&[1]))), "another pane");
         assert!(some.has_planning(2) && !some.has_planning(3) && all.has_planning(3));
     }

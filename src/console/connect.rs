@@ -3,8 +3,8 @@
 
 use super::config::{DeviceRecord, SessionRef};
 use super::{
-    controller_key, device_label, device_secret, not_connected, renewal_due, Console, EnrolmentReceipt, OpenSession,
-    Holder, SessionInfo, StoredSession, SESSION_SECRET,
+    controller_key, device_label, device_secret, not_connected, renewal_due, Console, EnrolmentReceipt, Holder,
+    OpenSession, SessionInfo, StoredSession, SESSION_SECRET,
 };
 use crate::api::{EnrolRequest, LoginRequest, PasswordCheck};
 use crate::client::{ControllerClient, Identity, Trust};
@@ -144,8 +144,13 @@ impl Console {
         password: &str,
         ca_fingerprint: Option<&str>,
     ) -> Result<SessionInfo> {
-        self.login_as(controller, &Holder::parse(hosting_number, None)?, password, ca_fingerprint)
-            .await
+        self.login_as(
+            controller,
+            &Holder::parse(hosting_number, None)?,
+            password,
+            ca_fingerprint,
+        )
+        .await
     }
 
     /// Logs the hosting manager or an administrator in, from this machine's certificate for it.

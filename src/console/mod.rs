@@ -7,8 +7,8 @@ mod connect;
 pub mod downloads;
 
 use crate::api::{
-    AccountInfo, ConfigChange, Configuration, Licence, PlanningProfiles, ProfileChange, ProfileOutcome, UserChange,
-    UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI, PasswordChange,
+    AccountInfo, ConfigChange, Configuration, Licence, PasswordChange, PlanningProfiles, ProfileChange, ProfileOutcome,
+    UserChange, UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI,
 };
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
@@ -283,7 +283,8 @@ impl Console {
 
     /// True when this device has no certificate yet for this controller and hosting number (and login).
     pub async fn needs_enrolment(&self, controller: &str, hosting_number: &str) -> Result<bool> {
-        self.needs_enrolment_as(controller, &Holder::parse(hosting_number, None)?).await
+        self.needs_enrolment_as(controller, &Holder::parse(hosting_number, None)?)
+            .await
     }
 
     pub async fn needs_enrolment_as(&self, controller: &str, holder: &Holder) -> Result<bool> {

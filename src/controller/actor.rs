@@ -126,7 +126,10 @@ mod tests {
         assert!(delegated.allows(Pane::Controller, Touch::Nothing));
         assert!(delegated.allows(Pane::Controller, Touch::Planning(1)));
         assert!(!delegated.allows(Pane::Controller, Touch::Planning(2)));
-        assert!(!delegated.allows(Pane::Controller, Touch::Account), "the account is every planning");
+        assert!(
+            !delegated.allows(Pane::Controller, Touch::Account),
+            "the account is every planning"
+        );
         assert!(!delegated.allows(Pane::Configuration, Touch::Nothing));
         let full = admin(&Pane::ALL, None);
         assert!(full.allows(Pane::Configuration, Touch::Account));

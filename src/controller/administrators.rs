@@ -13,7 +13,10 @@ use rusqlite::Connection;
 pub fn panes_for(status: UserStatus) -> Vec<Pane> {
     match status {
         UserStatus::Superadministrator => Pane::ALL.to_vec(),
-        UserStatus::BaseAdministrator => Pane::ALL.into_iter().filter(|p| !p.needs_superadministrator()).collect(),
+        UserStatus::BaseAdministrator => Pane::ALL
+            .into_iter()
+            .filter(|p| !p.needs_superadministrator())
+            .collect(),
         UserStatus::User => Vec::new(),
     }
 }
@@ -33,7 +36,13 @@ fn scope_error(en: String, fr: String) -> Error {
 
 /// A scope given to a user of `status` by `giver`: panes the status may hold, at least one, plannings of this
 /// account, and nothing the giver does not have.
-pub fn check_grant(c: &Connection, h: &HostingNumber, giver: &Actor, status: UserStatus, scope: &ConsoleScope) -> Result<()> {
+pub fn check_grant(
+    c: &Connection,
+    h: &HostingNumber,
+    giver: &Actor,
+    status: UserStatus,
+    scope: &ConsoleScope,
+) -> Result<()> {
     if scope.panes.is_empty() {
         return Err(scope_error(
             "Console access needs at least one pane.".into(),
@@ -98,8 +107,14 @@ pub fn check_may_change(c: &Connection, actor: &Actor, target: &User, rights: bo
     }
     Err(Error::new(
         ErrorCode::Forbidden,
-        format!("{} is an administrator you did not create: only those above it can change it.", target.login),
-        format!("{} est un administrateur que vous n'avez pas créé : seuls ceux au-dessus de lui peuvent le modifier.", target.login),
+        format!(
+            "{} is an administrator you did not create: only those above it can change it.",
+            target.login
+        ),
+        format!(
+            "{} est un administrateur que vous n'avez pas créé : seuls ceux au-dessus de lui peuvent le modifier.",
+            target.login
+        ),
     ))
 }
 

@@ -24,7 +24,6 @@ pub const SESSION_SECS: i64 = 8 * 3600;
 pub const FREE_FAILURES: i64 = 5;
 pub const LICENCE_VERSION: i64 = 1;
 
-
 /// The lock that follows the n-th consecutive failure: none for the first four, then 30 s, 60 s, 120 s… up to 1 h.
 pub fn lock_delay(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
@@ -102,7 +101,11 @@ impl Session {
 /// Who tried: the hosting manager, or an administrator by the login it typed.
 pub(super) fn claimant(hosting: &HostingNumber, login: Option<&str>, device: Option<&str>, peer: &str) -> Who {
     Who {
-        actor: if login.is_some() { "administrator" } else { "hosting_manager" },
+        actor: if login.is_some() {
+            "administrator"
+        } else {
+            "hosting_manager"
+        },
         login: login.map(str::to_owned),
         hosting_number: Some(hosting.clone()),
         device_id: device.map(str::to_owned),
@@ -115,11 +118,7 @@ pub(super) fn typed_password<'a>(password: &'a str, login: Option<&str>) -> Resu
     match login {
         None => ConsolePassword::parse(password).map(|_| password),
         Some(_) if !password.is_empty() && password.chars().count() <= super::users::PASSWORD_MAX => Ok(password),
-        Some(_) => Err(Error::invalid(
-            "Type your password.",
-            "Saisissez votre mot de passe.",
-        )
-        .on("password")),
+        Some(_) => Err(Error::invalid("Type your password.", "Saisissez votre mot de passe.").on("password")),
     }
 }
 
@@ -281,7 +280,12 @@ impl Controller {
             peer,
             action,
         })?;
-        self.log(&claimant(&hosting, login.as_deref(), None, peer), action, Outcome::Ok, "");
+        self.log(
+            &claimant(&hosting, login.as_deref(), None, peer),
+            action,
+            Outcome::Ok,
+            "",
+        );
         Ok(())
     }
 

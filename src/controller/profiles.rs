@@ -153,7 +153,9 @@ impl Controller {
         let now = now_unix();
         let h = &s.hosting_number;
         let named = match change {
-            ProfileChange::Create(new) if new.planning_id != planning => return Err(planning_not_found(new.planning_id)),
+            ProfileChange::Create(new) if new.planning_id != planning => {
+                return Err(planning_not_found(new.planning_id))
+            }
             ProfileChange::Create(_) => None,
             ProfileChange::Change { id, .. } | ProfileChange::Delete { id } => Some(*id),
             ProfileChange::Assign { profile_id, .. } | ProfileChange::Unassign { profile_id, .. } => Some(*profile_id),

@@ -19,7 +19,9 @@ use base64::Engine;
 
 /// The actor of an administrator's session, while the user is still one: enabled, with console access.
 fn administrator(user: User) -> Option<Administrator> {
-    let scope = user.scope.filter(|_| !user.disabled && user.status.is_administrator())?;
+    let scope = user
+        .scope
+        .filter(|_| !user.disabled && user.status.is_administrator())?;
     Some(Administrator {
         user_id: user.id,
         login: user.login,
@@ -78,7 +80,10 @@ impl Controller {
         let row = SessionRow {
             device_id: device.id.clone(),
             hosting_number: hosting.clone(),
-            actor: user.as_ref().map_or("hosting_manager", |u| u.status.as_str()).to_owned(),
+            actor: user
+                .as_ref()
+                .map_or("hosting_manager", |u| u.status.as_str())
+                .to_owned(),
             user_id: user.as_ref().map(|u| u.id),
             expires_at,
         };

@@ -7,7 +7,9 @@ use super::store::devices;
 use super::store::history::{self, Outcome};
 use super::store::users::{self as rows, Among, Insert};
 use super::{Controller, Session};
-use crate::api::{ConsoleScope, ProfileKind, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus};
+use crate::api::{
+    ConsoleScope, ProfileKind, User, UserChange, UserChanges, UserOutcome, UserPage, UserQuery, UserStatus,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{display_name, DomainName, HostingNumber};
 use crate::time_fmt::now_unix;
@@ -236,7 +238,8 @@ impl Controller {
                 let rights = (&before.status, before.console_access, &before.scope, before.disabled)
                     != (&after.status, after.console_access, &after.scope, after.disabled);
                 admins::check_may_change(c, &s.actor, &before, rights)?;
-                let regranted = |scope: &&ConsoleScope| before.scope.as_ref() != Some(*scope) || before.status != after.status;
+                let regranted =
+                    |scope: &&ConsoleScope| before.scope.as_ref() != Some(*scope) || before.status != after.status;
                 if let Some(scope) = after.scope.as_ref().filter(regranted) {
                     admins::check_grant(c, h, &s.actor, after.status, scope)?;
                 }
@@ -246,7 +249,9 @@ impl Controller {
                 let mut detail = describe(&before, &after);
                 if admins::is_console_administrator(&before) && !admins::is_console_administrator(&after) {
                     let n = devices::revoke_for_user(c, before.id, now)?;
-                    detail.push_str(&format!(" (sessions ended, {n} devices revoked)"));
+                    if n > 0 {
+                        detail.push_str(&format!(" (sessions ended, {n} devices revoked)"));
+                    }
                 }
                 record(c, "users.change", &detail)?;
                 Ok(UserOutcome {
@@ -438,7 +443,10 @@ fn scope_text(scope: Option<&ConsoleScope>) -> String {
     let panes: Vec<&str> = scope.panes.iter().map(|p| p.as_str()).collect();
     let plannings = match &scope.plannings {
         None => "every planning".to_owned(),
-        Some(ids) => format!("plannings {}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")),
+        Some(ids) => format!(
+            "plannings {}",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
+        ),
     };
     format!("{}, {plannings}", panes.join(" "))
 }
@@ -463,7 +471,11 @@ fn describe(before: &User, after: &User) -> String {
         yes_no(after.console_access),
     );
     field("disabled", yes_no(before.disabled), yes_no(after.disabled));
-    field("scope", scope_text(before.scope.as_ref()), scope_text(after.scope.as_ref()));
+    field(
+        "scope",
+        scope_text(before.scope.as_ref()),
+        scope_text(after.scope.as_ref()),
+    );
     if parts.is_empty() {
         format!("{}: unchanged", after.login)
     } else {

@@ -2,9 +2,9 @@
 //! rules as one user added by hand, problems reported by line and column, and nothing written unless every row is
 //! valid. The check and the writes run in one transaction, so a login taken meanwhile cannot slip through.
 
-use super::store::history::{self, Outcome};
 use super::actor::Actor;
 use super::administrators::default_scope;
+use super::store::history::{self, Outcome};
 use super::store::plannings;
 use super::store::profiles as profile_rows;
 use super::store::users::{self as rows, Insert};
@@ -237,7 +237,10 @@ type Profiles = HashMap<String, (String, HashMap<String, Profile>)>;
 /// Only the plannings `actor` reaches: the others are as unknown to it as another account's.
 fn profiles_by_name(c: &Connection, h: &HostingNumber, actor: &Actor) -> Result<Profiles> {
     let mut map = HashMap::new();
-    for p in plannings::list(c, h)?.into_iter().filter(|p| actor.sees_planning(p.planning.id)) {
+    for p in plannings::list(c, h)?
+        .into_iter()
+        .filter(|p| actor.sees_planning(p.planning.id))
+    {
         let profiles = profile_rows::list(c, h, p.planning.id)?
             .into_iter()
             .map(|profile| (fold(&profile.name), profile))

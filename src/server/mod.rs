@@ -8,9 +8,9 @@ pub(crate) mod routes;
 pub mod status;
 
 pub use limits::{AttemptBudget, Limits};
+pub use listeners::Listeners;
 pub use routes::access::{Access, Target};
 pub use routes::declared_routes;
-pub use listeners::Listeners;
 
 use crate::controller::Controller;
 use crate::error::{Error, Result};

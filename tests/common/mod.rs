@@ -209,7 +209,10 @@ impl TestController {
     /// An administrator with a given password: enrolled, logged in, its own password chosen (`chosen`).
     pub async fn administrator(&self, login: &str, given: &str, chosen: &str) -> (Identity, ControllerClient) {
         let device = self.admin_device(login, given).await.expect("administrator enrolment");
-        let (client, resp) = self.admin_login(&device, login, given).await.expect("administrator login");
+        let (client, resp) = self
+            .admin_login(&device, login, given)
+            .await
+            .expect("administrator login");
         if resp.must_change_password {
             client
                 .change_own_password(&planhost::api::PasswordChange {

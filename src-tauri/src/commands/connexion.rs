@@ -42,7 +42,13 @@ pub async fn enrol(
 ) -> Result<EnrolmentReceipt> {
     let console = &state.console;
     let holder = Holder::parse(&hosting_number, login.as_deref())?;
-    let work = console.enrol_as(&controller, &holder, &password, &invoice_number, ca_fingerprint.as_deref());
+    let work = console.enrol_as(
+        &controller,
+        &holder,
+        &password,
+        &invoice_number,
+        ca_fingerprint.as_deref(),
+    );
     console.tasks().run(&task_id, report_to(on_progress), work).await
 }
 

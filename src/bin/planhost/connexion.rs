@@ -2,8 +2,8 @@
 
 use crate::prompt;
 use clap::Subcommand;
-use planhost::cli::{language, print, tr};
 use planhost::api::PasswordChange;
+use planhost::cli::{language, print, tr};
 use planhost::console::{Console, Holder, SessionInfo};
 use planhost::{Error, ErrorCode, Result};
 use std::io::IsTerminal;

@@ -1,8 +1,8 @@
 //! Contrôleur pane: the users list and its changes (`planhost users …`).
 
+use crate::configuration::planning_ref;
 use crate::{confirm, prompt};
 use clap::Subcommand;
-use crate::configuration::planning_ref;
 use planhost::api::{
     ConsoleScope, FirstSuperadministrator, NewUser, Pane, User, UserChange, UserChanges, UserOutcome, UserQuery,
     UserSort, UserStatus,
@@ -170,7 +170,10 @@ fn line(u: &User) -> String {
         let panes: Vec<&str> = scope.panes.iter().map(|p| p.as_str()).collect();
         let plannings = match &scope.plannings {
             None => tr("every planning", "tous les plannings").to_owned(),
-            Some(ids) => format!("plannings {}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+            Some(ids) => format!(
+                "plannings {}",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            ),
         };
         flags.push(format!("[{} / {plannings}]", panes.join(",")));
     }

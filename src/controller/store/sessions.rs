@@ -20,7 +20,15 @@ pub fn insert(c: &Connection, token_hash: &str, s: &SessionRow, now: i64) -> Res
     c.execute(
         "INSERT INTO sessions (token_hash, device_id, hosting_number, actor, created_at, expires_at, user_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![token_hash, s.device_id, s.hosting_number, s.actor, now, s.expires_at, s.user_id],
+        params![
+            token_hash,
+            s.device_id,
+            s.hosting_number,
+            s.actor,
+            now,
+            s.expires_at,
+            s.user_id
+        ],
     )?;
     Ok(())
 }

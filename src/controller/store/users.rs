@@ -69,7 +69,8 @@ const COLUMNS: &str = "id, login, first_name, last_name, email, status, console_
 fn panes_column(text: &str) -> rusqlite::Result<Vec<Pane>> {
     text.split_whitespace()
         .map(|p| {
-            Pane::parse(p).map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e)))
+            Pane::parse(p)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e)))
         })
         .collect()
 }
@@ -154,7 +155,8 @@ pub fn set_scope(c: &Connection, id: i64, scope: Option<&ConsoleScope>) -> Resul
     )?;
     c.execute("DELETE FROM console_plannings WHERE user_id = ?1", [id])?;
     if let Some(ids) = scope.and_then(|s| s.plannings.as_ref()) {
-        let mut stmt = c.prepare_cached("INSERT OR IGNORE INTO console_plannings (user_id, planning_id) VALUES (?1, ?2)")?;
+        let mut stmt =
+            c.prepare_cached("INSERT OR IGNORE INTO console_plannings (user_id, planning_id) VALUES (?1, ?2)")?;
         for planning in ids {
             stmt.execute(params![id, planning])?;
         }

@@ -79,16 +79,15 @@ impl Route {
     /// The handler behind its check.
     pub(super) fn checked(self, ctl: &Ctl) -> MethodRouter<Ctl> {
         let access = self.access;
-        self.handler
-            .route_layer(axum::middleware::from_fn_with_state(
-                ctl.clone(),
-                move |State(ctl): State<Ctl>, req: Request, next: Next| async move {
-                    match authorise(access, &ctl, req).await {
-                        Ok(req) => next.run(req).await,
-                        Err(e) => e.into_response(),
-                    }
-                },
-            ))
+        self.handler.route_layer(axum::middleware::from_fn_with_state(
+            ctl.clone(),
+            move |State(ctl): State<Ctl>, req: Request, next: Next| async move {
+                match authorise(access, &ctl, req).await {
+                    Ok(req) => next.run(req).await,
+                    Err(e) => e.into_response(),
+                }
+            },
+        ))
     }
 }
 

@@ -23,13 +23,20 @@ pub(super) fn routes() -> Vec<Route> {
 
 /// A change of one planning touches that planning; the controller, new plannings and seats touch them all.
 fn change_touches(body: &[u8]) -> Result<Touch> {
-    Ok(match serde_json::from_slice::<ConfigChange>(body).map_err(|e| Error::invalid(format!("The request is not valid: {e}"), format!("La requête n'est pas valide : {e}")))? {
-        ConfigChange::ChangePlanning { id, .. } | ConfigChange::RemovePlanning { id } => Touch::Planning(id),
-        ConfigChange::ControllerDomain { .. }
-        | ConfigChange::ControllerActive { .. }
-        | ConfigChange::AddPlanning { .. }
-        | ConfigChange::Seats { .. } => Touch::Account,
-    })
+    Ok(
+        match serde_json::from_slice::<ConfigChange>(body).map_err(|e| {
+            Error::invalid(
+                format!("The request is not valid: {e}"),
+                format!("La requête n'est pas valide : {e}"),
+            )
+        })? {
+            ConfigChange::ChangePlanning { id, .. } | ConfigChange::RemovePlanning { id } => Touch::Planning(id),
+            ConfigChange::ControllerDomain { .. }
+            | ConfigChange::ControllerActive { .. }
+            | ConfigChange::AddPlanning { .. }
+            | ConfigChange::Seats { .. } => Touch::Account,
+        },
+    )
 }
 
 async fn configuration(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {

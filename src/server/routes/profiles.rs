@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
 use axum::http::Method;
+use axum::response::IntoResponse;
 use axum::Json;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -46,5 +46,7 @@ async fn change(
 ) -> Result<impl IntoResponse> {
     let planning = planning(id)?;
     let change: ProfileChange = parse(&body)?;
-    Ok(Json(ctl.controller.change_profiles(&a.session, planning, &change, &a.peer)?))
+    Ok(Json(
+        ctl.controller.change_profiles(&a.session, planning, &change, &a.peer)?,
+    ))
 }

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::response::IntoResponse;
 use axum::http::Method;
+use axum::response::IntoResponse;
 use axum::Json;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -18,7 +18,8 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::GET, "/users", pane, list),
         route(Method::POST, "/users", pane, change),
         // A byte more than the importer reads, so its own message says a file is too large.
-        route(Method::POST, "/users/import", pane, import).with(|r| r.layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 1))),
+        route(Method::POST, "/users/import", pane, import)
+            .with(|r| r.layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 1))),
     ]
 }
 

@@ -3,4 +3,4 @@
 /**
  * What went wrong, in a form the UI and scripts can act on.
  */
-export type ErrorCode = "invalid_input" | "bad_credentials" | "too_many_attempts" | "certificate_required" | "certificate_revoked" | "enrolment_required" | "ca_mismatch" | "session_required" | "licence_not_accepted" | "unreachable" | "not_connected" | "not_found" | "forbidden" | "conflict" | "unsupported_version" | "keyring" | "storage" | "internal" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "uri_too_long" | "headers_too_large" | "cancelled";
+export type ErrorCode = "invalid_input" | "bad_credentials" | "too_many_attempts" | "certificate_required" | "certificate_revoked" | "enrolment_required" | "ca_mismatch" | "session_required" | "licence_not_accepted" | "unreachable" | "not_connected" | "not_found" | "password_change_required" | "forbidden" | "conflict" | "unsupported_version" | "keyring" | "storage" | "internal" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "uri_too_long" | "headers_too_large" | "cancelled";

@@ -3,7 +3,15 @@
 /**
  * An open session.
  */
-export type SessionInfo = { controller: string, controller_address: string, hosting_number: string, licence_accepted: boolean, expires_at: string, 
+export type SessionInfo = { controller: string, controller_address: string, hosting_number: string, 
+/**
+ * The administrator logged in; none for the hosting manager.
+ */
+login: string | null, licence_accepted: boolean, 
+/**
+ * A given password: the console asks for a new one before anything else.
+ */
+must_change_password: boolean, expires_at: string, 
 /**
  * This device's certificate was close to expiry and was renewed at this login.
  */

@@ -25,4 +25,8 @@ assigned_to?: number,
  * Only the users this profile can take: no profile yet in its planning (and an administrator status for
  * Administration).
  */
-assignable_to?: number, };
+assignable_to?: number, 
+/**
+ * Only the users this one created.
+ */
+children_of?: number, };
