@@ -86,10 +86,20 @@ pub struct WhoAmI {
     pub login: Option<String>,
     /// The panes and plannings this session may use.
     pub scope: ConsoleScope,
+    /// The plannings of the account it reaches, by name (every one for the hosting manager).
+    pub plannings: Vec<PlanningName>,
     pub must_change_password: bool,
     pub device_id: String,
     pub session_expires_at: String,
     pub licence_accepted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanningName {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
 }
 
 /// The licence agreement, in both languages, and whether this account accepted it.

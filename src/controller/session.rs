@@ -8,9 +8,9 @@ use super::store::accounts;
 use super::store::devices::DeviceRow;
 use super::store::history::{self, Outcome};
 use super::store::sessions::{self, SessionRow};
-use super::store::users;
+use super::store::{plannings, users};
 use super::Controller;
-use crate::api::{LoginRequest, LoginResponse, PasswordChange, User, WhoAmI};
+use crate::api::{LoginRequest, LoginResponse, PasswordChange, PlanningName, User, WhoAmI};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::HostingNumber;
 use crate::pki;
@@ -150,11 +150,21 @@ impl Controller {
 
     pub fn whoami(&self, session: &Session) -> Result<WhoAmI> {
         let admin = session.actor.administrator();
+        let plannings = self.store.read(|c| plannings::list(c, &session.hosting_number))?;
+        let plannings = plannings
+            .into_iter()
+            .filter(|p| session.actor.sees_planning(p.planning.id))
+            .map(|p| PlanningName {
+                id: p.planning.id,
+                name: p.planning.name,
+            })
+            .collect();
         Ok(WhoAmI {
             hosting_number: session.hosting_number.to_string(),
             actor: session.actor.as_str().to_owned(),
             login: session.actor.login().map(str::to_owned),
             scope: session.actor.scope(),
+            plannings,
             must_change_password: admin.is_some_and(|a| a.must_change_password),
             device_id: session.device_id.clone(),
             session_expires_at: rfc3339(session.expires_at),

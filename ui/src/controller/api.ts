@@ -19,7 +19,9 @@ export const users = {
 
 export const profiles = {
   of: (planningId: number) => inSession<PlanningProfiles>("profiles", { planningId }),
-  change: (change: ProfileChange) => inSession<ProfileOutcome>("change_profiles", { change }),
+  // Sent to the planning the profile belongs to: the controller checks the caller may touch that planning.
+  change: (planningId: number, change: ProfileChange) =>
+    inSession<ProfileOutcome>("change_profiles", { planningId, change }),
 };
 
 /// Base64 of a file's bytes, a chunk at a time (a 16 MiB file would overflow the call stack in one go).
