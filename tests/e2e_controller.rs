@@ -210,9 +210,47 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
         1
     );
 
-    // Bulk import (seed 003). The template is saved in the downloads folder.
-    let downloads = tmp.path().join("data/downloads");
+    // Console access for the superadministrator: an e-mail, then its scope (every pane, every planning).
     ui.click("tab-users").await;
+    ui.type_in("users-search", "cmartin").await;
+    assert_eq!(ui.text_contains("users-count", "1 sur").await, "(1 sur 62)");
+    ui.click("user-edit-0").await;
+    ui.type_in("edit-email", "claire.martin@lycee-hugo.fr").await;
+    ui.click("edit-console-access").await;
+    assert!(ui.exists("edit-pane-controller").await && ui.exists("edit-every-planning").await);
+    ui.shots("54-console-access-scope", Some("edit-user")).await;
+    ui.click("edit-save").await;
+    ui.wait_gone("edit-user").await;
+    let panes: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT console_panes FROM users WHERE login = 'cmartin'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(panes, "configuration plannings controller history");
+
+    // Log out, log in as the superadministrator: its first connection from this machine asks the invoice number
+    // (its own certificate: the hosting manager's is not its).
+    ui.click("logout").await;
+    ui.wait("login-screen").await;
+    ui.wait("connect-as").await.select_by_value("administrator").await.unwrap();
+    ui.type_in("admin-login", "cmartin").await;
+    ui.type_in("password", "Correct horse battery 9").await;
+    ui.shots("55-login-as-administrator", Some("login-screen")).await;
+    ui.click("login-submit").await;
+    assert!(ui.text("invoice-reason").await.contains("facture"));
+    ui.shots("56-administrator-invoice", Some("login-screen")).await;
+    ui.type_in("invoice-number", account["invoice_number"].as_str().unwrap()).await;
+    ui.click("install-certificate").await;
+    ui.click("continue-login").await;
+    ui.wait("shell").await;
+    assert_eq!(ui.text("connected-as").await.lines().next().unwrap(), "Connecté en tant que cmartin");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM devices WHERE user_id = (SELECT id FROM users WHERE login = 'cmartin')"),
+        1
+    );
+    ui.click("pane-controller").await;
+
+    // Bulk import (seed 003), by the superadministrator. The template is saved in the downloads folder.
+    let downloads = tmp.path().join("data/downloads");
     ui.click("user-import").await;
     ui.click("import-template").await;
     assert!(ui.text("import-saved").await.contains("modele-utilisateurs.csv"));
@@ -281,6 +319,11 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
         .contains("40 utilisateurs créés, 40 affectés"));
     assert_eq!(ui.text("import-password-39").await.trim().len(), 16);
     assert!(ui.text_contains("users-count", "102").await.contains("102"));
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM users WHERE parent_id = (SELECT id FROM users WHERE login = 'cmartin')"),
+        40,
+        "the superadministrator who imported them is their parent"
+    );
     ui.shots("53-import-done", Some("import-panel")).await;
     ui.click("import-passwords-save").await;
     let passwords = std::fs::read_to_string(downloads.join("mots-de-passe.csv")).unwrap();

@@ -28,7 +28,24 @@ impl Ui<'_> {
                 Err(e) if e.to_string().contains("Stale") && Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Err(e) => panic!("#{id} never appeared: {e}"),
+                Err(e) => {
+                    // What the window showed instead, for whoever reads the failure (bounded: a busy window may
+                    // not answer).
+                    let limit = Duration::from_secs(5);
+                    if let Ok(Ok(png)) = tokio::time::timeout(limit, self.c.screenshot()).await {
+                        let _ = std::fs::write(self.shots.join(format!("failure-{id}.png")), png);
+                    } else {
+                        // The page does not answer: take the whole (virtual) screen instead.
+                        let file = self.shots.join(format!("failure-{id}-screen.png"));
+                        let _ = std::process::Command::new("import").args(["-window", "root"]).arg(&file).status();
+                    }
+                    let script = "return document.body.innerText";
+                    let text = match tokio::time::timeout(limit, self.c.execute(script, vec![])).await {
+                        Ok(Ok(v)) => v.as_str().unwrap_or_default().to_owned(),
+                        _ => "(no answer)".to_owned(),
+                    };
+                    panic!("#{id} never appeared: {e}\nThe window showed:\n{text}")
+                }
             }
         }
     }
@@ -80,6 +97,14 @@ impl Ui<'_> {
             if text.contains(needle) || Instant::now() > deadline {
                 return text;
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    /// Waits until the element is gone (a form closed after its change was saved).
+    pub async fn wait_gone(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.exists(id).await {
+            assert!(Instant::now() < deadline, "#{id} stayed");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
