@@ -223,7 +223,9 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     ui.wait_gone("edit-user").await;
     let panes: String = rusqlite::Connection::open(&db)
         .unwrap()
-        .query_row("SELECT console_panes FROM users WHERE login = 'cmartin'", [], |r| r.get(0))
+        .query_row("SELECT console_panes FROM users WHERE login = 'cmartin'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(panes, "configuration plannings controller history");
 
@@ -231,20 +233,31 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     // (its own certificate: the hosting manager's is not its).
     ui.click("logout").await;
     ui.wait("login-screen").await;
-    ui.wait("connect-as").await.select_by_value("administrator").await.unwrap();
+    ui.wait("connect-as")
+        .await
+        .select_by_value("administrator")
+        .await
+        .unwrap();
     ui.type_in("admin-login", "cmartin").await;
     ui.type_in("password", "Correct horse battery 9").await;
     ui.shots("55-login-as-administrator", Some("login-screen")).await;
     ui.click("login-submit").await;
     assert!(ui.text("invoice-reason").await.contains("facture"));
     ui.shots("56-administrator-invoice", Some("login-screen")).await;
-    ui.type_in("invoice-number", account["invoice_number"].as_str().unwrap()).await;
+    ui.type_in("invoice-number", account["invoice_number"].as_str().unwrap())
+        .await;
     ui.click("install-certificate").await;
     ui.click("continue-login").await;
     ui.wait("shell").await;
-    assert_eq!(ui.text("connected-as").await.lines().next().unwrap(), "Connecté en tant que cmartin");
     assert_eq!(
-        count(&db, "SELECT count(*) FROM devices WHERE user_id = (SELECT id FROM users WHERE login = 'cmartin')"),
+        ui.text("connected-as").await.lines().next().unwrap(),
+        "Connecté en tant que cmartin"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM devices WHERE user_id = (SELECT id FROM users WHERE login = 'cmartin')"
+        ),
         1
     );
     ui.click("pane-controller").await;
@@ -320,7 +333,10 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     assert_eq!(ui.text("import-password-39").await.trim().len(), 16);
     assert!(ui.text_contains("users-count", "102").await.contains("102"));
     assert_eq!(
-        count(&db, "SELECT count(*) FROM users WHERE parent_id = (SELECT id FROM users WHERE login = 'cmartin')"),
+        count(
+            &db,
+            "SELECT count(*) FROM users WHERE parent_id = (SELECT id FROM users WHERE login = 'cmartin')"
+        ),
         40,
         "the superadministrator who imported them is their parent"
     );

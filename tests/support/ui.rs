@@ -37,7 +37,10 @@ impl Ui<'_> {
                     } else {
                         // The page does not answer: take the whole (virtual) screen instead.
                         let file = self.shots.join(format!("failure-{id}-screen.png"));
-                        let _ = std::process::Command::new("import").args(["-window", "root"]).arg(&file).status();
+                        let _ = std::process::Command::new("import")
+                            .args(["-window", "root"])
+                            .arg(&file)
+                            .status();
                     }
                     let script = "return document.body.innerText";
                     let text = match tokio::time::timeout(limit, self.c.execute(script, vec![])).await {
