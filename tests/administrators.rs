@@ -4,27 +4,15 @@
 
 mod common;
 
-use common::TestController;
+use common::{new_admin, TestController};
 use planhost::api::{
-    ConfigChange, ConsoleScope, FirstSuperadministrator, NewUser, Pane, PasswordChange, User, UserChange, UserChanges,
+    ConfigChange, ConsoleScope, FirstSuperadministrator, Pane, PasswordChange, User, UserChange, UserChanges,
     UserQuery, UserStatus,
 };
 use planhost::client::ControllerClient;
 use planhost::ErrorCode;
 
 const CHOSEN: &str = "a password of my own";
-
-fn admin(login: &str, status: UserStatus, scope: Option<ConsoleScope>) -> UserChange {
-    UserChange::Add(NewUser {
-        login: login.into(),
-        first_name: "Anne".into(),
-        last_name: login.into(),
-        email: Some(format!("{login}@lycee-hugo.fr")),
-        status,
-        console_access: true,
-        scope,
-    })
-}
 
 /// The first superadministrator, with console access on everything.
 async fn superadmin(m: &ControllerClient) -> User {
@@ -60,7 +48,7 @@ async fn an_administrator_logs_in_with_the_invoice_number_once_then_chooses_its_
     let tc = TestController::start().await;
     let m = tc.manager().await;
     let given = m
-        .change_users(&admin("anne", UserStatus::Superadministrator, None))
+        .change_users(&new_admin("anne", UserStatus::Superadministrator, None))
         .await
         .unwrap();
     let password = given.password.unwrap();
@@ -200,7 +188,11 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
         plannings: Some(vec![p1]),
     };
     let given = s
-        .change_users(&admin("deleg", UserStatus::Superadministrator, Some(limited.clone())))
+        .change_users(&new_admin(
+            "deleg",
+            UserStatus::Superadministrator,
+            Some(limited.clone()),
+        ))
         .await
         .unwrap();
     let deleg = given.user.unwrap();
@@ -240,7 +232,10 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
             panes: vec![Pane::Controller],
             plannings: scope,
         };
-        let e = d.change_users(&admin("child", status, Some(wanted))).await.unwrap_err();
+        let e = d
+            .change_users(&new_admin("child", status, Some(wanted)))
+            .await
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some(field), "{}", e.message);
     }
     let more_panes = ConsoleScope {
@@ -248,7 +243,7 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
         plannings: Some(vec![p1]),
     };
     let e = d
-        .change_users(&admin("child", UserStatus::Superadministrator, Some(more_panes)))
+        .change_users(&new_admin("child", UserStatus::Superadministrator, Some(more_panes)))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
@@ -256,7 +251,7 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
 
     // Without a scope, a child gets what its status allows within the giver's.
     let child = d
-        .change_users(&admin("child", UserStatus::BaseAdministrator, None))
+        .change_users(&new_admin("child", UserStatus::BaseAdministrator, None))
         .await
         .unwrap()
         .user
@@ -345,7 +340,7 @@ async fn disabling_an_administrator_ends_its_sessions_and_revokes_its_devices_at
     let m = tc.manager().await;
     superadmin(&m).await;
     let given = m
-        .change_users(&admin("anne", UserStatus::Superadministrator, None))
+        .change_users(&new_admin("anne", UserStatus::Superadministrator, None))
         .await
         .unwrap();
     let anne = given.user.unwrap();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestController;
+use common::{new_admin, TestController};
 use planhost::api::{
     ConfigChange, ConsoleScope, FirstSuperadministrator, NewUser, Pane, UserChange, UserChanges, UserStatus,
 };
@@ -105,18 +105,6 @@ fn with_access(email: &str, status: UserStatus, scope: Option<ConsoleScope>) -> 
         scope,
         ..UserChanges::default()
     }
-}
-
-fn new_admin(login: &str, status: UserStatus, scope: Option<ConsoleScope>) -> UserChange {
-    UserChange::Add(NewUser {
-        login: login.into(),
-        first_name: "Anne".into(),
-        last_name: login.into(),
-        email: Some(format!("{login}@lycee-hugo.fr")),
-        status,
-        console_access: true,
-        scope,
-    })
 }
 
 const CHOSEN: &str = "a password of my own";

@@ -263,3 +263,20 @@ pub fn wrong_invoice(right: &str) -> String {
         "1111111111".into()
     }
 }
+
+/// A new administrator with an e-mail and console access (`scope` absent: what its status allows).
+pub fn new_admin(
+    login: &str,
+    status: planhost::api::UserStatus,
+    scope: Option<planhost::api::ConsoleScope>,
+) -> planhost::api::UserChange {
+    planhost::api::UserChange::Add(planhost::api::NewUser {
+        login: login.into(),
+        first_name: "Anne".into(),
+        last_name: login.into(),
+        email: Some(format!("{login}@lycee-hugo.fr")),
+        status,
+        console_access: true,
+        scope,
+    })
+}
