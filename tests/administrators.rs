@@ -4,36 +4,11 @@
 
 mod common;
 
-use common::{new_admin, TestController};
-use planhost::api::{
-    ConfigChange, ConsoleScope, FirstSuperadministrator, Pane, PasswordChange, User, UserChange, UserChanges,
-    UserQuery, UserStatus,
-};
-use planhost::client::ControllerClient;
+use common::{new_admin, superadministrator, TestController};
+use planhost::api::{ConfigChange, ConsoleScope, Pane, PasswordChange, UserChange, UserChanges, UserQuery, UserStatus};
 use planhost::ErrorCode;
 
 const CHOSEN: &str = "a password of my own";
-
-/// The first superadministrator, with console access on everything.
-async fn superadmin(m: &ControllerClient) -> User {
-    let first = UserChange::FirstSuperadministrator(FirstSuperadministrator {
-        login: "super1".into(),
-        first_name: "Claire".into(),
-        last_name: "Martin".into(),
-        password: CHOSEN.into(),
-        confirmation: CHOSEN.into(),
-    });
-    let id = m.change_users(&first).await.unwrap().user.unwrap().id;
-    let access = UserChange::Change {
-        id,
-        changes: UserChanges {
-            email: Some("claire@lycee-hugo.fr".into()),
-            console_access: Some(true),
-            ..UserChanges::default()
-        },
-    };
-    m.change_users(&access).await.unwrap().user.unwrap()
-}
 
 fn change_password(current: &str, new: &str) -> PasswordChange {
     PasswordChange {
@@ -161,7 +136,7 @@ async fn before_the_licence_is_accepted_an_administrator_waits_for_the_hosting_m
     // Users exist before the licence only through the provider's tools: write one as they would.
     let licence = m.licence().await.unwrap();
     m.accept_licence(licence.version).await.unwrap();
-    superadmin(&m).await;
+    superadministrator(&m, CHOSEN).await;
     tc.db()
         .execute("UPDATE accounts SET licence_version = NULL", [])
         .unwrap();
@@ -181,7 +156,7 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
     let m = tc.manager().await;
     let config = m.apply(&ConfigChange::AddPlanning { name: None }).await.unwrap();
     let (p1, p2) = (config.plannings[0].id, config.plannings[1].id);
-    let super1 = superadmin(&m).await;
+    let super1 = superadministrator(&m, CHOSEN).await;
     let (_, s) = tc.administrator("super1", CHOSEN, CHOSEN).await;
     let limited = ConsoleScope {
         panes: vec![Pane::Controller, Pane::History],
@@ -338,7 +313,7 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
 async fn disabling_an_administrator_ends_its_sessions_and_revokes_its_devices_at_once() {
     let tc = TestController::start().await;
     let m = tc.manager().await;
-    superadmin(&m).await;
+    superadministrator(&m, CHOSEN).await;
     let given = m
         .change_users(&new_admin("anne", UserStatus::Superadministrator, None))
         .await

@@ -4,10 +4,8 @@
 
 mod common;
 
-use common::{new_admin, TestController};
-use planhost::api::{
-    ConfigChange, ConsoleScope, FirstSuperadministrator, NewUser, Pane, UserChange, UserChanges, UserStatus,
-};
+use common::{new_admin, superadministrator, TestController};
+use planhost::api::{ConfigChange, ConsoleScope, NewUser, Pane, UserChange, UserStatus};
 use planhost::client::ControllerClient;
 use planhost::server::{declared_routes, Access, Target};
 use planhost::ErrorCode;
@@ -97,16 +95,6 @@ async fn outcome(client: &ControllerClient, method: &str, path: &str, planning: 
     }
 }
 
-fn with_access(email: &str, status: UserStatus, scope: Option<ConsoleScope>) -> UserChanges {
-    UserChanges {
-        email: Some(email.into()),
-        status: Some(status),
-        console_access: Some(true),
-        scope,
-        ..UserChanges::default()
-    }
-}
-
 const CHOSEN: &str = "a password of my own";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,19 +127,7 @@ async fn every_route_with_every_role() {
     let (p1, p2) = (config.plannings[0].id, config.plannings[1].id);
 
     // Superadministrator (every pane, every planning), created by the hosting manager.
-    let first = UserChange::FirstSuperadministrator(FirstSuperadministrator {
-        login: "super1".into(),
-        first_name: "Claire".into(),
-        last_name: "Martin".into(),
-        password: CHOSEN.into(),
-        confirmation: CHOSEN.into(),
-    });
-    let super1 = m.change_users(&first).await.unwrap().user.unwrap();
-    let granted = UserChange::Change {
-        id: super1.id,
-        changes: with_access("claire@lycee-hugo.fr", UserStatus::Superadministrator, None),
-    };
-    let super1 = m.change_users(&granted).await.unwrap().user.unwrap();
+    let super1 = superadministrator(&m, CHOSEN).await;
     assert_eq!(super1.scope, Some(ConsoleScope::everything()));
     let (_, s) = tc.administrator("super1", CHOSEN, CHOSEN).await;
 

@@ -8,8 +8,9 @@ use super::{
 };
 use crate::api::{EnrolRequest, LoginRequest, PasswordCheck};
 use crate::client::{ControllerClient, Identity, Trust};
+use crate::controller::auth::typed_password;
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::{ConsolePassword, InvoiceNumber};
+use crate::ids::InvoiceNumber;
 use crate::pki;
 use crate::tasks::{self, TaskStep};
 use std::sync::atomic::Ordering;
@@ -43,7 +44,7 @@ impl Console {
         ca_fingerprint: Option<&str>,
     ) -> Result<EnrolmentReceipt> {
         let hosting = &holder.hosting;
-        let password = typed_password(password, holder)?;
+        let password = typed_password(password, holder.login.is_some())?;
         let invoice = InvoiceNumber::parse(invoice_number)?;
         let expected = ca_fingerprint
             .map(str::trim)
@@ -162,7 +163,7 @@ impl Console {
         ca_fingerprint: Option<&str>,
     ) -> Result<SessionInfo> {
         let hosting = &holder.hosting;
-        let password = typed_password(password, holder)?;
+        let password = typed_password(password, holder.login.is_some())?;
         let key = self.select_controller(controller)?;
         if let Some(fingerprint) = ca_fingerprint.map(str::trim).filter(|f| !f.is_empty()) {
             self.expect_ca(&key, fingerprint)?;
@@ -365,18 +366,6 @@ impl Console {
             }
             Ok(())
         })
-    }
-}
-
-/// The password as the controller will check it: the console password (14 characters) for the hosting manager,
-/// an administrator's own otherwise.
-fn typed_password(password: &str, holder: &Holder) -> Result<String> {
-    match holder.login {
-        None => Ok(ConsolePassword::parse(password)?.expose().to_owned()),
-        Some(_) if password.is_empty() => {
-            Err(Error::invalid("Type your password.", "Saisissez votre mot de passe.").on("password"))
-        }
-        Some(_) => Ok(password.to_owned()),
     }
 }
 

@@ -113,13 +113,25 @@ pub(super) fn claimant(hosting: &HostingNumber, login: Option<&str>, device: Opt
     }
 }
 
-/// The password typed at a login or an enrolment: the console password (14 characters), or an administrator's own.
-pub(super) fn typed_password<'a>(password: &'a str, login: Option<&str>) -> Result<&'a str> {
-    match login {
-        None => ConsolePassword::parse(password).map(|_| password),
-        Some(_) if !password.is_empty() && password.chars().count() <= super::users::PASSWORD_MAX => Ok(password),
-        Some(_) => Err(Error::invalid("Type your password.", "Saisissez votre mot de passe.").on("password")),
+/// The password typed at a login or an enrolment, as it is checked: the console password (14 characters, spaces
+/// around it dropped) for the hosting manager, an administrator's own as typed. The console checks it with this
+/// before sending it, the controller on receipt.
+pub fn typed_password(password: &str, administrator: bool) -> Result<String> {
+    if !administrator {
+        return Ok(ConsolePassword::parse(password)?.expose().to_owned());
     }
+    if password.is_empty() {
+        return Err(Error::invalid("Type your password.", "Saisissez votre mot de passe.").on("password"));
+    }
+    let max = super::users::PASSWORD_MAX;
+    if password.chars().count() > max {
+        return Err(Error::invalid(
+            format!("A password has at most {max} characters."),
+            format!("Un mot de passe compte au plus {max} caractères."),
+        )
+        .on("password"));
+    }
+    Ok(password.to_owned())
 }
 
 /// An administrator's login as typed: checked like any login, so an impossible one costs no password check.
@@ -246,7 +258,7 @@ impl Controller {
                 "This administrator is disabled: ask a superadministrator.",
                 "Cet administrateur est désactivé : adressez-vous à un superadministrateur.",
             ))
-        } else if !user.console_access || !user.status.is_administrator() {
+        } else if !super::administrators::is_console_administrator(&user) {
             Some((
                 "no console access",
                 "This user has no access to the hosting console: ask a superadministrator.",
@@ -269,12 +281,12 @@ impl Controller {
     pub fn check_enrol_password(&self, req: &PasswordCheck, peer: &str) -> Result<()> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
         let login = typed_login(req.login.as_deref())?;
-        let password = typed_password(&req.password, login.as_deref())?;
+        let password = typed_password(&req.password, login.is_some())?;
         let action = "device.enrol.password";
         self.check_credentials(&Check {
             hosting: &hosting,
             login: login.as_deref(),
-            password,
+            password: &password,
             invoice: None,
             device: None,
             peer,
@@ -310,13 +322,13 @@ impl Controller {
     pub fn enrol(&self, req: &EnrolRequest, peer: &str) -> Result<EnrolResponse> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
         let login = typed_login(req.login.as_deref())?;
-        let password = typed_password(&req.password, login.as_deref())?;
+        let password = typed_password(&req.password, login.is_some())?;
         let invoice = InvoiceNumber::parse(&req.invoice_number)?;
         let label: String = req.device_label.chars().filter(|c| !c.is_control()).take(80).collect();
         let user = self.check_credentials(&Check {
             hosting: &hosting,
             login: login.as_deref(),
-            password,
+            password: &password,
             invoice: Some(&invoice),
             device: None,
             peer,

@@ -2,6 +2,7 @@
 //! its typed actor, logout, and the password an administrator must choose after a given one.
 
 use super::actor::{Actor, Administrator};
+use super::administrators::is_console_administrator;
 use super::auth::{claimant, dummy_hash, token_hash, typed_login, typed_password, verify_secret, Check, Session};
 use super::auth::{hash_secret, LICENCE_VERSION, SESSION_SECS};
 use super::store::accounts;
@@ -19,14 +20,14 @@ use base64::Engine;
 
 /// The actor of an administrator's session, while the user is still one: enabled, with console access.
 fn administrator(user: User) -> Option<Administrator> {
-    let scope = user
-        .scope
-        .filter(|_| !user.disabled && user.status.is_administrator())?;
+    if !is_console_administrator(&user) {
+        return None;
+    }
     Some(Administrator {
         user_id: user.id,
         login: user.login,
         status: user.status,
-        scope,
+        scope: user.scope?,
         parent_id: user.parent_id,
         must_change_password: user.must_change_password,
     })
@@ -47,7 +48,7 @@ impl Controller {
     pub fn login(&self, device: &DeviceRow, req: &LoginRequest, peer: &str) -> Result<LoginResponse> {
         let hosting = HostingNumber::parse(&req.hosting_number)?;
         let login = typed_login(req.login.as_deref())?;
-        let password = typed_password(&req.password, login.as_deref())?;
+        let password = typed_password(&req.password, login.is_some())?;
         let action = "session.login";
         let who = claimant(&hosting, login.as_deref(), Some(&device.id), peer);
         let refuse = |detail: &str| {
@@ -59,13 +60,13 @@ impl Controller {
         };
         if device.hosting_number != hosting || device.user_id.is_some() != login.is_some() {
             // Same answer as a wrong password, after the same work.
-            verify_secret(password, dummy_hash());
+            verify_secret(&password, dummy_hash());
             return Err(refuse("device installed for someone else"));
         }
         let user = self.check_credentials(&Check {
             hosting: &hosting,
             login: login.as_deref(),
-            password,
+            password: &password,
             invoice: None,
             device: Some(&device.id),
             peer,

@@ -280,3 +280,26 @@ pub fn new_admin(
         scope,
     })
 }
+
+/// The account's first superadministrator `super1` with the password it chose, then given an e-mail and console
+/// access (every pane, every planning) by the hosting manager `m`.
+pub async fn superadministrator(m: &ControllerClient, password: &str) -> planhost::api::User {
+    use planhost::api::{FirstSuperadministrator, UserChange, UserChanges};
+    let first = UserChange::FirstSuperadministrator(FirstSuperadministrator {
+        login: "super1".into(),
+        first_name: "Claire".into(),
+        last_name: "Martin".into(),
+        password: password.into(),
+        confirmation: password.into(),
+    });
+    let id = m.change_users(&first).await.unwrap().user.unwrap().id;
+    let access = UserChange::Change {
+        id,
+        changes: UserChanges {
+            email: Some("claire@lycee-hugo.fr".into()),
+            console_access: Some(true),
+            ..UserChanges::default()
+        },
+    };
+    m.change_users(&access).await.unwrap().user.unwrap()
+}

@@ -243,30 +243,16 @@ pub async fn run(console: &Console, json: bool, command: Command) -> Result<()> 
                     Some(login) => format!("{} {login}", w.actor),
                     None => w.actor.clone(),
                 };
-                let panes: Vec<&str> = w.scope.panes.iter().map(|p| tr(p.labels().0, p.labels().1)).collect();
-                let plannings = match &w.scope.plannings {
-                    None => tr("every planning", "tous les plannings").to_owned(),
-                    Some(ids) => format!(
-                        "{} {}",
-                        tr("plannings", "plannings"),
-                        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
-                    ),
-                };
+                let scope = crate::users::scope_text(&w.scope);
                 if fr {
                     format!(
-                        "{} ({who}) sur le poste {}, session jusqu'au {}\nVolets : {} — {plannings}",
-                        w.hosting_number,
-                        w.device_id,
-                        w.session_expires_at,
-                        panes.join(", ")
+                        "{} ({who}) sur le poste {}, session jusqu'au {}\nVolets : {scope}",
+                        w.hosting_number, w.device_id, w.session_expires_at
                     )
                 } else {
                     format!(
-                        "{} ({who}) on device {}, session until {}\nPanes: {} — {plannings}",
-                        w.hosting_number,
-                        w.device_id,
-                        w.session_expires_at,
-                        panes.join(", ")
+                        "{} ({who}) on device {}, session until {}\nPanes: {scope}",
+                        w.hosting_number, w.device_id, w.session_expires_at
                     )
                 }
             });

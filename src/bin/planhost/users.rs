@@ -154,6 +154,19 @@ fn status_text(s: UserStatus) -> &'static str {
     }
 }
 
+/// `Contrôleur, Historique — plannings 1, 2`: what a console access covers, in the user's language.
+pub fn scope_text(scope: &ConsoleScope) -> String {
+    let panes: Vec<&str> = scope.panes.iter().map(|p| tr(p.labels().0, p.labels().1)).collect();
+    let plannings = match &scope.plannings {
+        None => tr("every planning", "tous les plannings").to_owned(),
+        Some(ids) => format!(
+            "plannings {}",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    format!("{} — {plannings}", panes.join(", "))
+}
+
 fn line(u: &User) -> String {
     let mut flags = Vec::new();
     if u.console_access {
@@ -167,15 +180,7 @@ fn line(u: &User) -> String {
     }
     let mut flags: Vec<String> = flags.into_iter().map(str::to_owned).collect();
     if let Some(scope) = &u.scope {
-        let panes: Vec<&str> = scope.panes.iter().map(|p| p.as_str()).collect();
-        let plannings = match &scope.plannings {
-            None => tr("every planning", "tous les plannings").to_owned(),
-            Some(ids) => format!(
-                "plannings {}",
-                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-            ),
-        };
-        flags.push(format!("[{} / {plannings}]", panes.join(",")));
+        flags.push(format!("[{}]", scope_text(scope)));
     }
     if let Some(parent) = &u.parent_login {
         flags.push(format!("{} {parent}", tr("created by", "créé par")));
