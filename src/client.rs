@@ -7,6 +7,7 @@
 
 use crate::api::*;
 use crate::error::{Error, ErrorCode, Result};
+use crate::profils::ProfilsFile;
 use crate::tls::crypto_provider;
 use reqwest::Method;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -363,6 +364,26 @@ impl ControllerClient {
             None::<&()>,
         )
         .await
+    }
+
+    /// Sends a `.profils` file: previewed (nothing written), or applied whole when nothing is wrong in it.
+    pub async fn import_profils(&self, file: Vec<u8>, check_only: bool) -> Result<ProfilsImport> {
+        self.call_with(
+            Method::POST,
+            "/profils",
+            |r| {
+                r.query(&[("check", check_only)])
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(file)
+            },
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// The account's users and the authorisations of the plannings this session reaches, as a `.profils` file.
+    pub async fn export_profils(&self) -> Result<ProfilsFile> {
+        self.call(Method::GET, "/profils", None::<&()>).await
     }
 
     /// A planning's profiles, with the catalogue of authorisations.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod local;
 pub mod pki;
+pub mod profils;
 pub mod provider;
 pub mod secrets;
 pub mod server;

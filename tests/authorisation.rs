@@ -33,6 +33,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/users", "controller", "M S Di Do"),
     ("POST", "/users", "controller", "M S Di Do"),
     ("POST", "/users/import", "controller", "M S Di Do"),
+    ("GET", "/profils", "controller", "M S Di Do"),
+    ("POST", "/profils", "controller", "M S Di Do"),
     ("GET", "/plannings/{id}/profiles", "controller (planning)", "M S Di"),
     ("POST", "/plannings/{id}/profiles", "controller (planning)", "M S Di"),
     // Last: it ends the session it is sent with.
@@ -66,10 +68,9 @@ fn probe(method: &str, path: &str, planning: i64) -> (Method, String, Option<ser
         ("POST", _) => Some(json!({})),
         _ => None,
     };
-    let path = if path == "/users/import" {
-        "/users/import?check=true".into()
-    } else {
-        path
+    let path = match path.as_str() {
+        "/users/import" | "/profils" if method == "POST" => format!("{path}?check=true"),
+        _ => path,
     };
     (m, path, body)
 }

@@ -4,10 +4,12 @@
 mod access;
 mod imports;
 mod profiles;
+mod profils;
 mod users;
 pub use access::*;
 pub use imports::*;
 pub use profiles::*;
+pub use profils::*;
 pub use users::*;
 
 use serde::{Deserialize, Serialize};

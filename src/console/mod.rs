@@ -8,7 +8,7 @@ pub mod downloads;
 
 use crate::api::{
     AccountInfo, ConfigChange, Configuration, Licence, PasswordChange, PlanningProfiles, ProfileChange, ProfileOutcome,
-    UserChange, UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI,
+    ProfilsImport, UserChange, UserOutcome, UserPage, UserQuery, UsersImport, WhoAmI,
 };
 use crate::client::{normalize_address, ControllerClient, Identity, Trust};
 use crate::error::{Error, ErrorCode, Result};
@@ -410,6 +410,18 @@ impl Console {
 
     pub async fn import_users(&self, file: Vec<u8>, check_only: bool) -> Result<UsersImport> {
         self.session_client().await?.client.import_users(file, check_only).await
+    }
+
+    pub async fn import_profils(&self, file: Vec<u8>, check_only: bool) -> Result<ProfilsImport> {
+        self.session_client()
+            .await?
+            .client
+            .import_profils(file, check_only)
+            .await
+    }
+
+    pub async fn export_profils(&self) -> Result<crate::profils::ProfilsFile> {
+        self.session_client().await?.client.export_profils().await
     }
 
     pub async fn profiles(&self, planning_id: i64) -> Result<PlanningProfiles> {

@@ -57,6 +57,49 @@ pub fn hash_secret(secret: &str) -> Result<String> {
         .to_string())
 }
 
+/// The most an imported hash may ask of each login: above this, one login would hold the controller's memory or
+/// threads (argon2 takes its cost from the hash it verifies).
+const IMPORTED_HASH_MAX_KIB: u32 = 64 * 1024;
+const IMPORTED_HASH_MAX_PASSES: u32 = 10;
+const IMPORTED_HASH_MAX_LANES: u32 = 4;
+
+/// A password hash from a file (`.profils`): argon2id, version 19, a salt, and a cost within bounds.
+pub fn imported_hash(hash: &str) -> Result<String> {
+    let refuse = |en: String, fr: String| Err(Error::invalid(en, fr).on("password_hash"));
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return refuse(
+            "Not a password hash: an argon2id hash ($argon2id$v=19$m=…) is expected.".into(),
+            "Ce n'est pas une empreinte de mot de passe : une empreinte argon2id ($argon2id$v=19$m=…) est attendue."
+                .into(),
+        );
+    };
+    if parsed.algorithm != argon2::Algorithm::Argon2id.ident() || parsed.version != Some(0x13) {
+        return refuse(
+            format!(
+                "{} hashes are not accepted: argon2id version 19 only.",
+                parsed.algorithm
+            ),
+            format!(
+                "Les empreintes {} ne sont pas acceptées : argon2id version 19 seulement.",
+                parsed.algorithm
+            ),
+        );
+    }
+    let params = argon2::Params::try_from(&parsed);
+    let within = params.as_ref().is_ok_and(|p| {
+        p.m_cost() <= IMPORTED_HASH_MAX_KIB
+            && p.t_cost() <= IMPORTED_HASH_MAX_PASSES
+            && p.p_cost() <= IMPORTED_HASH_MAX_LANES
+    });
+    if !within || parsed.salt.is_none() || parsed.hash.is_none_or(|h| h.len() < 16) {
+        return refuse(
+            format!("This hash's cost is out of bounds or it lacks its salt: at most m={IMPORTED_HASH_MAX_KIB}, t={IMPORTED_HASH_MAX_PASSES}, p={IMPORTED_HASH_MAX_LANES}."),
+            format!("Le coût de cette empreinte dépasse les limites ou son sel manque : au plus m={IMPORTED_HASH_MAX_KIB}, t={IMPORTED_HASH_MAX_PASSES}, p={IMPORTED_HASH_MAX_LANES}."),
+        );
+    }
+    Ok(hash.to_owned())
+}
+
 /// Constant-time in the secret; an unparsable hash verifies nothing.
 pub(super) fn verify_secret(secret: &str, hash: &str) -> bool {
     give_hash_memory_back();
@@ -420,6 +463,22 @@ mod tests {
         assert_eq!(&delays[4..8], &[30, 60, 120, 240]);
         assert!(delays.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(*delays.last().unwrap(), 3600);
+    }
+
+    #[test]
+    fn imported_hashes_are_argon2id_within_bounds() {
+        let good = hash_secret("un mot de passe choisi").unwrap();
+        assert_eq!(imported_hash(&good).unwrap(), good);
+        for bad in [
+            "sha256$abc".to_owned(),
+            "".to_owned(),
+            good.replace("$argon2id$", "$argon2i$"),
+            good.replace("m=19456", "m=4194304"),
+            good.replace("t=2", "t=1000"),
+        ] {
+            let err = imported_hash(&bad).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("password_hash"), "{bad}");
+        }
     }
 
     #[test]

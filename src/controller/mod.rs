@@ -7,6 +7,7 @@ pub mod auth;
 pub mod configuration;
 mod licence;
 pub mod profiles;
+pub mod profils;
 pub mod service;
 mod session;
 mod store;

@@ -319,7 +319,7 @@ impl Controller {
 }
 
 /// `planning / profile: name before → after, authorisations +added −removed`.
-fn describe(planning: &str, before: &Profile, after: &Profile) -> String {
+pub(super) fn describe(planning: &str, before: &Profile, after: &Profile) -> String {
     let mut parts = Vec::new();
     if before.name != after.name {
         parts.push(format!("name {} → {}", before.name, after.name));

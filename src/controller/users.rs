@@ -404,7 +404,12 @@ fn changed(before: &User, changes: &UserChanges, actor: &Actor) -> Result<User> 
 }
 
 /// An account keeps at least one superadministrator who is not disabled.
-fn guard_last_superadministrator(c: &Connection, h: &HostingNumber, before: &User, after: &User) -> Result<()> {
+pub(super) fn guard_last_superadministrator(
+    c: &Connection,
+    h: &HostingNumber,
+    before: &User,
+    after: &User,
+) -> Result<()> {
     let was_active = before.status == UserStatus::Superadministrator && !before.disabled;
     let is_active = after.status == UserStatus::Superadministrator && !after.disabled;
     if was_active && !is_active && rows::active_superadministrators(c, h)? <= 1 {
@@ -452,7 +457,7 @@ fn scope_text(scope: Option<&ConsoleScope>) -> String {
 }
 
 /// `login: field before → after, …` for the history.
-fn describe(before: &User, after: &User) -> String {
+pub(super) fn describe(before: &User, after: &User) -> String {
     let mut parts = Vec::new();
     let mut field = |name: &str, b: String, a: String| {
         if b != a {

@@ -4,6 +4,7 @@
 mod configuration;
 mod connexion;
 mod profiles;
+mod profils;
 mod users;
 mod users_import;
 
@@ -53,6 +54,11 @@ enum Command {
     },
     /// Assign users to a planning's profile (or take them out of it with --remove).
     Assign(profiles::AssignArgs),
+    /// Users and their authorisations as a .profils file: import (with a preview) or export.
+    Profils {
+        #[command(subcommand)]
+        command: profils::ProfilsCommand,
+    },
 }
 
 /// Asks on a terminal; elsewhere (scripts) `--yes` is required.
@@ -104,6 +110,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Users { command } => users::run(&console, json, command).await,
         Command::Profiles { command } => profiles::run(&console, json, command).await,
         Command::Assign(args) => profiles::assign(&console, json, args).await,
+        Command::Profils { command } => profils::run(&console, json, command).await,
     }
 }
 

@@ -141,6 +141,18 @@ impl Store {
         tx.commit()?;
         Ok(value)
     }
+
+    /// As `write`, but `f` also says whether to keep what it wrote: a preview runs the very same writes and rolls
+    /// them back.
+    pub fn write_or_roll_back<T>(&self, f: impl FnOnce(&Connection) -> Result<(T, bool)>) -> Result<T> {
+        let mut conn = Self::lock(&self.writer)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (value, keep) = f(&tx)?;
+        if keep {
+            tx.commit()?;
+        }
+        Ok(value)
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {

@@ -166,6 +166,18 @@ pub fn assign(c: &Connection, profile: &Profile, user_id: i64, now: i64) -> Resu
     Ok(())
 }
 
+/// A planning's assignments as (user id, login, profile id), by login.
+pub fn assignments(c: &Connection, planning_id: i64) -> Result<Vec<(i64, String, i64)>> {
+    let rows = c
+        .prepare_cached(
+            "SELECT a.user_id, u.login, a.profile_id FROM assignments a JOIN users u ON u.id = a.user_id
+             WHERE a.planning_id = ?1 ORDER BY u.login_key",
+        )?
+        .query_map([planning_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Removes a user from a profile; false if it was not assigned to it.
 pub fn unassign(c: &Connection, profile_id: i64, user_id: i64) -> Result<bool> {
     let n = c

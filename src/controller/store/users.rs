@@ -193,6 +193,16 @@ pub fn with_password_hash(c: &Connection, hosting: &HostingNumber, login: &str) 
         .optional()?)
 }
 
+/// Every user of the account with its password hash, by login: for a `.profils` export or import.
+pub fn all_with_password_hash(c: &Connection, hosting: &HostingNumber) -> Result<Vec<(User, String)>> {
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE hosting_number = ?1 ORDER BY login_key");
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map([hosting], |r| Ok((row(r)?, r.get(16)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Whether `ancestor` created `id`, or created its creator, and so on up.
 pub fn descends_from(c: &Connection, id: i64, ancestor: i64) -> Result<bool> {
     let mut stmt = c.prepare_cached(

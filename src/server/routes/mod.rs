@@ -5,6 +5,7 @@ pub mod access;
 mod configuration;
 mod connexion;
 mod profiles;
+mod profils;
 mod users;
 
 use super::{ConnInfo, Shared};
@@ -83,6 +84,7 @@ fn all_routes() -> Vec<access::Route> {
         configuration::routes(),
         users::routes(),
         profiles::routes(),
+        profils::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,60 @@
+//! Contrôleur pane, "Récupérer tous les utilisateurs et leurs autorisations": a `.profils` file previewed or
+//! applied, and the account exported as one.
+
+use super::access::{route, Access, Route, Target};
+use super::{Authed, Ctl};
+use crate::api::Pane;
+use crate::error::{Error, Result};
+use crate::profils::MAX_BYTES;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::Method;
+use axum::response::IntoResponse;
+use axum::Json;
+
+pub(super) fn routes() -> Vec<Route> {
+    // The plannings a file names are checked against the caller's scope by the import itself.
+    let pane = Access::Pane(Pane::Controller, Target::Nothing);
+    vec![
+        route(Method::GET, "/profils", pane, export),
+        // A byte more than the reader takes, so its own message says a file is too large.
+        route(Method::POST, "/profils", pane, import).with(|r| r.layer(DefaultBodyLimit::max(MAX_BYTES + 1))),
+    ]
+}
+
+#[derive(serde::Deserialize)]
+struct ImportQuery {
+    /// Preview: say what would change and write nothing.
+    #[serde(default)]
+    check: bool,
+}
+
+async fn import(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    query: std::result::Result<Query<ImportQuery>, QueryRejection>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let Query(query) = query.map_err(|e| {
+        Error::invalid(
+            format!("The request is not valid: {}", e.body_text()),
+            format!("La requête n'est pas valide : {}", e.body_text()),
+        )
+    })?;
+    let Authed { session, peer } = a;
+    let controller = ctl.controller.clone();
+    let report = tokio::task::spawn_blocking(move || controller.import_profils(&session, &body, query.check, &peer))
+        .await
+        .map_err(Error::internal)??;
+    Ok(Json(report))
+}
+
+async fn export(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {
+    let Authed { session, peer } = a;
+    let controller = ctl.controller.clone();
+    let file = tokio::task::spawn_blocking(move || controller.export_profils(&session, &peer))
+        .await
+        .map_err(Error::internal)??;
+    Ok(Json(file))
+}
