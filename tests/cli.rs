@@ -494,4 +494,68 @@ async fn the_command_line_manages_users() {
     .await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(tc.count("SELECT count(*) FROM profiles"), 3);
+
+    // .profils: exported owner-only, changed, previewed (nothing written), then applied; a wrong file exits 1.
+    let export = cfg.path().join("compte.profils");
+    let out = planhost(cfg.path(), &["profils", "export", export.to_str().unwrap()], "").await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&export).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let mut file = planhost::profils::ProfilsFile::read(&std::fs::read(&export).unwrap()).unwrap();
+    file.users.push(planhost::profils::ProfilsUser {
+        login: "lnoel".into(),
+        first_name: "Léa".into(),
+        last_name: "Noël".into(),
+        email: None,
+        status: "user".into(),
+        password_hash: None,
+    });
+    file.plannings[0]
+        .assignments
+        .push(planhost::profils::ProfilsAssignment {
+            login: "lnoel".into(),
+            profile: "Consultation".into(),
+        });
+    std::fs::write(&export, file.to_bytes()).unwrap();
+    let path = export.to_str().unwrap();
+    let out = planhost_in("fr_FR.UTF-8", cfg.path(), &["profils", "import", path, "--check"], "").await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("utilisateur lnoel créé"), "{text}");
+    assert!(text.contains("Aperçu : rien n'est encore appliqué"), "{text}");
+    assert_eq!(tc.count("SELECT count(*) FROM users WHERE login = 'lnoel'"), 0);
+    let passwords = cfg.path().join("mdp.csv");
+    let out = planhost(
+        cfg.path(),
+        &[
+            "--json",
+            "profils",
+            "import",
+            path,
+            "--passwords",
+            passwords.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    let report = json(&out);
+    assert_eq!(report["applied"], true, "{report}");
+    assert_eq!(report["assignments"]["created"], 1);
+    assert_eq!(
+        report["passwords"].as_array().unwrap().len(),
+        0,
+        "written to the file, not printed"
+    );
+    assert!(std::fs::read_to_string(&passwords).unwrap().contains("lnoel;"));
+    std::fs::write(&export, b"{\"format\": \"planhost.profils\", \"version\": 7}").unwrap();
+    let out = planhost(cfg.path(), &["profils", "import", path], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("version 7"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

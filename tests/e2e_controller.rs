@@ -346,5 +346,87 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     assert_eq!(passwords.lines().count(), 41);
     ui.click("import-close").await;
     assert!(!ui.exists("import-password-0").await, "shown once");
+
+    // "Récupérer tous les utilisateurs et leurs autorisations" (seed 001, third step): the account exported, then a
+    // .profils file with mistakes (placed, nothing applied), then a right one previewed and applied.
+    ui.click("tab-profiles").await;
+    ui.click("profils-export").await;
+    assert!(ui
+        .text("profils-exported")
+        .await
+        .contains("utilisateurs-autorisations.profils"));
+    let exported = std::fs::read(downloads.join("utilisateurs-autorisations.profils")).unwrap();
+    let mut profils = planhost::profils::ProfilsFile::read(&exported).unwrap();
+    assert_eq!(profils.users.len(), 102);
+    let planning = &mut profils.plannings[0];
+    for a in planning.assignments.iter_mut().filter(|a| a.login.starts_with("eleve")) {
+        a.profile = "Consultation".into();
+    }
+    for login in ["hbernard", "ylefevre"] {
+        planning.assignments.push(planhost::profils::ProfilsAssignment {
+            login: login.into(),
+            profile: "Modification".into(),
+        });
+        profils.users.push(planhost::profils::ProfilsUser {
+            login: login.into(),
+            first_name: "Hugo".into(),
+            last_name: login.into(),
+            email: Some(format!("{login}@lycee-hugo.fr")),
+            status: "user".into(),
+            password_hash: None,
+        });
+    }
+    let mut wrong = profils.clone();
+    wrong.users[101].email = Some("pas-un-email".into());
+    wrong.plannings.push(planhost::profils::ProfilsPlanning {
+        name: "planning09".into(),
+        profiles: Vec::new(),
+        assignments: Vec::new(),
+    });
+    let wrong_path = tmp.path().join("ancien-serveur-erreurs.profils");
+    std::fs::write(&wrong_path, wrong.to_bytes()).unwrap();
+    let assignments_before = count(&db, "SELECT count(*) FROM assignments");
+    let consultation =
+        "SELECT count(*) FROM assignments a JOIN profiles p ON p.id = a.profile_id WHERE p.name = 'Consultation'";
+    let consulting_before = count(&db, consultation);
+    ui.click("profils-open").await;
+    ui.wait("profils-file")
+        .await
+        .send_keys(wrong_path.to_str().unwrap())
+        .await
+        .unwrap();
+    assert!(ui
+        .text("profils-problems-summary")
+        .await
+        .contains("2 problèmes dans le fichier"));
+    assert!(ui.text("profils-problem-0").await.contains("users[101].email"));
+    assert!(ui.text("profils-problem-1").await.contains("planning09"));
+    ui.shots("57-profils-problems", Some("profils-panel")).await;
+    let right_path = tmp.path().join("ancien-serveur.profils");
+    std::fs::write(&right_path, profils.to_bytes()).unwrap();
+    ui.wait("profils-file")
+        .await
+        .send_keys(right_path.to_str().unwrap())
+        .await
+        .unwrap();
+    ui.wait("profils-preview").await;
+    let kept: usize = profils.plannings.iter().map(|p| p.assignments.len()).sum::<usize>() - 42;
+    for (row, expected) in [(0, [2, 0, 102]), (2, [2, 40, kept])] {
+        for (column, n) in ["created", "updated", "unchanged"].into_iter().zip(expected) {
+            let id = format!("profils-count-{row}-{column}");
+            assert_eq!(ui.text(&id).await.trim(), n.to_string(), "{id}");
+        }
+    }
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM assignments"),
+        assignments_before,
+        "a preview writes nothing"
+    );
+    ui.shots("58-profils-preview", Some("profils-panel")).await;
+    ui.click("profils-apply").await;
+    ui.wait("profils-done").await;
+    assert_eq!(ui.text("profils-password-1").await.trim().len(), 16);
+    assert_eq!(count(&db, consultation), consulting_before + 40);
+    ui.shots("59-profils-done", Some("profils-panel")).await;
     c.close().await.unwrap();
 }

@@ -90,6 +90,8 @@ fn main() {
             commands::users::save_download,
             commands::profiles::profiles,
             commands::profiles::change_profiles,
+            commands::profils::import_profils,
+            commands::profils::export_profils,
             commands::tasks::cancel_task,
         ])
         .run(tauri::generate_context!())

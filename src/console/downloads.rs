@@ -1,10 +1,12 @@
-//! Files the console hands the user (the users template, an import's problems, generated passwords): written to the
-//! user's downloads folder under a name that does not overwrite an earlier one; passwords owner-only.
+//! Files the console hands the user (the users template, an import's problems, generated passwords, a `.profils`
+//! export): written to the user's downloads folder under a name that does not overwrite an earlier one; passwords
+//! and password hashes owner-only.
 
 use crate::api::{CsvProblem, GeneratedPassword};
 use crate::controller::users_import::{passwords_csv, template};
 use crate::csv_file::problems_csv;
 use crate::error::{Error, Result};
+use crate::profils::ProfilsFile;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -41,14 +43,36 @@ pub fn downloads_dir() -> Result<PathBuf> {
 }
 
 /// `name.csv`, or `name (2).csv`… the first that does not exist yet.
-fn free_name(dir: &Path, stem: &str) -> PathBuf {
+fn free_name(dir: &Path, stem: &str, extension: &str) -> PathBuf {
     (1..)
         .map(|n| match n {
-            1 => dir.join(format!("{stem}.csv")),
-            n => dir.join(format!("{stem} ({n}).csv")),
+            1 => dir.join(format!("{stem}.{extension}")),
+            n => dir.join(format!("{stem} ({n}).{extension}")),
         })
         .find(|p| !p.exists())
-        .unwrap_or_else(|| dir.join(format!("{stem}.csv")))
+        .unwrap_or_else(|| dir.join(format!("{stem}.{extension}")))
+}
+
+fn cannot_write(dir: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| {
+        Error::invalid(
+            format!("Cannot write in {}: {e}", dir.display()),
+            format!("Impossible d'écrire dans {} : {e}", dir.display()),
+        )
+    }
+}
+
+/// Writes a `.profils` export into `dir`, owner-only (it holds password hashes), and says where.
+pub fn save_profils(file: &ProfilsFile, french: bool, dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(cannot_write(dir))?;
+    let stem = if french {
+        "utilisateurs-autorisations"
+    } else {
+        "users-authorisations"
+    };
+    let path = free_name(dir, stem, "profils");
+    crate::controller::write_private(&path, &file.to_bytes())?;
+    Ok(path)
 }
 
 /// Writes the file into `dir` and says where.
@@ -78,18 +102,12 @@ pub fn save_csv(download: &CsvDownload, french: bool, dir: &Path) -> Result<Path
             true,
         ),
     };
-    let cannot = |e: std::io::Error| {
-        Error::invalid(
-            format!("Cannot write in {}: {e}", dir.display()),
-            format!("Impossible d'écrire dans {} : {e}", dir.display()),
-        )
-    };
-    std::fs::create_dir_all(dir).map_err(cannot)?;
-    let path = free_name(dir, stem);
+    std::fs::create_dir_all(dir).map_err(cannot_write(dir))?;
+    let path = free_name(dir, stem, "csv");
     if private {
         crate::controller::write_private(&path, text.as_bytes())?;
     } else {
-        std::fs::write(&path, text).map_err(cannot)?;
+        std::fs::write(&path, text).map_err(cannot_write(dir))?;
     }
     Ok(path)
 }

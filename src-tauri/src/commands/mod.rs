@@ -4,5 +4,6 @@
 pub mod configuration;
 pub mod connexion;
 pub mod profiles;
+pub mod profils;
 pub mod tasks;
 pub mod users;

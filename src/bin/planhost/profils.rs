@@ -45,7 +45,10 @@ fn report_text(r: &ProfilsImport, check: bool) -> String {
     let mut out = Vec::new();
     for p in &r.problems {
         let message = if fr { &p.message_fr } else { &p.message };
-        out.push(format!("{} ({}) « {} » : {message}", p.place, p.name, p.value));
+        out.push(match fr {
+            true => format!("{} ({}) « {} » : {message}", p.place, p.name, p.value),
+            false => format!("{} ({}) '{}': {message}", p.place, p.name, p.value),
+        });
     }
     if (r.problem_count as usize) > r.problems.len() {
         let more = r.problem_count as usize - r.problems.len();

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { inSession } from "../lib/api";
 import type { CsvDownload } from "../bindings/CsvDownload";
 import type { UsersImport } from "../bindings/UsersImport";
+import type { ProfilsImport } from "../bindings/ProfilsImport";
 import type { PlanningProfiles } from "../bindings/PlanningProfiles";
 import type { ProfileChange } from "../bindings/ProfileChange";
 import type { ProfileOutcome } from "../bindings/ProfileOutcome";
@@ -36,4 +37,11 @@ export const imports = {
   send: (file: Uint8Array, check: boolean) => inSession<UsersImport>("import_users", { file: base64(file), check }),
   /// Saves a CSV file into the downloads folder; resolves to its path.
   save: (download: CsvDownload, french: boolean) => invoke<string>("save_download", { download, french }),
+};
+
+export const profils = {
+  /// `check` previews: the controller runs the changes and rolls them back.
+  send: (file: Uint8Array, check: boolean) => inSession<ProfilsImport>("import_profils", { file: base64(file), check }),
+  /// Writes the export into the downloads folder; resolves to its path.
+  export: (french: boolean) => inSession<string>("export_profils", { french }),
 };
