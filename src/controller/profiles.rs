@@ -189,7 +189,11 @@ impl Controller {
                     record(
                         c,
                         "profiles.create",
-                        &format!("{planning} / {name}: created, {}", new.kind.as_str()),
+                        &format!(
+                            "{planning} / {name}: created, {}, {}",
+                            new.kind.as_str(),
+                            rows::write_authorisations(&list)
+                        ),
                     )?;
                     Ok(ProfileOutcome {
                         profile: Some(profile(c, h, id)?),
@@ -222,6 +226,13 @@ impl Controller {
                 }
                 if rows::name_taken(c, before.planning_id, &after.name, Some(before.id))? {
                     return Err(name_taken(&after.name));
+                }
+                // Nothing to change is not a change: nothing written, no history line.
+                if after == before {
+                    return Ok(ProfileOutcome {
+                        profile: Some(before),
+                        users: 0,
+                    });
                 }
                 rows::update(c, before.id, &after.name, &after.authorisations)?;
                 let planning = planning_name(c, h, before.planning_id)?;

@@ -238,6 +238,13 @@ impl Controller {
                 let rights = (&before.status, before.console_access, &before.scope, before.disabled)
                     != (&after.status, after.console_access, &after.scope, after.disabled);
                 admins::check_may_change(c, &s.actor, &before, rights)?;
+                // Nothing to change is not a change: nothing written, no history line.
+                if after == before {
+                    return Ok(UserOutcome {
+                        user: Some(after),
+                        password: None,
+                    });
+                }
                 let regranted =
                     |scope: &&ConsoleScope| before.scope.as_ref() != Some(*scope) || before.status != after.status;
                 if let Some(scope) = after.scope.as_ref().filter(regranted) {
@@ -312,7 +319,13 @@ impl Controller {
                         admins::check_grant(c, h, &s.actor, new.status, scope)?;
                     }
                     let user = insert_new(c, h, &row, now)?;
-                    record(c, "users.add", &format!("{login}: created, {}", new.status.as_str()))?;
+                    let access = match &scope {
+                        Some(scope) => format!("console access yes ({})", scope_text(Some(scope))),
+                        None => "console access no".into(),
+                    };
+                    let mail = email.as_deref().unwrap_or("—");
+                    let detail = format!("{login}: created, {}, e-mail {mail}, {access}", new.status.as_str());
+                    record(c, "users.add", &detail)?;
                     Ok(UserOutcome {
                         user: Some(user),
                         password: Some(password.clone()),
@@ -353,8 +366,12 @@ impl Controller {
                 let revoked = devices::revoke_for_user(c, before.id, now)?;
                 rows::delete(c, h, *id)?;
                 let detail = match revoked {
-                    0 => format!("{}: deleted", before.login),
-                    n => format!("{}: deleted ({n} devices revoked)", before.login),
+                    0 => format!("{}: deleted, was {}", before.login, before.status.as_str()),
+                    n => format!(
+                        "{}: deleted, was {} ({n} devices revoked)",
+                        before.login,
+                        before.status.as_str()
+                    ),
                 };
                 record(c, "users.delete", &detail)?;
                 Ok(UserOutcome {
