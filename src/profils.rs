@@ -75,6 +75,34 @@ pub struct ProfilsAssignment {
     pub profile: String,
 }
 
+/// serde's message, placed by line and column, in English and in French (the common cases translated).
+fn serde_text(e: &serde_json::Error) -> (String, String) {
+    let (line, column) = (e.line(), e.column());
+    let full = e.to_string();
+    let what = full.split(" at line ").next().unwrap_or(&full).to_owned();
+    let quoted = |prefix: &str| {
+        what.strip_prefix(prefix)
+            .map(|rest| rest.split('`').nth(1).unwrap_or(rest).to_owned())
+    };
+    let fr = if let Some(name) = quoted("unknown field") {
+        format!("champ inconnu « {name} »")
+    } else if let Some(name) = quoted("missing field") {
+        format!("champ manquant « {name} »")
+    } else if what.starts_with("invalid type") {
+        format!("type de valeur inattendu ({what})")
+    } else if e.is_eof() {
+        "le fichier s'arrête avant la fin".to_owned()
+    } else if e.is_syntax() {
+        format!("syntaxe JSON invalide ({what})")
+    } else {
+        what.clone()
+    };
+    (
+        format!("line {line}, column {column}: {what}"),
+        format!("ligne {line}, colonne {column} : {fr}"),
+    )
+}
+
 fn unreadable(en: String, fr: String) -> Error {
     Error::invalid(en, fr).on("file")
 }
@@ -106,24 +134,26 @@ impl ProfilsFile {
             ));
         }
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        let at = |e: &serde_json::Error| (e.line(), e.column());
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-            let (line, column) = at(&e);
+        // The format and version alone first, skipping the rest without building it in memory.
+        #[derive(Deserialize)]
+        struct Head {
+            format: Option<serde_json::Value>,
+            version: Option<serde_json::Value>,
+        }
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| {
+            let (en, fr) = serde_text(&e);
             unreadable(
-                format!("This is not a .profils file: it is not JSON (line {line}, column {column}: {e})."),
-                format!(
-                    "Ce n'est pas un fichier .profils : ce n'est pas du JSON (ligne {line}, colonne {column} : {e})."
-                ),
+                format!("This is not a .profils file: it is not a JSON object ({en})."),
+                format!("Ce n'est pas un fichier .profils : ce n'est pas un objet JSON ({fr})."),
             )
         })?;
-        let format = value.get("format").and_then(|f| f.as_str());
-        if format != Some(FORMAT) {
+        if head.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err(unreadable(
                 format!("This is not a .profils file: its format should be \"{FORMAT}\"."),
                 format!("Ce n'est pas un fichier .profils : son format devrait être « {FORMAT} »."),
             ));
         }
-        match value.get("version").and_then(|v| v.as_u64()) {
+        match head.version.as_ref().and_then(|v| v.as_u64()) {
             Some(v) if v == u64::from(VERSION) => {}
             Some(v) if v > u64::from(VERSION) => {
                 return Err(Error::new(
@@ -140,12 +170,11 @@ impl ProfilsFile {
                 ))
             }
         }
-        // Parsed again from the bytes, not from the value, so that a mistake is placed by line and column.
         serde_json::from_slice(bytes).map_err(|e| {
-            let (line, column) = at(&e);
+            let (en, fr) = serde_text(&e);
             unreadable(
-                format!("This .profils file is not as version {VERSION} describes it (line {line}, column {column}): {e}."),
-                format!("Ce fichier .profils n'est pas conforme à la version {VERSION} (ligne {line}, colonne {column}) : {e}."),
+                format!("This .profils file is not as version {VERSION} describes it: {en}."),
+                format!("Ce fichier .profils n'est pas conforme à la version {VERSION} : {fr}."),
             )
         })
     }
@@ -200,7 +229,9 @@ mod tests {
     #[test]
     fn what_is_not_understood_is_refused_with_a_clear_message() {
         let err = ProfilsFile::read(b"login;nom\r\n").unwrap_err();
-        assert!(err.message_fr.contains("pas du JSON"), "{}", err.message_fr);
+        assert!(err.message_fr.contains("pas un objet JSON"), "{}", err.message_fr);
+        let err = ProfilsFile::read(b"[0, 0, 0]").unwrap_err();
+        assert!(err.message_fr.contains("pas un objet JSON"), "{}", err.message_fr);
         let err = ProfilsFile::read(br#"{"format":"other","version":1}"#).unwrap_err();
         assert!(err.message.contains("planhost.profils"), "{}", err.message);
         let err = ProfilsFile::read(br#"{"format":"planhost.profils","version":2,"future":true}"#).unwrap_err();
@@ -212,8 +243,14 @@ mod tests {
             .unwrap()
             .replace("\"first_name\"", "\"prenom\"");
         let err = ProfilsFile::read(text.as_bytes()).unwrap_err();
-        assert!(err.message.contains("line 8"), "{}", err.message);
+        assert!(err.message.contains("line 9, column 14"), "{}", err.message);
         assert!(err.message.contains("prenom"), "{}", err.message);
+        assert!(err.message_fr.contains("ligne 9, colonne 14"), "{}", err.message_fr);
+        assert!(
+            err.message_fr.contains("champ inconnu « prenom »"),
+            "{}",
+            err.message_fr
+        );
         let huge = vec![b' '; MAX_BYTES + 1];
         assert!(ProfilsFile::read(&huge).unwrap_err().message.contains("MiB"));
     }

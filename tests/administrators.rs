@@ -5,7 +5,9 @@
 mod common;
 
 use common::{new_admin, superadministrator, TestController};
-use planhost::api::{ConfigChange, ConsoleScope, Pane, PasswordChange, UserChange, UserChanges, UserQuery, UserStatus};
+use planhost::api::{
+    ConfigChange, ConsoleScope, Pane, PasswordChange, ProfileChange, UserChange, UserChanges, UserQuery, UserStatus,
+};
 use planhost::ErrorCode;
 
 const CHOSEN: &str = "a password of my own";
@@ -298,6 +300,19 @@ async fn a_delegated_administrator_gives_only_what_it_has_and_changes_only_its_o
         },
     };
     d.change_users(&renamed).await.unwrap();
+    // An administrator's profiles are its rights: not given or taken by one who may not change it, itself included.
+    let administration = d.profiles(p1).await.unwrap().profiles[0].id;
+    for id in [super1.id, deleg.id] {
+        let assign = ProfileChange::Assign {
+            profile_id: administration,
+            user_ids: vec![id],
+        };
+        assert_eq!(
+            d.change_profiles(p1, &assign).await.unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+    }
+    assert_eq!(tc.count("SELECT count(*) FROM assignments"), 0);
 
     // Deleting the delegated administrator hands its children to its own parent.
     m.change_users(&UserChange::Delete { id: deleg.id }).await.unwrap();

@@ -133,6 +133,6 @@ async fn every_change_is_written_once_with_who_when_where_and_before_after() {
                AND at > 0 AND peer = '127.0.0.1' AND hosting_number IS NOT NULL
                AND device_id IN (SELECT id FROM devices)"
         ),
-        expected.len() as i64
+        i64::try_from(expected.len()).unwrap()
     );
 }

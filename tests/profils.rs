@@ -167,6 +167,24 @@ async fn a_profils_file_is_previewed_then_applied_whole_and_exports_back_unchang
         (counts(0, 0, 3), counts(0, 0, 3), counts(0, 0, 3))
     );
 
+    // A user without "email" keeps its own; a decomposed (NFD) spelling of a login is the same login.
+    let mut kept = user("jdupont", "base_administrator", None);
+    kept.email = None;
+    let mut decomposed = user("e\u{301}lise", "user", None);
+    decomposed.email = None;
+    let mut composed = decomposed.clone();
+    composed.login = "\u{e9}lise".into();
+    let first = m
+        .import_profils(file(vec![kept.clone(), composed], vec![]), false)
+        .await
+        .unwrap();
+    assert_eq!(first.users, counts(1, 0, 1), "{:?}", first.problems);
+    let second = m
+        .import_profils(file(vec![kept, decomposed], vec![]), true)
+        .await
+        .unwrap();
+    assert_eq!(second.users, counts(0, 0, 2), "{:?}", second.problems);
+
     // The export reads back, carries chosen passwords' hashes only, and imports as unchanged.
     let exported = m.export_profils().await.unwrap();
     let read = ProfilsFile::read(&exported.to_bytes()).unwrap();
@@ -176,13 +194,21 @@ async fn a_profils_file_is_previewed_then_applied_whole_and_exports_back_unchang
         .iter()
         .map(|u| (u.login.as_str(), u.password_hash.is_some()))
         .collect();
-    assert_eq!(hashes, [("emartin", false), ("jdupont", true), ("super1", true)]);
+    assert_eq!(
+        hashes,
+        [
+            ("emartin", false),
+            ("jdupont", true),
+            ("super1", true),
+            ("\u{e9}lise", false)
+        ]
+    );
     assert_eq!(exported.plannings.len(), 1);
     assert_eq!(exported.plannings[0].profiles.len(), 4);
     let round = m.import_profils(exported.to_bytes(), true).await.unwrap();
     assert_eq!(
         (round.users, round.profiles, round.assignments, round.problem_count),
-        (counts(0, 0, 3), counts(0, 0, 4), counts(0, 0, 3), 0),
+        (counts(0, 0, 4), counts(0, 0, 4), counts(0, 0, 3), 0),
         "{:?}",
         round.problems
     );
@@ -305,7 +331,7 @@ async fn one_wrong_part_refuses_the_whole_file_and_each_is_placed() {
     );
     let e = m.import_profils(b"identifiant;nom\n".to_vec(), true).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
-    assert!(e.message_fr.contains("pas du JSON"), "{}", e.message_fr);
+    assert!(e.message_fr.contains("pas un objet JSON"), "{}", e.message_fr);
     let e = m
         .import_profils(vec![b' '; planhost::profils::MAX_BYTES + 1], true)
         .await
@@ -361,6 +387,11 @@ async fn a_delegated_administrator_imports_and_exports_within_its_scope_only() {
         "{}",
         report.problems[0].message
     );
+    assert!(
+        report.problems[1].message_fr.contains("parmi ceux que vous gérez"),
+        "{}",
+        report.problems[1].message_fr
+    );
     assert_eq!(tc.count("SELECT count(*) FROM users WHERE login = 'zoe'"), 0);
 
     // Its own: a user it creates, assigned in its planning, with itself as parent.
@@ -372,6 +403,18 @@ async fn a_delegated_administrator_imports_and_exports_within_its_scope_only() {
             assignments: vec![assign("zoe", "Consultation")],
         }],
     );
+    // An administrator it did not create keeps its profiles.
+    let theirs = file(
+        vec![],
+        vec![ProfilsPlanning {
+            name: "planning01".into(),
+            profiles: vec![],
+            assignments: vec![assign("super1", "Administration")],
+        }],
+    );
+    let report = d.import_profils(theirs, false).await.unwrap();
+    let places: Vec<&str> = report.problems.iter().map(|p| p.place.as_str()).collect();
+    assert_eq!(places, ["plannings[0].assignments[0].login"], "{:#?}", report.problems);
     let done = d.import_profils(ok, false).await.unwrap();
     assert!(done.applied, "{:?}", done.problems);
     assert_eq!(
@@ -390,7 +433,7 @@ async fn a_delegated_administrator_imports_and_exports_within_its_scope_only() {
         .iter()
         .map(|u| (u.login.as_str(), u.password_hash.is_some()))
         .collect();
-    assert_eq!(hashes, [("deleg", true), ("super1", false), ("zoe", false)]);
+    assert_eq!(hashes, [("deleg", false), ("super1", false), ("zoe", false)]);
     let line: String = tc
         .db()
         .query_row(
@@ -399,5 +442,12 @@ async fn a_delegated_administrator_imports_and_exports_within_its_scope_only() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(line, "deleg: 3 users (1 with a password hash), 1 plannings");
+    assert_eq!(line, "deleg: 3 users (0 with a password hash), 1 plannings");
+    assert!(m
+        .export_profils()
+        .await
+        .unwrap()
+        .users
+        .iter()
+        .any(|u| u.password_hash.is_some()));
 }

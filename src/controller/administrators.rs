@@ -118,7 +118,50 @@ pub fn check_may_change(c: &Connection, actor: &Actor, target: &User, rights: bo
     ))
 }
 
+/// An administrator gives no status above its own (a base administrator makes no superadministrator).
+pub fn check_status_given(actor: &Actor, status: UserStatus) -> Result<()> {
+    let rank = |s: UserStatus| match s {
+        UserStatus::User => 0,
+        UserStatus::BaseAdministrator => 1,
+        UserStatus::Superadministrator => 2,
+    };
+    match actor {
+        Actor::Administrator(me) if rank(status) > rank(me.status) => Err(Error::new(
+            ErrorCode::Forbidden,
+            "You cannot give a status above your own.",
+            "Vous ne pouvez pas donner un statut supérieur au vôtre.",
+        )
+        .on("status")),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a user, as it is, may log in to the console.
 pub fn is_console_administrator(u: &User) -> bool {
     u.console_access && !u.disabled && u.status.is_administrator()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::actor::Administrator;
+
+    #[test]
+    fn no_administrator_gives_a_status_above_its_own() {
+        let base = Actor::Administrator(Administrator {
+            user_id: 7,
+            login: "base".into(),
+            status: UserStatus::BaseAdministrator,
+            scope: ConsoleScope {
+                panes: vec![Pane::History],
+                plannings: None,
+            },
+            parent_id: Some(1),
+            must_change_password: false,
+        });
+        let err = check_status_given(&base, UserStatus::Superadministrator).unwrap_err();
+        assert_eq!((err.code, err.field.as_deref()), (ErrorCode::Forbidden, Some("status")));
+        assert!(check_status_given(&base, UserStatus::BaseAdministrator).is_ok());
+        assert!(check_status_given(&Actor::HostingManager, UserStatus::Superadministrator).is_ok());
+    }
 }

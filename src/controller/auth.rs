@@ -57,45 +57,27 @@ pub fn hash_secret(secret: &str) -> Result<String> {
         .to_string())
 }
 
-/// The most an imported hash may ask of each login: above this, one login would hold the controller's memory or
-/// threads (argon2 takes its cost from the hash it verifies).
-const IMPORTED_HASH_MAX_KIB: u32 = 64 * 1024;
-const IMPORTED_HASH_MAX_PASSES: u32 = 10;
-const IMPORTED_HASH_MAX_LANES: u32 = 4;
-
-/// A password hash from a file (`.profils`): argon2id, version 19, a salt, and a cost within bounds.
+/// A password hash from a file (`.profils`): argon2id, version 19, salted, with exactly the cost of this
+/// controller's own hashes. A costlier one would hold the login threads longer (argon2 takes its cost from the hash
+/// it verifies) and let timing tell that login apart; a cheaper one would be easier to crack.
 pub fn imported_hash(hash: &str) -> Result<String> {
-    let refuse = |en: String, fr: String| Err(Error::invalid(en, fr).on("password_hash"));
-    let Ok(parsed) = PasswordHash::new(hash) else {
-        return refuse(
-            "Not a password hash: an argon2id hash ($argon2id$v=19$m=…) is expected.".into(),
-            "Ce n'est pas une empreinte de mot de passe : une empreinte argon2id ($argon2id$v=19$m=…) est attendue."
-                .into(),
-        );
+    let expected = argon2::Params::default();
+    let (m, t, p) = (expected.m_cost(), expected.t_cost(), expected.p_cost());
+    let refuse = || {
+        Err(Error::invalid(
+            format!("Only argon2id hashes made as Planhost makes them are accepted ($argon2id$v=19$m={m},t={t},p={p}$…): leave password_hash empty and a password is generated."),
+            format!("Seules les empreintes argon2id faites comme celles de Planhost sont acceptées ($argon2id$v=19$m={m},t={t},p={p}$…) : laissez password_hash vide et un mot de passe sera généré."),
+        )
+        .on("password_hash"))
     };
-    if parsed.algorithm != argon2::Algorithm::Argon2id.ident() || parsed.version != Some(0x13) {
-        return refuse(
-            format!(
-                "{} hashes are not accepted: argon2id version 19 only.",
-                parsed.algorithm
-            ),
-            format!(
-                "Les empreintes {} ne sont pas acceptées : argon2id version 19 seulement.",
-                parsed.algorithm
-            ),
-        );
-    }
-    let params = argon2::Params::try_from(&parsed);
-    let within = params.as_ref().is_ok_and(|p| {
-        p.m_cost() <= IMPORTED_HASH_MAX_KIB
-            && p.t_cost() <= IMPORTED_HASH_MAX_PASSES
-            && p.p_cost() <= IMPORTED_HASH_MAX_LANES
-    });
-    if !within || parsed.salt.is_none() || parsed.hash.is_none_or(|h| h.len() < 16) {
-        return refuse(
-            format!("This hash's cost is out of bounds or it lacks its salt: at most m={IMPORTED_HASH_MAX_KIB}, t={IMPORTED_HASH_MAX_PASSES}, p={IMPORTED_HASH_MAX_LANES}."),
-            format!("Le coût de cette empreinte dépasse les limites ou son sel manque : au plus m={IMPORTED_HASH_MAX_KIB}, t={IMPORTED_HASH_MAX_PASSES}, p={IMPORTED_HASH_MAX_LANES}."),
-        );
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return refuse();
+    };
+    let same_cost =
+        argon2::Params::try_from(&parsed).is_ok_and(|got| (got.m_cost(), got.t_cost(), got.p_cost()) == (m, t, p));
+    let whole = parsed.salt.is_some() && parsed.hash.is_some_and(|h| h.len() >= 16);
+    if parsed.algorithm != argon2::Algorithm::Argon2id.ident() || parsed.version != Some(0x13) || !same_cost || !whole {
+        return refuse();
     }
     Ok(hash.to_owned())
 }
@@ -474,6 +456,7 @@ mod tests {
             "".to_owned(),
             good.replace("$argon2id$", "$argon2i$"),
             good.replace("m=19456", "m=4194304"),
+            good.replace("m=19456", "m=8"),
             good.replace("t=2", "t=1000"),
         ] {
             let err = imported_hash(&bad).unwrap_err();

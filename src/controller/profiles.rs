@@ -315,6 +315,8 @@ impl Controller {
             let mut logins = Vec::with_capacity(ids.len());
             for &user_id in &ids {
                 let user = user_rows::get(c, h, user_id)?.ok_or_else(|| super::users::not_found(user_id))?;
+                // An administrator's profiles are its rights: changed only by those who may change it.
+                super::administrators::check_may_change(c, &s.actor, &user, true)?;
                 each(c, &p, &user)?;
                 logins.push(user.login);
             }

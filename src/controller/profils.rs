@@ -2,8 +2,8 @@
 //! profiles and assignments, merged into the account with the same rules as one change made by hand. The preview
 //! runs the very same writes and rolls them back, so it says exactly what applying will do; applying is one
 //! transaction, whole or not at all. Nothing is deleted: what the file does not name stays as it is, and existing
-//! users keep their password. The export writes what the caller may see, and password hashes only of the users it
-//! may change.
+//! users keep their password. The export writes what the caller may see; password hashes only for the hosting
+//! manager and the administrators who reach the whole account.
 
 use super::administrators as admins;
 use super::auth::imported_hash;
@@ -15,8 +15,8 @@ use super::users::{check_console_access, email, first_name, generated_password, 
 use super::users_import::PROBLEMS_SHOWN;
 use super::{Controller, Session};
 use crate::api::{
-    Authorisation, ChangeCounts, FieldChange, GeneratedPassword, Profile, ProfileKind, ProfilsAction, ProfilsChange,
-    ProfilsImport, ProfilsItem, ProfilsProblem, User, UserStatus,
+    Authorisation, ChangeCounts, ConsoleScope, FieldChange, GeneratedPassword, Profile, ProfileKind, ProfilsAction,
+    ProfilsChange, ProfilsImport, ProfilsItem, ProfilsProblem, User, UserStatus,
 };
 use crate::error::{Error, Result};
 use crate::ids::fold;
@@ -27,6 +27,75 @@ use std::collections::{HashMap, HashSet};
 
 /// Creations and updates listed in full; the counts say how many there are in all.
 pub const CHANGES_SHOWN: usize = 1000;
+/// What one file may hold: a whole account with room to spare, and no more (each line is checked and written).
+pub const USERS_MAX: usize = 50_000;
+pub const PROFILES_MAX: usize = 200;
+pub const ASSIGNMENTS_MAX: usize = 200_000;
+
+/// The key a file's login is matched by: the login as the account stores it (NFC), in lower case.
+fn login_key(text: &str) -> String {
+    login(text).unwrap_or_else(|_| text.trim().to_owned()).to_lowercase()
+}
+
+/// Finds a name as written first, else by a looser key when that key names one thing only (the account may hold
+/// both "Lycée" and "Lycee", or "Équipe" and "équipe").
+struct Names<T> {
+    items: Vec<T>,
+    exact: HashMap<String, usize>,
+    loose: HashMap<String, Vec<usize>>,
+    key: fn(&str) -> String,
+}
+
+impl<T> Names<T> {
+    fn new(key: fn(&str) -> String) -> Names<T> {
+        Names {
+            items: Vec::new(),
+            exact: HashMap::new(),
+            loose: HashMap::new(),
+            key,
+        }
+    }
+    fn insert(&mut self, name: &str, value: T) {
+        let i = self.items.len();
+        self.items.push(value);
+        self.exact.insert(name.to_owned(), i);
+        self.loose.entry((self.key)(name)).or_default().push(i);
+    }
+    fn find(&self, name: &str) -> Option<usize> {
+        let name = name.trim();
+        self.exact
+            .get(name)
+            .copied()
+            .or_else(|| match self.loose.get(&(self.key)(name)) {
+                Some(one) if one.len() == 1 => one.first().copied(),
+                _ => None,
+            })
+    }
+    fn get(&self, name: &str) -> Option<&T> {
+        self.find(name).map(|i| &self.items[i])
+    }
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// Refuses a file past the limits before anything is checked or written.
+fn within_limits(file: &ProfilsFile) -> Result<()> {
+    let profiles: usize = file.plannings.iter().map(|p| p.profiles.len()).max().unwrap_or(0);
+    let assignments: usize = file.plannings.iter().map(|p| p.assignments.len()).sum();
+    if file.users.len() > USERS_MAX || profiles > PROFILES_MAX || assignments > ASSIGNMENTS_MAX {
+        return Err(Error::invalid(
+            format!("This file holds more than a controller takes at once: at most {USERS_MAX} users, {PROFILES_MAX} profiles per planning and {ASSIGNMENTS_MAX} assignments."),
+            format!("Ce fichier contient plus qu'un contrôleur n'accepte en une fois : au plus {USERS_MAX} utilisateurs, {PROFILES_MAX} profils par planning et {ASSIGNMENTS_MAX} affectations."),
+        )
+        .on("file"));
+    }
+    Ok(())
+}
+
+/// A refusal with the field it is about and the value refused.
+type Refusal<F> = Box<(F, String, Error)>;
 
 /// A user as the import knows it once its line of the file is done.
 struct Known {
@@ -41,7 +110,9 @@ struct Run<'a> {
     peer: &'a str,
     now: i64,
     report: ProfilsImport,
+    /// The first problems; `problem_count` counts them all.
     problems: Vec<ProfilsProblem>,
+    problem_count: usize,
     /// Every user of the account (and those the file creates), by lower-case login.
     users: HashMap<String, Known>,
     /// Logins of the file whose line has a problem: their assignments are not checked again.
@@ -69,6 +140,10 @@ fn authorisation_names(list: &[Authorisation]) -> String {
 
 impl Run<'_> {
     fn problem(&mut self, place: String, name: &str, value: &str, e: &Error) {
+        self.problem_count += 1;
+        if self.problems.len() >= PROBLEMS_SHOWN {
+            return;
+        }
         self.problems.push(ProfilsProblem {
             place,
             name: name.to_owned(),
@@ -110,12 +185,12 @@ impl Run<'_> {
     }
 
     fn users(&mut self, list: &[ProfilsUser]) -> Result<()> {
-        let h = &self.s.hosting_number;
+        let (h, actor) = (&self.s.hosting_number, &self.s.actor);
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, u) in list.iter().enumerate() {
             let at = |f: &str| format!("users[{i}].{f}");
-            let before = self.problems.len();
-            let key = u.login.trim().to_lowercase();
+            let before = self.problem_count;
+            let key = login_key(&u.login);
             let login = match login(&u.login) {
                 Ok(l) => Some(l),
                 Err(e) => {
@@ -140,8 +215,9 @@ impl Run<'_> {
             };
             let first = first_name(&u.first_name);
             let last = last_name(&u.last_name);
+            // Absent keeps an existing user's e-mail; "" clears it.
             let mail = email(u.email.as_deref().unwrap_or(""));
-            let status = UserStatus::parse(&u.status);
+            let status = UserStatus::parse(&u.status).and_then(|s| admins::check_status_given(actor, s).map(|()| s));
             let hash = u.password_hash.as_deref().map(imported_hash).transpose();
             check(
                 "first_name",
@@ -171,7 +247,7 @@ impl Run<'_> {
                 self.broken.insert(key);
                 continue;
             };
-            if self.problems.len() > before {
+            if self.problem_count > before {
                 self.broken.insert(key);
                 continue;
             }
@@ -183,7 +259,7 @@ impl Run<'_> {
                     let after = User {
                         first_name: first,
                         last_name: last,
-                        email: mail,
+                        email: if u.email.is_some() { mail } else { before.email.clone() },
                         status,
                         ..before.clone()
                     };
@@ -293,17 +369,20 @@ impl Run<'_> {
 
     fn planning(&mut self, pi: usize, p: &ProfilsPlanning, id: i64, name: &str) -> Result<()> {
         let h = &self.s.hosting_number;
-        let mut profiles: HashMap<String, Profile> = profile_rows::list(self.c, h, id)?
-            .into_iter()
-            .map(|p| (p.name.to_lowercase(), p))
-            .collect();
+        let mut profiles = Names::new(lower);
+        for profile in profile_rows::list(self.c, h, id)? {
+            profiles.insert(&profile.name.clone(), profile);
+        }
         let mut seen = HashSet::new();
+        // Profiles of the file with a problem: their assignments are not checked again.
+        let mut broken = HashSet::new();
         for (qi, prof) in p.profiles.iter().enumerate() {
             let at = format!("plannings[{pi}].profiles[{qi}]");
             let shown = format!("{name} / {}", prof.name);
-            match self.profile(id, name, prof, &mut profiles, &mut seen) {
-                Ok(()) => {}
-                Err((f, value, e)) => self.problem(format!("{at}{f}"), &shown, &value, &e),
+            if let Err(refusal) = self.profile(id, name, prof, &mut profiles, &mut seen) {
+                let (f, value, e) = *refusal;
+                self.problem(format!("{at}{f}"), &shown, &value, &e);
+                broken.insert(prof.name.trim().to_lowercase());
             }
         }
         let mut assigned: HashMap<i64, i64> = profile_rows::assignments(self.c, id)?
@@ -314,7 +393,7 @@ impl Run<'_> {
         for (ai, a) in p.assignments.iter().enumerate() {
             let at = format!("plannings[{pi}].assignments[{ai}]");
             let shown = format!("{name} / {}", a.login);
-            let key = a.login.trim().to_lowercase();
+            let key = login_key(&a.login);
             if self.broken.contains(&key) {
                 continue;
             }
@@ -326,7 +405,11 @@ impl Run<'_> {
                 self.problem(format!("{at}.login"), &shown, &a.login, &e);
                 continue;
             }
-            if let Err((f, value, e)) = self.assignment(a, &key, name, &profiles, &mut assigned) {
+            if broken.contains(&a.profile.trim().to_lowercase()) {
+                continue;
+            }
+            if let Err(refusal) = self.assignment(a, &key, name, &profiles, &mut assigned) {
+                let (f, value, e) = *refusal;
                 self.problem(format!("{at}.{f}"), &shown, &value, &e);
             }
         }
@@ -339,10 +422,10 @@ impl Run<'_> {
         planning_id: i64,
         planning: &str,
         prof: &ProfilsProfile,
-        profiles: &mut HashMap<String, Profile>,
+        profiles: &mut Names<Profile>,
         seen: &mut HashSet<String>,
-    ) -> std::result::Result<(), (String, String, Error)> {
-        let fail = |f: &str, value: &str, e: Error| (f.to_owned(), value.to_owned(), e);
+    ) -> std::result::Result<(), Refusal<String>> {
+        let fail = |f: &str, value: &str, e: Error| Box::new((f.to_owned(), value.to_owned(), e));
         let name = super::profiles::profile_name(&prof.name).map_err(|e| fail(".name", &prof.name, e))?;
         if !seen.insert(name.to_lowercase()) {
             let e = Error::invalid(
@@ -358,7 +441,7 @@ impl Run<'_> {
         }
         let shown = format!("{planning} / {name}");
         let wrote = |e: Error| fail("", &prof.name, e);
-        match profiles.get(&name.to_lowercase()).cloned() {
+        match profiles.get(&name).cloned() {
             Some(before) if before.kind != kind => Err(fail(
                 ".kind",
                 &prof.kind,
@@ -391,7 +474,9 @@ impl Run<'_> {
                     authorisation_names(&after.authorisations),
                 )];
                 self.change(ProfilsItem::Profile, ProfilsAction::Updated, shown, fields);
-                profiles.insert(name.to_lowercase(), after);
+                if let Some(i) = profiles.find(&name) {
+                    profiles.items[i] = after;
+                }
                 Ok(())
             }
             None if kind == ProfileKind::Administration => Err(fail(
@@ -420,7 +505,7 @@ impl Run<'_> {
                     authorisations: list,
                     assigned: 0,
                 };
-                profiles.insert(name.to_lowercase(), profile);
+                profiles.insert(&name, profile);
                 Ok(())
             }
         }
@@ -431,18 +516,18 @@ impl Run<'_> {
         a: &ProfilsAssignment,
         key: &str,
         planning: &str,
-        profiles: &HashMap<String, Profile>,
+        profiles: &Names<Profile>,
         assigned: &mut HashMap<i64, i64>,
-    ) -> std::result::Result<(), (&'static str, String, Error)> {
+    ) -> std::result::Result<(), Refusal<&'static str>> {
         let Some(user) = self.users.get(key) else {
             let e = Error::invalid(
                 format!("No user '{}' in the file or in the account.", a.login),
                 format!("Aucun utilisateur « {} » dans le fichier ni dans le compte.", a.login),
             );
-            return Err(("login", a.login.clone(), e));
+            return Err(Box::new(("login", a.login.clone(), e)));
         };
         let (user_id, status) = (user.id, user.status);
-        let Some(profile) = profiles.get(&a.profile.trim().to_lowercase()) else {
+        let Some(profile) = profiles.get(&a.profile) else {
             let e = Error::invalid(
                 format!("No profile '{}' in {planning}, nor in the file for it.", a.profile),
                 format!(
@@ -450,7 +535,7 @@ impl Run<'_> {
                     a.profile
                 ),
             );
-            return Err(("profile", a.profile.clone(), e));
+            return Err(Box::new(("profile", a.profile.clone(), e)));
         };
         if profile.kind == ProfileKind::Administration && status == UserStatus::User {
             let e = Error::invalid(
@@ -463,10 +548,17 @@ impl Run<'_> {
                     a.login
                 ),
             );
-            return Err(("profile", a.profile.clone(), e));
+            return Err(Box::new(("profile", a.profile.clone(), e)));
         }
         let shown = format!("{planning} / {}", a.login);
-        let wrote = |e: Error| ("login", a.login.clone(), e);
+        let wrote = |e: Error| Box::new(("login", a.login.clone(), e));
+        // An administrator's profiles are its rights: changed only by those who may change it.
+        if status.is_administrator() {
+            let target = rows::get(self.c, &self.s.hosting_number, user_id).map_err(wrote)?;
+            if let Some(target) = target {
+                admins::check_may_change(self.c, &self.s.actor, &target, true).map_err(wrote)?;
+            }
+        }
         let previous = assigned.get(&user_id).copied();
         match previous {
             Some(p) if p == profile.id => {
@@ -481,7 +573,7 @@ impl Run<'_> {
         profile_rows::assign(self.c, profile, user_id, self.now).map_err(wrote)?;
         assigned.insert(user_id, profile.id);
         let before = previous
-            .and_then(|p| profiles.values().find(|q| q.id == p))
+            .and_then(|p| profiles.items.iter().find(|q| q.id == p))
             .map(|q| q.name.clone())
             .unwrap_or_default();
         let action = if previous.is_some() {
@@ -550,6 +642,7 @@ impl Controller {
     /// Previews (`check_only`: the same writes, rolled back) or applies a `.profils` file, whole or not at all.
     pub fn import_profils(&self, s: &Session, bytes: &[u8], check_only: bool, peer: &str) -> Result<ProfilsImport> {
         let file = ProfilsFile::read(bytes)?;
+        within_limits(&file)?;
         let h = &s.hosting_number;
         self.store.write_or_roll_back(|c| {
             let users = rows::all_with_password_hash(c, h)?
@@ -578,6 +671,7 @@ impl Controller {
                     passwords: Vec::new(),
                 },
                 problems: Vec::new(),
+                problem_count: 0,
                 users,
                 broken: HashSet::new(),
                 demoted: Vec::new(),
@@ -585,18 +679,26 @@ impl Controller {
             };
             run.users(&file.users)?;
             // Only the plannings the caller reaches: the others are as unknown to it as another account's.
-            let reached: HashMap<String, (i64, String)> = plannings::list(c, h)?
+            let mut reached = Names::new(fold);
+            for p in plannings::list(c, h)?
                 .into_iter()
                 .filter(|p| s.actor.sees_planning(p.planning.id))
-                .map(|p| (fold(&p.planning.name), (p.planning.id, p.planning.name)))
-                .collect();
+            {
+                reached.insert(&p.planning.name, (p.planning.id, p.planning.name.clone()));
+            }
             let mut seen = HashSet::new();
             for (pi, p) in file.plannings.iter().enumerate() {
-                let Some((id, name)) = reached.get(&fold(&p.name)) else {
-                    let e = Error::invalid(
-                        format!("No planning '{}' in the account.", p.name),
-                        format!("Aucun planning « {} » dans le compte.", p.name),
-                    );
+                let Some((id, name)) = reached.get(&p.name) else {
+                    let e = match s.actor.administrator() {
+                        Some(_) => Error::invalid(
+                            format!("No planning '{}' among the plannings you manage.", p.name),
+                            format!("Aucun planning « {} » parmi ceux que vous gérez.", p.name),
+                        ),
+                        None => Error::invalid(
+                            format!("No planning '{}' in the account.", p.name),
+                            format!("Aucun planning « {} » dans le compte.", p.name),
+                        ),
+                    };
                     run.problem(format!("plannings[{pi}].name"), &p.name, &p.name, &e);
                     continue;
                 };
@@ -611,7 +713,7 @@ impl Controller {
                 run.planning(pi, p, *id, name)?;
             }
             run.check_demoted()?;
-            let keep = !check_only && run.problems.is_empty();
+            let keep = !check_only && run.problem_count == 0;
             if keep {
                 run.record(&run.summary())?;
             }
@@ -620,15 +722,14 @@ impl Controller {
             if !keep {
                 report.passwords.clear();
             }
-            report.problem_count = u32::try_from(run.problems.len()).unwrap_or(u32::MAX);
-            run.problems.truncate(PROBLEMS_SHOWN);
+            report.problem_count = u32::try_from(run.problem_count).unwrap_or(u32::MAX);
             report.problems = run.problems;
             Ok((report, keep))
         })
     }
 
     /// The account's users, and the profiles and assignments of the plannings the caller reaches, as a `.profils`
-    /// file. A chosen password's hash goes with the users the caller may change; generated ones never do.
+    /// file. Chosen passwords' hashes go to the whole account's administrators only; generated ones never go.
     pub fn export_profils(&self, s: &Session, peer: &str) -> Result<ProfilsFile> {
         let h = &s.hosting_number;
         let now = now_unix();
@@ -636,10 +737,14 @@ impl Controller {
             let generator = format!("Planhost {}", env!("CARGO_PKG_VERSION"));
             let mut file = ProfilsFile::new(&generator, rfc3339(now));
             let mut hashes = 0;
+            // Hashes could be attacked offline: only those who reach every user and planning export them.
+            let whole_account = match &s.actor {
+                super::actor::Actor::Administrator(a) => a.parent_id.is_none() && a.scope == ConsoleScope::everything(),
+                _ => true,
+            };
             for (u, hash) in rows::all_with_password_hash(c, h)? {
-                let own = s.actor.administrator().is_some_and(|a| a.user_id == u.id);
-                let may = own || admins::check_may_change(c, &s.actor, &u, true).is_ok();
-                let password_hash = (may && !u.must_change_password && hash.starts_with("$argon2id$")).then_some(hash);
+                let chosen = !u.must_change_password && hash.starts_with("$argon2id$");
+                let password_hash = (whole_account && chosen).then_some(hash);
                 hashes += usize::from(password_hash.is_some());
                 file.users.push(ProfilsUser {
                     login: u.login,

@@ -238,6 +238,9 @@ impl Controller {
                 let rights = (&before.status, before.console_access, &before.scope, before.disabled)
                     != (&after.status, after.console_access, &after.scope, after.disabled);
                 admins::check_may_change(c, &s.actor, &before, rights)?;
+                if after.status != before.status {
+                    admins::check_status_given(&s.actor, after.status)?;
+                }
                 // Nothing to change is not a change: nothing written, no history line.
                 if after == before {
                     return Ok(UserOutcome {
@@ -298,6 +301,7 @@ impl Controller {
                 let login = login(&new.login)?;
                 let (first_name, last_name) = (first_name(&new.first_name)?, last_name(&new.last_name)?);
                 let email = email(new.email.as_deref().unwrap_or(""))?;
+                admins::check_status_given(&s.actor, new.status)?;
                 check_console_access(new.status, email.as_deref(), new.console_access)?;
                 let password = generated_password();
                 let hash = hash_generated(&password);

@@ -366,7 +366,11 @@ fn check(
         let first_name = keep(&mut errs, Column::FirstName, first_name(cell(Column::FirstName)));
         let last_name = keep(&mut errs, Column::LastName, last_name(cell(Column::LastName)));
         let email = keep(&mut errs, Column::Email, email(cell(Column::Email)));
-        let status = keep(&mut errs, Column::Status, status(cell(Column::Status)));
+        let status = keep(
+            &mut errs,
+            Column::Status,
+            status(cell(Column::Status)).and_then(|s| super::administrators::check_status_given(actor, s).map(|()| s)),
+        );
         let console_access = keep(&mut errs, Column::ConsoleAccess, yes_no(cell(Column::ConsoleAccess)));
         if let (Some(email), Some(status), Some(access)) = (&email, status, console_access) {
             keep(

@@ -18,7 +18,7 @@ pub(super) fn routes() -> Vec<Route> {
     let pane = Access::Pane(Pane::Controller, Target::Nothing);
     vec![
         route(Method::GET, "/profils", pane, export),
-        // A byte more than the reader takes, so its own message says a file is too large.
+        // A byte more than the reader takes: a file just past the limit gets the reader's message, with the limit.
         route(Method::POST, "/profils", pane, import).with(|r| r.layer(DefaultBodyLimit::max(MAX_BYTES + 1))),
     ]
 }
@@ -42,6 +42,9 @@ async fn import(
             format!("La requête n'est pas valide : {}", e.body_text()),
         )
     })?;
+    // One import at a time: each holds the writer for its whole file.
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _turn = ONE_AT_A_TIME.acquire().await.map_err(Error::internal)?;
     let Authed { session, peer } = a;
     let controller = ctl.controller.clone();
     let report = tokio::task::spawn_blocking(move || controller.import_profils(&session, &body, query.check, &peer))
