@@ -412,9 +412,13 @@ async fn a_delegated_administrator_imports_and_exports_within_its_scope_only() {
             assignments: vec![assign("super1", "Administration")],
         }],
     );
-    let report = d.import_profils(theirs, false).await.unwrap();
+    let report = d.import_profils(theirs.clone(), false).await.unwrap();
     let places: Vec<&str> = report.problems.iter().map(|p| p.place.as_str()).collect();
     assert_eq!(places, ["plannings[0].assignments[0].login"], "{:#?}", report.problems);
+    // Once the hosting manager has made it so, the same line is unchanged for it: no refusal.
+    assert!(m.import_profils(theirs.clone(), false).await.unwrap().applied);
+    let same = d.import_profils(theirs, true).await.unwrap();
+    assert_eq!((same.problem_count, same.assignments), (0, counts(0, 0, 1)));
     let done = d.import_profils(ok, false).await.unwrap();
     assert!(done.applied, "{:?}", done.problems);
     assert_eq!(

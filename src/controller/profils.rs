@@ -552,6 +552,11 @@ impl Run<'_> {
         }
         let shown = format!("{planning} / {}", a.login);
         let wrote = |e: Error| Box::new(("login", a.login.clone(), e));
+        let previous = assigned.get(&user_id).copied();
+        if previous == Some(profile.id) {
+            self.report.assignments.unchanged += 1;
+            return Ok(());
+        }
         // An administrator's profiles are its rights: changed only by those who may change it.
         if status.is_administrator() {
             let target = rows::get(self.c, &self.s.hosting_number, user_id).map_err(wrote)?;
@@ -559,16 +564,8 @@ impl Run<'_> {
                 admins::check_may_change(self.c, &self.s.actor, &target, true).map_err(wrote)?;
             }
         }
-        let previous = assigned.get(&user_id).copied();
-        match previous {
-            Some(p) if p == profile.id => {
-                self.report.assignments.unchanged += 1;
-                return Ok(());
-            }
-            Some(p) => {
-                profile_rows::unassign(self.c, p, user_id).map_err(wrote)?;
-            }
-            None => {}
+        if let Some(p) = previous {
+            profile_rows::unassign(self.c, p, user_id).map_err(wrote)?;
         }
         profile_rows::assign(self.c, profile, user_id, self.now).map_err(wrote)?;
         assigned.insert(user_id, profile.id);
