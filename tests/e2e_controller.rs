@@ -428,5 +428,72 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     assert_eq!(ui.text("profils-password-1").await.trim().len(), 16);
     assert_eq!(count(&db, consultation), consulting_before + 40);
     ui.shots("59-profils-done", Some("profils-panel")).await;
+
+    // A base administrator with console access (what its status allows: Mes plannings and Historique), given a
+    // generated password: at its first login the invoice number, then the forced password change, then a shell with
+    // its panes only.
+    ui.click("tab-users").await;
+    ui.click("user-add").await;
+    ui.type_in("new-login", "bdurand").await;
+    ui.type_in("new-first-name", "Bruno").await;
+    ui.type_in("new-last-name", "Durand").await;
+    ui.type_in("new-email", "bruno.durand@lycee-hugo.fr").await;
+    ui.wait("new-status")
+        .await
+        .select_by_value("base_administrator")
+        .await
+        .unwrap();
+    ui.click("new-console-access").await;
+    // Console access starts from what the status allows.
+    for pane in ["plannings", "history"] {
+        let ticked = ui.wait(&format!("new-pane-{pane}")).await.is_selected().await.unwrap();
+        assert!(ticked, "{pane}");
+    }
+    ui.click("new-save").await;
+    let given = ui.text("generated-password").await.trim().to_owned();
+    assert_eq!(given.len(), 16, "{given}");
+    ui.click("password-ok").await;
+    ui.click("logout").await;
+    ui.wait("connect-as")
+        .await
+        .select_by_value("administrator")
+        .await
+        .unwrap();
+    ui.type_in("admin-login", "bdurand").await;
+    ui.type_in("password", &given).await;
+    ui.click("login-submit").await;
+    ui.type_in("invoice-number", account["invoice_number"].as_str().unwrap())
+        .await;
+    ui.click("install-certificate").await;
+    ui.click("continue-login").await;
+    ui.wait("password-change-screen").await;
+    ui.type_in("new-password", "bdurand").await;
+    ui.type_in("confirm-password", "bdurand").await;
+    ui.click("password-change-submit").await;
+    assert!(ui.text("new-password-error").await.contains("12"));
+    ui.shots("60-forced-password-change", Some("password-change-screen"))
+        .await;
+    ui.type_in("new-password", "Bruno choisit 2026").await;
+    ui.type_in("confirm-password", "Bruno choisit 2026").await;
+    ui.click("password-change-submit").await;
+    ui.wait("shell").await;
+    for (pane, shown) in [
+        ("configuration", false),
+        ("controller", false),
+        ("plannings", true),
+        ("history", true),
+    ] {
+        assert_eq!(ui.exists(&format!("pane-{pane}")).await, shown, "{pane}");
+    }
+    let must_change: bool = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT must_change_password FROM users WHERE login = 'bdurand'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!must_change);
+    ui.shots("61-base-administrator-shell", None).await;
     c.close().await.unwrap();
 }
