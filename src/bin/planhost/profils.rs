@@ -157,16 +157,7 @@ pub async fn run(console: &Console, json: bool, command: ProfilsCommand) -> Resu
             print(json, &report, |r| {
                 let mut text = report_text(r, check);
                 if !r.passwords.is_empty() {
-                    text.push_str(&format!(
-                        "\n{}\n",
-                        tr("Passwords (shown once):", "Mots de passe (affichés une seule fois) :")
-                    ));
-                    let lines: Vec<String> = r
-                        .passwords
-                        .iter()
-                        .map(|p| format!("{:<24} {}", p.login, p.password))
-                        .collect();
-                    text.push_str(&lines.join("\n"));
+                    text.push_str(&crate::users_import::passwords_text(&r.passwords));
                 }
                 text
             });

@@ -29,6 +29,19 @@ pub fn template(output: Option<&Path>) -> Result<()> {
     }
 }
 
+/// Generated passwords as the terminal shows them, once.
+pub fn passwords_text(passwords: &[planhost::api::GeneratedPassword]) -> String {
+    let lines: Vec<String> = passwords
+        .iter()
+        .map(|p| format!("{:<24} {}", p.login, p.password))
+        .collect();
+    format!(
+        "\n{}\n{}",
+        tr("Passwords (shown once):", "Mots de passe (affichés une seule fois) :"),
+        lines.join("\n")
+    )
+}
+
 fn report_text(r: &UsersImport, check: bool) -> String {
     let fr = language() == "fr";
     let mut out = Vec::new();
@@ -104,15 +117,7 @@ pub async fn import(
     print(json, &report, |r| {
         let mut text = report_text(r, check);
         if !shown.is_empty() {
-            text.push_str(&format!(
-                "\n{}\n",
-                tr("Passwords (shown once):", "Mots de passe (affichés une seule fois) :")
-            ));
-            let lines: Vec<String> = shown
-                .iter()
-                .map(|p| format!("{:<24} {}", p.login, p.password))
-                .collect();
-            text.push_str(&lines.join("\n"));
+            text.push_str(&passwords_text(&shown));
         }
         text
     });

@@ -117,6 +117,26 @@ fn conn(extensions: &axum::http::Extensions) -> Result<ConnInfo> {
         .ok_or_else(|| Error::internal("connection info missing"))
 }
 
+/// `?check=true` on an import: check (or preview) and write nothing.
+#[derive(serde::Deserialize)]
+pub(super) struct ImportQuery {
+    #[serde(default)]
+    check: bool,
+}
+
+/// Whether an import only checks; a malformed query is refused with its reason.
+pub(super) fn check_only(
+    query: std::result::Result<axum::extract::Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<bool> {
+    let axum::extract::Query(query) = query.map_err(|e| {
+        Error::invalid(
+            format!("The request is not valid: {}", e.body_text()),
+            format!("La requête n'est pas valide : {}", e.body_text()),
+        )
+    })?;
+    Ok(query.check)
+}
+
 pub(super) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::invalid(

@@ -2,7 +2,7 @@
 //! applied, and the account exported as one.
 
 use super::access::{route, Access, Route, Target};
-use super::{Authed, Ctl};
+use super::{check_only, Authed, Ctl, ImportQuery};
 use crate::api::Pane;
 use crate::error::{Error, Result};
 use crate::profils::MAX_BYTES;
@@ -23,31 +23,19 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(serde::Deserialize)]
-struct ImportQuery {
-    /// Preview: say what would change and write nothing.
-    #[serde(default)]
-    check: bool,
-}
-
 async fn import(
     State(ctl): State<Ctl>,
     a: Authed,
     query: std::result::Result<Query<ImportQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<impl IntoResponse> {
-    let Query(query) = query.map_err(|e| {
-        Error::invalid(
-            format!("The request is not valid: {}", e.body_text()),
-            format!("La requête n'est pas valide : {}", e.body_text()),
-        )
-    })?;
+    let check = check_only(query)?;
     // One import at a time: each holds the writer for its whole file.
     static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     let _turn = ONE_AT_A_TIME.acquire().await.map_err(Error::internal)?;
     let Authed { session, peer } = a;
     let controller = ctl.controller.clone();
-    let report = tokio::task::spawn_blocking(move || controller.import_profils(&session, &body, query.check, &peer))
+    let report = tokio::task::spawn_blocking(move || controller.import_profils(&session, &body, check, &peer))
         .await
         .map_err(Error::internal)??;
     Ok(Json(report))

@@ -1,7 +1,7 @@
 //! Contrôleur pane: the users list (searched, sorted and paged here) and its changes.
 
 use super::access::{route, Access, Route, Target};
-use super::{parse, password_check, Authed, Ctl, Pool};
+use super::{check_only, parse, password_check, Authed, Ctl, ImportQuery, Pool};
 use crate::api::{Pane, UserChange, UserQuery};
 use crate::controller::users_import::IMPORT_MAX_BYTES;
 use crate::error::{Error, Result};
@@ -23,13 +23,6 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(serde::Deserialize)]
-struct ImportQuery {
-    /// Check every row and write nothing.
-    #[serde(default)]
-    check: bool,
-}
-
 /// A users CSV file as the body: checked, and imported whole when every row is valid. Off the async threads.
 async fn import(
     State(ctl): State<Ctl>,
@@ -37,15 +30,10 @@ async fn import(
     query: std::result::Result<Query<ImportQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<impl IntoResponse> {
-    let Query(query) = query.map_err(|e| {
-        Error::invalid(
-            format!("The request is not valid: {}", e.body_text()),
-            format!("La requête n'est pas valide : {}", e.body_text()),
-        )
-    })?;
+    let check = check_only(query)?;
     let Authed { session, peer } = a;
     let controller = ctl.controller.clone();
-    let report = tokio::task::spawn_blocking(move || controller.import_users(&session, &body, query.check, &peer))
+    let report = tokio::task::spawn_blocking(move || controller.import_users(&session, &body, check, &peer))
         .await
         .map_err(Error::internal)??;
     Ok(Json(report))
