@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{wrong_invoice, wrong_password, TestController};
+use common::{forty_parallel_guesses, wrong_invoice, wrong_password, TestController};
 use planhost::api::{ConfigChange, PlanningChanges, SeatAllocation, Seats};
 use planhost::server::{Limits, Options};
 use planhost::ErrorCode;
@@ -223,23 +223,6 @@ fn crowd_options() -> Options {
         enrol_burst: 10_000,
         ..Options::default()
     }
-}
-
-/// Sends 40 wrong guesses at once; every answer is a refusal or a lock-out. Returns how many were checked.
-async fn forty_parallel_guesses<F, Fut>(tc: &Arc<TestController>, guess: F) -> usize
-where
-    F: Fn(Arc<TestController>) -> Fut,
-    Fut: std::future::Future<Output = ErrorCode> + Send + 'static,
-{
-    let guesses: Vec<_> = (0..40).map(|_| tokio::spawn(guess(tc.clone()))).collect();
-    let mut checked = 0;
-    for g in guesses {
-        match g.await.unwrap() {
-            ErrorCode::BadCredentials => checked += 1,
-            other => assert_eq!(other, ErrorCode::TooManyAttempts),
-        }
-    }
-    checked
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -303,3 +303,20 @@ pub async fn superadministrator(m: &ControllerClient, password: &str) -> planhos
     };
     m.change_users(&access).await.unwrap().user.unwrap()
 }
+
+/// Sends 40 wrong guesses at once; every answer is a refusal or a lock-out. Returns how many were checked.
+pub async fn forty_parallel_guesses<F, Fut>(tc: &Arc<TestController>, guess: F) -> usize
+where
+    F: Fn(Arc<TestController>) -> Fut,
+    Fut: std::future::Future<Output = planhost::ErrorCode> + Send + 'static,
+{
+    let guesses: Vec<_> = (0..40).map(|_| tokio::spawn(guess(tc.clone()))).collect();
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            planhost::ErrorCode::BadCredentials => checked += 1,
+            other => assert_eq!(other, planhost::ErrorCode::TooManyAttempts),
+        }
+    }
+    checked
+}
