@@ -7,7 +7,9 @@
 //! - sqlite3: `.import --csv --skip 1` into a table with the same eight text columns, no check, no index; timed from
 //!   the process start to its exit.
 //!
-//! Rounds alternate; each round imports other logins (the account grows by 10,000 users a round). Medians and the
+//! The same 10,000 users as a `.profils` file are then previewed and applied (figures printed beside, no reference).
+//!
+//! Rounds alternate; each round imports other logins (the account grows by 20,000 users a round). Medians and the
 //! ratio are printed. Run: `scripts/bench` (or `cargo bench --bench users_import`; PLANHOST_BENCH_ROUNDS).
 
 #[path = "../tests/support/session.rs"]
@@ -71,6 +73,36 @@ fn sqlite3_import(dir: &std::path::Path, csv: &std::path::Path) -> f64 {
     took
 }
 
+/// The same users as a `.profils` file (other logins), a third assigned to Consultation in planning01.
+fn profils(round: usize) -> Vec<u8> {
+    use planhost::profils::{ProfilsAssignment, ProfilsFile, ProfilsPlanning, ProfilsUser};
+    let mut f = ProfilsFile::new("bench", "2026-11-23T00:00:00Z".into());
+    let mut planning = ProfilsPlanning {
+        name: "planning01".into(),
+        profiles: Vec::new(),
+        assignments: Vec::new(),
+    };
+    for i in 0..ROWS {
+        let login = format!("p{round}.u{i:05}");
+        if i % 3 == 0 {
+            planning.assignments.push(ProfilsAssignment {
+                login: login.clone(),
+                profile: "Consultation".into(),
+            });
+        }
+        f.users.push(ProfilsUser {
+            email: Some(format!("{login}@lycee-hugo.fr")),
+            first_name: "Élodie".into(),
+            last_name: format!("Durand {i}"),
+            status: if i % 3 == 2 { "base_administrator" } else { "user" }.into(),
+            password_hash: None,
+            login,
+        });
+    }
+    f.plannings.push(planning);
+    f.to_bytes()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -90,6 +122,7 @@ fn main() {
     let m = rt.block_on(session::manager(&address, &ca_pem, &account));
 
     let (mut checks, mut ours, mut theirs) = (vec![], vec![], vec![]);
+    let (mut previews, mut applies) = (vec![], vec![]);
     let mut bytes = 0;
     for round in 0..rounds {
         let text = file(round);
@@ -111,6 +144,16 @@ fn main() {
         assert_eq!(report.assigned as usize, ROWS.div_ceil(3));
 
         theirs.push(sqlite3_import(tmp.path(), &csv));
+
+        let file = profils(round);
+        let start = Instant::now();
+        let preview = rt.block_on(m.client.import_profils(file.clone(), true)).unwrap();
+        previews.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!((preview.problem_count, preview.users.created as usize), (0, ROWS));
+        let start = Instant::now();
+        let applied = rt.block_on(m.client.import_profils(file, false)).unwrap();
+        applies.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert!(applied.applied && applied.passwords.len() == ROWS);
     }
     let (o, t) = (median(ours), median(theirs));
     println!(
@@ -121,4 +164,6 @@ fn main() {
     println!("planhost check + import + passwords     {o:>8.1} ms");
     println!("sqlite3 .import into a bare table       {t:>8.1} ms");
     println!("ratio planhost ÷ sqlite3                {:>8.2}", o / t);
+    println!("planhost .profils preview (rolled back) {:>8.1} ms", median(previews));
+    println!("planhost .profils applied + passwords   {:>8.1} ms", median(applies));
 }
