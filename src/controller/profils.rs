@@ -642,15 +642,9 @@ impl Controller {
         within_limits(&file)?;
         let h = &s.hosting_number;
         self.store.write_or_roll_back(|c| {
-            let users = rows::all_with_password_hash(c, h)?
+            let users = rows::keys(c, h)?
                 .into_iter()
-                .map(|(u, _)| {
-                    let known = Known {
-                        id: u.id,
-                        status: u.status,
-                    };
-                    (u.login.to_lowercase(), known)
-                })
+                .map(|(key, id, status)| (key, Known { id, status }))
                 .collect();
             let mut run = Run {
                 c,

@@ -193,6 +193,16 @@ pub fn with_password_hash(c: &Connection, hosting: &HostingNumber, login: &str) 
         .optional()?)
 }
 
+/// Every user of the account as (login key, id, status): what an import matches a file's logins against, without
+/// the list's subqueries.
+pub fn keys(c: &Connection, hosting: &HostingNumber) -> Result<Vec<(String, i64, UserStatus)>> {
+    let rows = c
+        .prepare_cached("SELECT login_key, id, status FROM users WHERE hosting_number = ?1")?
+        .query_map([hosting], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Every user of the account with its password hash, by login: for a `.profils` export or import.
 pub fn all_with_password_hash(c: &Connection, hosting: &HostingNumber) -> Result<Vec<(User, String)>> {
     let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE hosting_number = ?1 ORDER BY login_key");
