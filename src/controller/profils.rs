@@ -153,6 +153,11 @@ impl Run<'_> {
         });
     }
 
+    /// The value, or none with its problem recorded at `place`.
+    fn kept<T>(&mut self, place: String, name: &str, value: &str, result: Result<T>) -> Option<T> {
+        result.map_err(|e| self.problem(place, name, value, &e)).ok()
+    }
+
     fn change(&mut self, item: ProfilsItem, action: ProfilsAction, name: String, fields: Vec<FieldChange>) {
         let counts = match item {
             ProfilsItem::User => &mut self.report.users,
@@ -189,15 +194,8 @@ impl Run<'_> {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, u) in list.iter().enumerate() {
             let at = |f: &str| format!("users[{i}].{f}");
-            let before = self.problem_count;
             let key = login_key(&u.login);
-            let login = match login(&u.login) {
-                Ok(l) => Some(l),
-                Err(e) => {
-                    self.problem(at("login"), &u.login, &u.login, &e);
-                    None
-                }
-            };
+            let login = self.kept(at("login"), &u.login, &u.login, login(&u.login));
             // A second line for a login is the problem; the first line stands (its assignments are still checked).
             if let Some(&first) = seen.get(&key).filter(|_| login.is_some()) {
                 let e = Error::invalid(
@@ -208,49 +206,22 @@ impl Run<'_> {
                 continue;
             }
             seen.insert(key.clone(), i);
-            let mut check = |f: &str, value: &str, r: Result<()>| {
-                if let Err(e) = r {
-                    self.problem(at(f), &u.login, value, &e);
-                }
-            };
-            let first = first_name(&u.first_name);
-            let last = last_name(&u.last_name);
+            let first = self.kept(at("first_name"), &u.login, &u.first_name, first_name(&u.first_name));
+            let last = self.kept(at("last_name"), &u.login, &u.last_name, last_name(&u.last_name));
             // Absent keeps an existing user's e-mail; "" clears it.
-            let mail = email(u.email.as_deref().unwrap_or(""));
+            let written = u.email.as_deref().unwrap_or("");
+            let mail = self.kept(at("email"), &u.login, written, email(written));
             let status = UserStatus::parse(&u.status).and_then(|s| admins::check_status_given(actor, s).map(|()| s));
+            let status = self.kept(at("status"), &u.login, &u.status, status);
             let hash = u.password_hash.as_deref().map(imported_hash).transpose();
-            check(
-                "first_name",
-                &u.first_name,
-                first.as_ref().map(|_| ()).map_err(Clone::clone),
-            );
-            check(
-                "last_name",
-                &u.last_name,
-                last.as_ref().map(|_| ()).map_err(Clone::clone),
-            );
-            check(
-                "email",
-                u.email.as_deref().unwrap_or(""),
-                mail.as_ref().map(|_| ()).map_err(Clone::clone),
-            );
-            check("status", &u.status, status.as_ref().map(|_| ()).map_err(Clone::clone));
             let shown_hash = u.password_hash.as_deref().unwrap_or("");
-            check(
-                "password_hash",
-                shown_hash,
-                hash.as_ref().map(|_| ()).map_err(Clone::clone),
-            );
-            let (Some(login), Ok(first), Ok(last), Ok(mail), Ok(status), Ok(hash)) =
+            let hash = self.kept(at("password_hash"), &u.login, shown_hash, hash);
+            let (Some(login), Some(first), Some(last), Some(mail), Some(status), Some(hash)) =
                 (login, first, last, mail, status, hash)
             else {
                 self.broken.insert(key);
                 continue;
             };
-            if self.problem_count > before {
-                self.broken.insert(key);
-                continue;
-            }
             let existing = self.users.get(&key).map(|k| k.id);
             let result = match existing {
                 None => self.create_user(&login, &first, &last, mail.as_deref(), status, hash.as_deref()),

@@ -124,17 +124,29 @@ pub(super) struct ImportQuery {
     check: bool,
 }
 
-/// Whether an import only checks; a malformed query is refused with its reason.
-pub(super) fn check_only(
+/// A file imported by the controller (`run`), off the async threads and one import at a time: each holds the writer
+/// for its whole file. A malformed query is refused with its reason.
+pub(super) async fn import_file<T: serde::Serialize + Send + 'static>(
+    ctl: Ctl,
+    a: Authed,
     query: std::result::Result<axum::extract::Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<bool> {
+    body: Bytes,
+    run: fn(&Controller, &Session, &[u8], bool, &str) -> Result<T>,
+) -> Result<Json<T>> {
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     let axum::extract::Query(query) = query.map_err(|e| {
         Error::invalid(
             format!("The request is not valid: {}", e.body_text()),
             format!("La requête n'est pas valide : {}", e.body_text()),
         )
     })?;
-    Ok(query.check)
+    let _turn = ONE_AT_A_TIME.acquire().await.map_err(Error::internal)?;
+    let Authed { session, peer } = a;
+    let controller = ctl.controller.clone();
+    let report = tokio::task::spawn_blocking(move || run(&controller, &session, &body, query.check, &peer))
+        .await
+        .map_err(Error::internal)??;
+    Ok(Json(report))
 }
 
 pub(super) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T> {

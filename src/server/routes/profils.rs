@@ -2,8 +2,9 @@
 //! applied, and the account exported as one.
 
 use super::access::{route, Access, Route, Target};
-use super::{check_only, Authed, Ctl, ImportQuery};
+use super::{import_file, Authed, Ctl, ImportQuery};
 use crate::api::Pane;
+use crate::controller::Controller;
 use crate::error::{Error, Result};
 use crate::profils::MAX_BYTES;
 use axum::body::Bytes;
@@ -29,16 +30,7 @@ async fn import(
     query: std::result::Result<Query<ImportQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<impl IntoResponse> {
-    let check = check_only(query)?;
-    // One import at a time: each holds the writer for its whole file.
-    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-    let _turn = ONE_AT_A_TIME.acquire().await.map_err(Error::internal)?;
-    let Authed { session, peer } = a;
-    let controller = ctl.controller.clone();
-    let report = tokio::task::spawn_blocking(move || controller.import_profils(&session, &body, check, &peer))
-        .await
-        .map_err(Error::internal)??;
-    Ok(Json(report))
+    import_file(ctl, a, query, body, Controller::import_profils).await
 }
 
 async fn export(State(ctl): State<Ctl>, a: Authed) -> Result<impl IntoResponse> {

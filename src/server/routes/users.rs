@@ -1,9 +1,10 @@
 //! Contrôleur pane: the users list (searched, sorted and paged here) and its changes.
 
 use super::access::{route, Access, Route, Target};
-use super::{check_only, parse, password_check, Authed, Ctl, ImportQuery, Pool};
+use super::{import_file, parse, password_check, Authed, Ctl, ImportQuery, Pool};
 use crate::api::{Pane, UserChange, UserQuery};
 use crate::controller::users_import::IMPORT_MAX_BYTES;
+use crate::controller::Controller;
 use crate::error::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -30,13 +31,7 @@ async fn import(
     query: std::result::Result<Query<ImportQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<impl IntoResponse> {
-    let check = check_only(query)?;
-    let Authed { session, peer } = a;
-    let controller = ctl.controller.clone();
-    let report = tokio::task::spawn_blocking(move || controller.import_users(&session, &body, check, &peer))
-        .await
-        .map_err(Error::internal)??;
-    Ok(Json(report))
+    import_file(ctl, a, query, body, Controller::import_users).await
 }
 
 async fn list(

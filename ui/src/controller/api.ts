@@ -25,6 +25,17 @@ export const profiles = {
     inSession<ProfileOutcome>("change_profiles", { planningId, change }),
 };
 
+/// The file the user just chose, read whole. The input is emptied, so that choosing the same file again (once
+/// corrected) reads it again.
+export async function chosenFile(event: Event): Promise<{ bytes: Uint8Array; name: string } | null> {
+  const input = event.currentTarget as HTMLInputElement;
+  const chosen = input.files?.[0];
+  if (!chosen) return null;
+  const bytes = new Uint8Array(await chosen.arrayBuffer());
+  input.value = "";
+  return { bytes, name: chosen.name };
+}
+
 /// Base64 of a file's bytes, a chunk at a time (a 16 MiB file would overflow the call stack in one go).
 function base64(bytes: Uint8Array): string {
   let binary = "";
