@@ -2,12 +2,14 @@
 //! share. The shells only convert arguments and forward here.
 
 pub mod api;
+pub mod base;
 pub mod cli;
 pub mod client;
 pub mod console;
 pub mod controller;
 pub mod csv_file;
 pub mod error;
+pub mod hhyp;
 pub mod ids;
 pub mod local;
 pub mod pki;

@@ -229,6 +229,25 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
         .unwrap();
     assert_eq!(panes, "configuration plannings controller history");
 
+    // Forty plannings, so that the scope editor below is seen with a school group's list.
+    let licence = std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+        .args(["account", "set-licence", "--data"])
+        .arg(tmp.path().join("controller"))
+        .args([account["hosting_number"].as_str().unwrap(), "--plannings", "40"])
+        .args(["--modification", "20", "--consultation", "200"])
+        .status()
+        .unwrap();
+    assert!(licence.success());
+    let console = planhost::console::Console::open(&config).unwrap();
+    for i in 2..=40 {
+        let name = Some(format!("Collège Jean Moulin {i:02}"));
+        console
+            .apply(&planhost::api::ConfigChange::AddPlanning { name })
+            .await
+            .unwrap();
+    }
+    drop(console);
+
     // Log out, log in as the superadministrator: its first connection from this machine asks the invoice number
     // (its own certificate: the hosting manager's is not its).
     ui.click("logout").await;
@@ -247,7 +266,32 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     ui.type_in("invoice-number", account["invoice_number"].as_str().unwrap())
         .await;
     ui.click("install-certificate").await;
+    // Had the hosting manager not accepted the licence, the administrator would be told so, and nothing more.
+    let licence_version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT licence_version FROM accounts", [], |r| r.get(0))
+        .unwrap();
+    let set_licence = |version: Option<i64>| {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute("UPDATE accounts SET licence_version = ?1", [version])
+            .unwrap()
+    };
+    set_licence(None);
     ui.click("continue-login").await;
+    assert!(ui.text("licence-by-manager").await.contains("n'a pas encore accepté"));
+    assert!(!ui.exists("shell").await);
+    ui.shots("56b-licence-not-accepted-by-manager", Some("licence-by-manager")).await;
+    set_licence(Some(licence_version));
+    ui.click("licence-logout").await;
+    ui.wait("connect-as")
+        .await
+        .select_by_value("administrator")
+        .await
+        .unwrap();
+    ui.type_in("admin-login", "cmartin").await;
+    ui.type_in("password", "Correct horse battery 9").await;
+    ui.click("login-submit").await;
     ui.wait("shell").await;
     assert_eq!(
         ui.text("connected-as").await.lines().next().unwrap(),
@@ -449,6 +493,13 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
         let ticked = ui.wait(&format!("new-pane-{pane}")).await.is_selected().await.unwrap();
         assert!(ticked, "{pane}");
     }
+    // Limited to chosen plannings: the forty are offered, planning01 ticked.
+    ui.click("new-some-plannings").await;
+    let last = count(&db, "SELECT max(id) FROM plannings");
+    assert_eq!(count(&db, "SELECT count(*) FROM plannings"), 40);
+    ui.wait(&format!("new-planning-{last}")).await;
+    ui.shots("60a-scope-forty-plannings", Some("new-scope")).await;
+    ui.click("new-planning-1").await;
     ui.click("new-save").await;
     let given = ui.text("generated-password").await.trim().to_owned();
     assert_eq!(given.len(), 16, "{given}");

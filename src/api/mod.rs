@@ -2,11 +2,13 @@
 //! and, through ts-rs, the TypeScript front-end.
 
 mod access;
+mod bases;
 mod imports;
 mod profiles;
 mod profils;
 mod users;
 pub use access::*;
+pub use bases::*;
 pub use imports::*;
 pub use profiles::*;
 pub use profils::*;

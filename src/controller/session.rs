@@ -191,6 +191,9 @@ impl Controller {
             )
             .on("password"));
         }
+        // The hash the current password is checked against: the new one is written only over it, so two changes
+        // racing (two devices, or a reset meanwhile) cannot both succeed.
+        let checked = self.store.read(|c| users::with_password_hash(c, &session.hosting_number, &admin.login))?;
         self.check_credentials(&Check {
             hosting: &session.hosting_number,
             login: Some(&admin.login),
@@ -210,8 +213,16 @@ impl Controller {
         })?;
         let hash = hash_secret(&req.password)?;
         let now = now_unix();
+        let before = checked.map(|(_, h)| h).unwrap_or_default();
         self.store.write(|c| {
-            users::set_password(c, &session.hosting_number, admin.user_id, &hash, false)?;
+            if !users::replace_password(c, &session.hosting_number, admin.user_id, &before, &hash)? {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "Your password was changed meanwhile (from another device, or reset): log in again.",
+                    "Votre mot de passe vient d'être changé ailleurs (un autre poste, ou une réinitialisation) : \
+                     reconnectez-vous.",
+                ));
+            }
             history::record(c, &session.who(peer), "session.password", Outcome::Ok, "chosen", now)
         })?;
         let mut after = session.clone();

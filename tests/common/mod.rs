@@ -1,6 +1,8 @@
 //! A real controller on 127.0.0.1 (its own data directory, real TLS, real SQLite), and helpers to talk to it.
 #![allow(dead_code)]
 
+pub mod process;
+
 use planhost::api::{EnrolRequest, EnrolResponse, LoginRequest};
 use planhost::client::{ControllerClient, Identity, Trust};
 use planhost::controller::{Controller, NewAccount};

@@ -87,7 +87,17 @@ impl Ui<'_> {
         self.act(id, "typing into", Some(text)).await
     }
     pub async fn text(&self, id: &str) -> String {
-        self.wait(id).await.text().await.unwrap()
+        // The element found may be re-drawn before its text is read: find it again.
+        for _ in 0..20 {
+            match self.wait(id).await.text().await {
+                Ok(text) => return text,
+                Err(e) if e.to_string().contains("Stale") || e.to_string().contains("not found") => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(e) => panic!("#{id}: {e}"),
+            }
+        }
+        panic!("#{id} kept being re-drawn")
     }
     pub async fn value(&self, id: &str) -> String {
         self.wait(id).await.prop("value").await.unwrap().unwrap_or_default()

@@ -252,6 +252,16 @@ pub fn set_password(c: &Connection, hosting: &HostingNumber, id: i64, hash: &str
     Ok(())
 }
 
+/// Writes a user's own chosen password only if its hash is still `before`; false when it changed meanwhile.
+pub fn replace_password(c: &Connection, hosting: &HostingNumber, id: i64, before: &str, hash: &str) -> Result<bool> {
+    let n = c.execute(
+        "UPDATE users SET password_hash = ?4, must_change_password = 0
+         WHERE hosting_number = ?1 AND id = ?2 AND password_hash = ?3",
+        params![hosting, id, before, hash],
+    )?;
+    Ok(n == 1)
+}
+
 /// Deletes a user; the users it created get its own parent.
 pub fn delete(c: &Connection, hosting: &HostingNumber, id: i64) -> Result<()> {
     c.execute(

@@ -1,0 +1,139 @@
+//! Bases (Mes plannings): a base's time grid, what a base holds, and the timetable a planning server serves.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A base's time grid ("Paramétrez la grille horaire", seed 001): the weeks it spans, the working days, and the
+/// sequences of each day, each divided into steps on which courses are placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct TimeGrid {
+    /// The first week's Monday, `YYYY-MM-DD`.
+    pub first_monday: String,
+    /// The last week's Sunday, `YYYY-MM-DD` (1 to 62 weeks after the first Monday).
+    pub last_sunday: String,
+    /// Working days, Monday = 1 … Sunday = 7.
+    pub working_days: Vec<u8>,
+    pub sequences_per_day: u8,
+    /// The first sequence's start, `HH:MM`.
+    pub first_start: String,
+    pub sequence_minutes: u16,
+    /// 1, 2, 3, 4, 6 or 12: courses are placed on steps, a fraction of a sequence.
+    pub steps_per_sequence: u8,
+}
+
+impl Default for TimeGrid {
+    /// What a French secondary school starts from: Monday to Friday, eight 55-minute sequences from 08:00.
+    fn default() -> Self {
+        TimeGrid {
+            first_monday: String::new(),
+            last_sunday: String::new(),
+            working_days: vec![1, 2, 3, 4, 5],
+            sequences_per_day: 8,
+            first_start: "08:00".into(),
+            sequence_minutes: 55,
+            steps_per_sequence: 1,
+        }
+    }
+}
+
+/// One sequence of a day, as the grid dialog previews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SequenceTime {
+    pub number: u8,
+    /// `HH:MM`
+    pub start: String,
+    pub end: String,
+}
+
+/// A grid checked: each problem with the field it is about (shown beside it), and when there is none, the weeks
+/// it spans and one day's sequences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct GridCheck {
+    pub problems: Vec<crate::Error>,
+    pub weeks: u32,
+    pub day: Vec<SequenceTime>,
+}
+
+/// How many of each thing a base holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TimetableCounts {
+    pub teachers: u32,
+    pub rooms: u32,
+    pub groups: u32,
+    pub subjects: u32,
+    pub courses: u32,
+    pub placements: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Teacher {
+    pub id: i64,
+    pub code: String,
+    pub last_name: String,
+    pub first_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Room {
+    pub id: i64,
+    pub name: String,
+    #[ts(type = "number | null")]
+    pub capacity: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StudentGroup {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Subject {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// A course: a subject taught to a group by a teacher in a room, lasting a number of steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Course {
+    pub id: i64,
+    pub subject_id: i64,
+    pub teacher_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub steps: u32,
+}
+
+/// A course placed in the grid: week (1 = the first Monday's), day (1 = Monday) and step of the day (1 = the first
+/// sequence's first step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Placement {
+    pub course_id: i64,
+    pub week: u32,
+    pub day: u8,
+    pub step: u32,
+}
+
+/// Everything a base holds about its timetable, as a planning server serves it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Timetable {
+    pub teachers: Vec<Teacher>,
+    pub rooms: Vec<Room>,
+    pub groups: Vec<StudentGroup>,
+    pub subjects: Vec<Subject>,
+    pub courses: Vec<Course>,
+    pub placements: Vec<Placement>,
+}

@@ -1,0 +1,65 @@
+//! `.HHYP` v1 (DESIGN.md "File formats"): a standard ZIP archive any unzip tool reads — `manifest.json` first (format,
+//! version, hosting number, base name, every other entry's path, size and SHA-256), then `base.sqlite3`, then
+//! `annexes/…`. The console checks a file with the same verifier the controller uses; the writer checks its own
+//! output with it before the file gets its final name.
+
+mod verify;
+mod write;
+
+pub use verify::{verify, Limits, Verified};
+pub use write::{write, Annex, Progress};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub const FORMAT: &str = "planhost.hhyp";
+pub const VERSION: u32 = 1;
+pub const MANIFEST: &str = "manifest.json";
+pub const BASE: &str = "base.sqlite3";
+pub const ANNEXES: &str = "annexes/";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct Manifest {
+    pub format: String,
+    pub version: u32,
+    pub hosting_number: String,
+    pub base_name: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    pub generator: String,
+    pub entries: Vec<ManifestEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ManifestEntry {
+    pub path: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
+/// Already compressed: stored as they are (compressing them again costs time and wins nothing).
+pub fn already_compressed(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".pdf", ".zip", ".gif", ".webp", ".mp4", ".docx", ".xlsx", ".odt", ".gz"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
+/// A path inside the archive as the verifier accepts it: relative, `/`-separated, no `.`/`..`/empty parts, no
+/// drive letter or backslash, printable.
+pub fn safe_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= 512
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.contains(':')
+        && !path.chars().any(char::is_control)
+        && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+}
+
