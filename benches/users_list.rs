@@ -26,7 +26,9 @@ async fn until(c: &Client, action: &str, done_when: &str) -> f64 {
     );
     let ms = c.execute_async(&script, vec![]).await.unwrap().as_f64().unwrap();
     if ms < 0.0 {
-        let shown = c.execute("return document.getElementById('users-section')?.innerText", vec![]).await;
+        let shown = c
+            .execute("return document.getElementById('users-section')?.innerText", vec![])
+            .await;
         panic!("never true: {done_when}\nafter: {action}\nthe list showed: {shown:?}");
     }
     ms
@@ -66,10 +68,16 @@ fn report(name: &str, mut samples: Vec<f64>) {
 /// 10,000 users as a school's CSV export would list them.
 fn users_csv() -> Vec<u8> {
     let firsts = ["Élodie", "Marc", "Inès", "Hugo", "Zoé", "Noël", "Chloé", "Jérôme"];
-    let lasts = ["Durand", "Lefèvre", "Moreau", "Petit", "Bérard", "Faure", "Roux", "Gauthier"];
+    let lasts = [
+        "Durand", "Lefèvre", "Moreau", "Petit", "Bérard", "Faure", "Roux", "Gauthier",
+    ];
     let mut out = String::from("identifiant;prenom;nom;email;statut;acces_console;planning;profil\n");
     for i in 0..USERS {
-        let status = if i % 3 == 2 { "Administrateur de base" } else { "Utilisateur" };
+        let status = if i % 3 == 2 {
+            "Administrateur de base"
+        } else {
+            "Utilisateur"
+        };
         out.push_str(&format!(
             "u{i:05};{};{} {i:05};u{i:05}@lycee-hugo.fr;{status};non;;\n",
             firsts[i % 8],

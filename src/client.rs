@@ -401,6 +401,22 @@ impl ControllerClient {
         )
         .await
     }
+
+    /// Mes plannings: a planning's base in service and the earlier ones it keeps.
+    pub async fn bases(&self, planning_id: i64) -> Result<crate::api::PlanningBases> {
+        self.call(Method::GET, &format!("/plannings/{planning_id}/bases"), None::<&()>)
+            .await
+    }
+
+    /// Creates a base (in service at once) or puts an earlier one back in service.
+    pub async fn change_bases(
+        &self,
+        planning_id: i64,
+        change: &crate::api::BaseChange,
+    ) -> Result<crate::api::PlanningBases> {
+        self.call(Method::POST, &format!("/plannings/{planning_id}/bases"), Some(change))
+            .await
+    }
 }
 
 fn ca_mismatch(address: &str) -> Error {

@@ -37,6 +37,9 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/profils", "controller", "M S Di Do"),
     ("GET", "/plannings/{id}/profiles", "controller (planning)", "M S Di"),
     ("POST", "/plannings/{id}/profiles", "controller (planning)", "M S Di"),
+    // The delegated administrator was given Configuration and Contrôleur, not Mes plannings.
+    ("GET", "/plannings/{id}/bases", "plannings (planning)", "M S B"),
+    ("POST", "/plannings/{id}/bases", "plannings (planning)", "M S B"),
     // Last: it ends the session it is sent with.
     ("POST", "/logout", "session", "M S B Di Do"),
 ];
@@ -64,6 +67,7 @@ fn probe(method: &str, path: &str, planning: i64) -> (Method, String, Option<ser
         ("POST", "/users") => Some(json!({"kind": "disable", "id": 999_999, "disabled": true})),
         ("POST", "/licence/accept") => Some(json!({"version": 0})),
         ("POST", p) if p.ends_with("/profiles") => Some(json!({"action": "delete", "id": 999_999})),
+        ("POST", p) if p.ends_with("/bases") => Some(json!({"action": "restore", "id": 999_999})),
         ("POST", "/logout") => None,
         ("POST", _) => Some(json!({})),
         _ => None,

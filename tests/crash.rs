@@ -29,18 +29,29 @@ async fn a_password_change_killed_at_any_instant_keeps_the_old_or_the_new_passwo
     let (hosting, ca) = (tc.account.hosting_number.clone(), tc.ca_pem());
     let data = tc.dir.path().join("ctl");
     // The same data served by a process this test can kill.
-    let TestController { dir: _dir, controller, server, .. } = tc;
+    let TestController {
+        dir: _dir,
+        controller,
+        server,
+        ..
+    } = tc;
     server.stop().await;
     drop(controller);
     let mut process = ControllerProcess::serve(&data, "127.0.0.1:0");
     let db = || rusqlite::Connection::open(data.join("controller.sqlite3")).unwrap();
     let stored = || -> String {
-        db().query_row("SELECT password_hash FROM users WHERE login = 'super1'", [], |r| r.get(0))
-            .unwrap()
+        db().query_row("SELECT password_hash FROM users WHERE login = 'super1'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
     };
     let changes = || -> i64 {
-        db().query_row("SELECT count(*) FROM history WHERE action = 'session.password' AND outcome = 'ok'", [], |r| r.get(0))
-            .unwrap()
+        db().query_row(
+            "SELECT count(*) FROM history WHERE action = 'session.password' AND outcome = 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
     };
 
     let mut seed = std::process::id() as u64 | 1;
@@ -58,7 +69,11 @@ async fn a_password_change_killed_at_any_instant_keeps_the_old_or_the_new_passwo
             login: Some("super1".into()),
             password: password(current),
         };
-        let token = client.login(&login).await.unwrap_or_else(|e| panic!("round {round}: {}", e.message)).token;
+        let token = client
+            .login(&login)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {}", e.message))
+            .token;
         let session = Arc::new(client.with_token(token));
         let change = PasswordChange {
             current: password(current),
@@ -85,7 +100,10 @@ async fn a_password_change_killed_at_any_instant_keeps_the_old_or_the_new_passwo
         // disk has its history line with it.
         let hash = stored();
         let (old, new) = (matches(&password(current), &hash), matches(&password(round), &hash));
-        assert!(old != new, "round {round}: the stored hash is the old password's xor the new one's");
+        assert!(
+            old != new,
+            "round {round}: the stored hash is the old password's xor the new one's"
+        );
         if ok {
             assert!(new, "round {round}: a change that was answered is on disk");
             answered += 1;
@@ -150,7 +168,12 @@ async fn two_password_changes_racing_from_two_devices_are_not_both_accepted() {
     assert_eq!(winners.len(), 1, "exactly one change is accepted");
     let hash: String = tc
         .db()
-        .query_row("SELECT password_hash FROM users WHERE login = 'super1'", [], |r| r.get(0))
+        .query_row("SELECT password_hash FROM users WHERE login = 'super1'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
-    assert!(matches(&password(winners[0]), &hash), "the accepted password is the one in force");
+    assert!(
+        matches(&password(winners[0]), &hash),
+        "the accepted password is the one in force"
+    );
 }

@@ -281,7 +281,8 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     ui.click("continue-login").await;
     assert!(ui.text("licence-by-manager").await.contains("n'a pas encore accepté"));
     assert!(!ui.exists("shell").await);
-    ui.shots("56b-licence-not-accepted-by-manager", Some("licence-by-manager")).await;
+    ui.shots("56b-licence-not-accepted-by-manager", Some("licence-by-manager"))
+        .await;
     set_licence(Some(licence_version));
     ui.click("licence-logout").await;
     ui.wait("connect-as")

@@ -31,11 +31,35 @@ fn base(dir: &Path) -> PathBuf {
     let path = dir.join("lycee.sqlite3");
     let mut base = Base::create(&path, "Lycée Hugo", &grid()).unwrap();
     base.add_timetable(&Timetable {
-        teachers: vec![Teacher { id: 1, code: "DUR".into(), last_name: "Durand".into(), first_name: "Élodie".into() }],
-        groups: vec![StudentGroup { id: 1, name: "2nde A".into() }],
-        subjects: vec![Subject { id: 1, code: "MATH".into(), name: "Mathématiques".into() }],
-        courses: vec![Course { id: 1, subject_id: 1, teacher_id: Some(1), group_id: Some(1), room_id: None, steps: 1 }],
-        placements: vec![Placement { course_id: 1, week: 1, day: 1, step: 1 }],
+        teachers: vec![Teacher {
+            id: 1,
+            code: "DUR".into(),
+            last_name: "Durand".into(),
+            first_name: "Élodie".into(),
+        }],
+        groups: vec![StudentGroup {
+            id: 1,
+            name: "2nde A".into(),
+        }],
+        subjects: vec![Subject {
+            id: 1,
+            code: "MATH".into(),
+            name: "Mathématiques".into(),
+        }],
+        courses: vec![Course {
+            id: 1,
+            subject_id: 1,
+            teacher_id: Some(1),
+            group_id: Some(1),
+            room_id: None,
+            steps: 1,
+        }],
+        placements: vec![Placement {
+            course_id: 1,
+            week: 1,
+            day: 1,
+            step: 1,
+        }],
         ..Timetable::default()
     })
     .unwrap();
@@ -73,7 +97,11 @@ impl Craft {
         c
     }
     fn add(&mut self, path: &str, bytes: Vec<u8>) {
-        self.manifest.entries.push(ManifestEntry { path: path.into(), size: bytes.len() as u64, sha256: sha(&bytes) });
+        self.manifest.entries.push(ManifestEntry {
+            path: path.into(),
+            size: bytes.len() as u64,
+            sha256: sha(&bytes),
+        });
         self.entries.push((path.into(), bytes));
     }
     fn write(&self, path: &Path) {
@@ -101,12 +129,26 @@ fn a_written_hhyp_verifies_and_opens_with_unzip_and_python() {
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "Réunion parents-professeurs\n".repeat(1000)).unwrap();
     let annexes = [
-        Annex { name: "photos/durand.jpg".into(), file: photo },
-        Annex { name: "documents/notes.txt".into(), file: notes },
+        Annex {
+            name: "photos/durand.jpg".into(),
+            file: photo,
+        },
+        Annex {
+            name: "documents/notes.txt".into(),
+            file: notes,
+        },
     ];
     let out = dir.path().join("Lycée Hugo.HHYP");
     let last = std::sync::Mutex::new((0, 0));
-    let manifest = hhyp::write(&out, &hosting(), &base, &annexes, &|d, t| *last.lock().unwrap() = (d, t), &AtomicBool::new(false)).unwrap();
+    let manifest = hhyp::write(
+        &out,
+        &hosting(),
+        &base,
+        &annexes,
+        &|d, t| *last.lock().unwrap() = (d, t),
+        &AtomicBool::new(false),
+    )
+    .unwrap();
     let (done, total) = *last.lock().unwrap();
     assert!(done == total && total > 0, "progress reaches the total: {done}/{total}");
     assert_eq!(manifest.entries.len(), 3);
@@ -115,22 +157,51 @@ fn a_written_hhyp_verifies_and_opens_with_unzip_and_python() {
     let extracted = dir.path().join("extracted");
     let verified = hhyp::verify(&out, &hosting(), &Limits::default(), Some(&extracted)).unwrap();
     assert_eq!(verified.base.name, "Lycée Hugo");
-    assert_eq!(std::fs::read(extracted.join("annexes/photos/durand.jpg")).unwrap().len(), 20000);
     assert_eq!(
-        Base::open_read_only(&extracted.join("base.sqlite3")).unwrap().counts().unwrap().placements,
+        std::fs::read(extracted.join("annexes/photos/durand.jpg"))
+            .unwrap()
+            .len(),
+        20000
+    );
+    assert_eq!(
+        Base::open_read_only(&extracted.join("base.sqlite3"))
+            .unwrap()
+            .counts()
+            .unwrap()
+            .placements,
         1
     );
 
     // The JPEG is stored, the text deflated: as Info-ZIP lists them.
-    let listing = std::process::Command::new("unzip").arg("-v").arg(&out).output().unwrap();
+    let listing = std::process::Command::new("unzip")
+        .arg("-v")
+        .arg(&out)
+        .output()
+        .unwrap();
     let listing = String::from_utf8_lossy(&listing.stdout);
-    let method = |name: &str| listing.lines().find(|l| l.ends_with(name)).unwrap().split_whitespace().nth(1).unwrap().to_owned();
+    let method = |name: &str| {
+        listing
+            .lines()
+            .find(|l| l.ends_with(name))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
     assert_eq!(method("annexes/photos/durand.jpg"), "Stored");
     assert_eq!(method("annexes/documents/notes.txt"), "Defl:N");
-    let tested = std::process::Command::new("unzip").arg("-t").arg(&out).output().unwrap();
+    let tested = std::process::Command::new("unzip")
+        .arg("-t")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(tested.status.success(), "{}", String::from_utf8_lossy(&tested.stdout));
     let python = std::process::Command::new("python3")
-        .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(z.namelist()[0])"])
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(z.namelist()[0])",
+        ])
         .arg(&out)
         .output()
         .unwrap();
@@ -145,9 +216,15 @@ fn a_cancelled_or_refused_write_leaves_no_file() {
     let out = dir.path().join("b.HHYP");
     let e = hhyp::write(&out, &hosting(), &base, &[], &|_, _| {}, &AtomicBool::new(true)).unwrap_err();
     assert_eq!(e.code, ErrorCode::Cancelled);
-    let evil = [Annex { name: "../evil".into(), file: base.clone() }];
+    let evil = [Annex {
+        name: "../evil".into(),
+        file: base.clone(),
+    }];
     assert!(hhyp::write(&out, &hosting(), &base, &evil, &|_, _| {}, &AtomicBool::new(false)).is_err());
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1, "only the base is left: {names:?}");
 }
 
@@ -158,7 +235,10 @@ fn each_crafted_file_is_refused_with_its_own_reason_and_nothing_is_extracted() {
     let newer = {
         let p = dir.path().join("newer.sqlite3");
         std::fs::write(&p, &good).unwrap();
-        rusqlite::Connection::open(&p).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        rusqlite::Connection::open(&p)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
         std::fs::read(&p).unwrap()
     };
     let corrupt = {
@@ -174,28 +254,86 @@ fn each_crafted_file_is_refused_with_its_own_reason_and_nothing_is_extracted() {
         f(&mut craft);
         craft
     };
-    cases.push(("another hosting number", c(&|k| k.manifest.hosting_number = "999999999999".into()), "999999999999"));
-    cases.push(("an extra entry", c(&|k| k.entries.push(("annexes/x.txt".into(), b"x".to_vec()))), "not in its manifest"));
-    cases.push(("a missing entry", c(&|k| k.manifest.entries.push(ManifestEntry { path: "annexes/y.txt".into(), size: 1, sha256: sha(b"y") })), "not in the file"));
-    cases.push(("a wrong hash", c(&|k| k.manifest.entries[0].sha256 = sha(b"other")), "SHA-256"));
-    cases.push(("a wrong size", c(&|k| k.manifest.entries[0].size += 1), "bytes, not the"));
-    cases.push(("a .. path", c(&|k| k.add("annexes/../../etc/cron.d/x", b"x".to_vec())), "not an allowed path"));
-    cases.push(("an absolute path", c(&|k| k.add("/etc/passwd", b"x".to_vec())), "not an allowed path"));
-    cases.push(("a path outside annexes", c(&|k| k.add("autre.txt", b"x".to_vec())), "not an allowed path"));
-    cases.push(("a symlink", c(&|k| {
-        k.symlink = Some("annexes/lien".into());
-        k.manifest.entries.push(ManifestEntry { path: "annexes/lien".into(), size: 11, sha256: sha(b"/etc/passwd") });
-    }), "link"));
-    cases.push(("a zip bomb", c(&|k| k.add("annexes/zeros.bin", bomb.clone())), "zip bomb"));
+    cases.push((
+        "another hosting number",
+        c(&|k| k.manifest.hosting_number = "999999999999".into()),
+        "999999999999",
+    ));
+    cases.push((
+        "an extra entry",
+        c(&|k| k.entries.push(("annexes/x.txt".into(), b"x".to_vec()))),
+        "not in its manifest",
+    ));
+    cases.push((
+        "a missing entry",
+        c(&|k| {
+            k.manifest.entries.push(ManifestEntry {
+                path: "annexes/y.txt".into(),
+                size: 1,
+                sha256: sha(b"y"),
+            })
+        }),
+        "not in the file",
+    ));
+    cases.push((
+        "a wrong hash",
+        c(&|k| k.manifest.entries[0].sha256 = sha(b"other")),
+        "SHA-256",
+    ));
+    cases.push((
+        "a wrong size",
+        c(&|k| k.manifest.entries[0].size += 1),
+        "bytes, not the",
+    ));
+    cases.push((
+        "a .. path",
+        c(&|k| k.add("annexes/../../etc/cron.d/x", b"x".to_vec())),
+        "not an allowed path",
+    ));
+    cases.push((
+        "an absolute path",
+        c(&|k| k.add("/etc/passwd", b"x".to_vec())),
+        "not an allowed path",
+    ));
+    cases.push((
+        "a path outside annexes",
+        c(&|k| k.add("autre.txt", b"x".to_vec())),
+        "not an allowed path",
+    ));
+    cases.push((
+        "a symlink",
+        c(&|k| {
+            k.symlink = Some("annexes/lien".into());
+            k.manifest.entries.push(ManifestEntry {
+                path: "annexes/lien".into(),
+                size: 11,
+                sha256: sha(b"/etc/passwd"),
+            });
+        }),
+        "link",
+    ));
+    cases.push((
+        "a zip bomb",
+        c(&|k| k.add("annexes/zeros.bin", bomb.clone())),
+        "zip bomb",
+    ));
     cases.push(("a corrupt SQLite file", Craft::new(corrupt.clone()), "damaged"));
     cases.push(("a newer schema", Craft::new(newer.clone()), "newer Planhost"));
     cases.push(("a newer manifest", c(&|k| k.manifest.version = 2), "upgrade Planhost"));
-    cases.push(("not a base at all", Craft::new(b"SQLite format 3\0 but not really".to_vec()), "not a Planhost base"));
-    cases.push(("no base", c(&|k| {
-        k.entries.clear();
-        k.manifest.entries.clear();
-        k.add("annexes/a.txt", b"a".to_vec());
-    }), "no base"));
+    cases.push((
+        "not a base at all",
+        Craft::new(b"SQLite format 3\0 but not really".to_vec()),
+        "not a Planhost base",
+    ));
+    cases.push((
+        "no base",
+        c(&|k| {
+            k.entries.clear();
+            k.manifest.entries.clear();
+            k.add("annexes/a.txt", b"a".to_vec());
+        }),
+        "no base",
+    ));
     let mut seen = std::collections::HashSet::new();
     for (what, craft, expected) in cases {
         let file = dir.path().join("crafted.HHYP");
@@ -203,12 +341,18 @@ fn each_crafted_file_is_refused_with_its_own_reason_and_nothing_is_extracted() {
         let target = dir.path().join("extracted");
         let e = hhyp::verify(&file, &hosting(), &Limits::default(), Some(&target)).unwrap_err();
         assert!(e.message.contains(expected), "{what}: {}", e.message);
-        assert!(!e.message_fr.is_empty() && e.message_fr != e.message, "{what}: said in French too");
+        assert!(
+            !e.message_fr.is_empty() && e.message_fr != e.message,
+            "{what}: said in French too"
+        );
         assert!(seen.insert(e.message.clone()), "{what}: its own message");
         assert!(!target.exists(), "{what}: nothing extracted");
     }
     // Not a ZIP at all, and an empty file.
     let text = dir.path().join("texte.HHYP");
     std::fs::write(&text, "bonjour").unwrap();
-    assert!(hhyp::verify(&text, &hosting(), &Limits::default(), None).unwrap_err().message.contains("not a ZIP"));
+    assert!(hhyp::verify(&text, &hosting(), &Limits::default(), None)
+        .unwrap_err()
+        .message
+        .contains("not a ZIP"));
 }

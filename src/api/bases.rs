@@ -137,3 +137,115 @@ pub struct Timetable {
     pub courses: Vec<Course>,
     pub placements: Vec<Placement>,
 }
+
+/// Where a base file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum BaseOrigin {
+    /// "Créer une base": made on the controller from a time grid.
+    Created,
+    /// "Charger une base": a `.HHYP` file.
+    Uploaded,
+    /// An earlier base put back in service.
+    Restored,
+}
+
+impl BaseOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseOrigin::Created => "created",
+            BaseOrigin::Uploaded => "uploaded",
+            BaseOrigin::Restored => "restored",
+        }
+    }
+}
+
+/// One base file a planning keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BaseInfo {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    /// When the base itself was made (RFC 3339).
+    pub created: String,
+    /// When this controller received it (RFC 3339).
+    pub added_at: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub origin: BaseOrigin,
+    pub weeks: u32,
+    pub counts: TimetableCounts,
+}
+
+/// Mes plannings, a planning's server tab: its base in service and the earlier ones it keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanningBases {
+    #[ts(type = "number")]
+    pub planning_id: i64,
+    pub planning_name: String,
+    pub publication_name: String,
+    pub status: crate::api::PlanningStatus,
+    pub in_service: Option<BaseInfo>,
+    /// Newest first; at most `keep`.
+    pub others: Vec<BaseInfo>,
+    pub keep: u32,
+}
+
+/// A change of a planning's bases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[ts(export)]
+pub enum BaseChange {
+    /// "Créer une base": an empty base with this grid, put in service at once.
+    Create { name: String, grid: TimeGrid },
+    /// An earlier base ("Autres bases") put back in service.
+    Restore {
+        #[ts(type = "number")]
+        id: i64,
+    },
+}
+
+/// A user's login on a planning server.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct PlanningLoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+/// Which of the licence's connections a planning session holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Seat {
+    Modification,
+    Consultation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanningLoginResponse {
+    pub token: String,
+    pub login: String,
+    pub profile: String,
+    pub kind: crate::api::ProfileKind,
+    pub seat: Seat,
+    pub must_change_password: bool,
+    /// The session ends after this long without a request.
+    #[ts(type = "number")]
+    pub idle_timeout_secs: u64,
+}
+
+/// The grid as a planning server serves it: the grid, its weeks and one day's sequences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServedGrid {
+    pub base: String,
+    pub grid: TimeGrid,
+    pub weeks: u32,
+    pub day: Vec<SequenceTime>,
+}

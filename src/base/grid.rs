@@ -99,7 +99,10 @@ pub fn check(grid: &TimeGrid) -> GridCheck {
         problems.push(
             Error::invalid(
                 format!("“{}” is not a time: write it as HH:MM (08:00).", grid.first_start),
-                format!("« {} » n'est pas une heure : écrivez-la HH:MM (08:00).", grid.first_start),
+                format!(
+                    "« {} » n'est pas une heure : écrivez-la HH:MM (08:00).",
+                    grid.first_start
+                ),
             )
             .on("first_start"),
         );
@@ -108,8 +111,16 @@ pub fn check(grid: &TimeGrid) -> GridCheck {
     if !SEQUENCE_MINUTES.contains(&length) {
         problems.push(
             Error::invalid(
-                format!("A sequence lasts {} to {} minutes.", SEQUENCE_MINUTES.start(), SEQUENCE_MINUTES.end()),
-                format!("Une séquence dure de {} à {} minutes.", SEQUENCE_MINUTES.start(), SEQUENCE_MINUTES.end()),
+                format!(
+                    "A sequence lasts {} to {} minutes.",
+                    SEQUENCE_MINUTES.start(),
+                    SEQUENCE_MINUTES.end()
+                ),
+                format!(
+                    "Une séquence dure de {} à {} minutes.",
+                    SEQUENCE_MINUTES.start(),
+                    SEQUENCE_MINUTES.end()
+                ),
             )
             .on("sequence_minutes"),
         );
@@ -146,8 +157,14 @@ pub fn check(grid: &TimeGrid) -> GridCheck {
         if end > 24 * 60 {
             problems.push(
                 Error::invalid(
-                    format!("{count} sequences of {length} minutes from {} end after midnight.", hh_mm(start.into())),
-                    format!("{count} séquences de {length} minutes à partir de {} finissent après minuit.", hh_mm(start.into())),
+                    format!(
+                        "{count} sequences of {length} minutes from {} end after midnight.",
+                        hh_mm(start.into())
+                    ),
+                    format!(
+                        "{count} séquences de {length} minutes à partir de {} finissent après minuit.",
+                        hh_mm(start.into())
+                    ),
                 )
                 .on("sequences_per_day"),
             );
@@ -207,47 +224,103 @@ mod tests {
 
     #[test]
     fn each_problem_is_placed_on_its_field() {
-        let fields = |g: TimeGrid| -> Vec<String> {
-            check(&g).problems.into_iter().filter_map(|e| e.field).collect()
+        let fields = |g: TimeGrid| -> Vec<String> { check(&g).problems.into_iter().filter_map(|e| e.field).collect() };
+        let g = TimeGrid {
+            first_monday: "2026-09-01".into(),
+            ..year()
         };
-        let g = TimeGrid { first_monday: "2026-09-01".into(), ..year() };
         assert_eq!(fields(g), ["first_monday"], "a Tuesday");
-        let g = TimeGrid { last_sunday: "2027-07-03".into(), ..year() };
+        let g = TimeGrid {
+            last_sunday: "2027-07-03".into(),
+            ..year()
+        };
         assert_eq!(fields(g), ["last_sunday"], "a Saturday");
-        let g = TimeGrid { last_sunday: "2027-11-14".into(), ..year() };
+        let g = TimeGrid {
+            last_sunday: "2027-11-14".into(),
+            ..year()
+        };
         assert_eq!(fields(g), ["last_sunday"], "63 weeks");
-        let g = TimeGrid { last_sunday: "2026-08-30".into(), ..year() };
+        let g = TimeGrid {
+            last_sunday: "2026-08-30".into(),
+            ..year()
+        };
         assert_eq!(fields(g), ["last_sunday"], "before the Monday");
-        let g = TimeGrid { last_sunday: "2026-09-06".into(), ..year() };
+        let g = TimeGrid {
+            last_sunday: "2026-09-06".into(),
+            ..year()
+        };
         assert_eq!(check(&g).weeks, 1, "one week is allowed");
-        let g = TimeGrid { working_days: vec![], ..year() };
+        let g = TimeGrid {
+            working_days: vec![],
+            ..year()
+        };
         assert_eq!(fields(g), ["working_days"]);
-        let g = TimeGrid { working_days: vec![1, 1], ..year() };
+        let g = TimeGrid {
+            working_days: vec![1, 1],
+            ..year()
+        };
         assert_eq!(fields(g), ["working_days"]);
-        let g = TimeGrid { working_days: vec![0, 8], ..year() };
+        let g = TimeGrid {
+            working_days: vec![0, 8],
+            ..year()
+        };
         assert_eq!(fields(g), ["working_days"]);
-        let g = TimeGrid { first_start: "8h".into(), ..year() };
+        let g = TimeGrid {
+            first_start: "8h".into(),
+            ..year()
+        };
         assert_eq!(fields(g), ["first_start"]);
-        let g = TimeGrid { first_start: "24:00".into(), ..year() };
+        let g = TimeGrid {
+            first_start: "24:00".into(),
+            ..year()
+        };
         assert_eq!(fields(g), ["first_start"]);
-        let g = TimeGrid { steps_per_sequence: 5, ..year() };
+        let g = TimeGrid {
+            steps_per_sequence: 5,
+            ..year()
+        };
         assert_eq!(fields(g), ["steps_per_sequence"]);
-        let g = TimeGrid { steps_per_sequence: 2, ..year() };
+        let g = TimeGrid {
+            steps_per_sequence: 2,
+            ..year()
+        };
         assert_eq!(fields(g), ["steps_per_sequence"], "55 minutes in two halves");
-        let g = TimeGrid { sequence_minutes: 241, ..year() };
+        let g = TimeGrid {
+            sequence_minutes: 241,
+            ..year()
+        };
         assert_eq!(fields(g), ["sequence_minutes"]);
-        let g = TimeGrid { sequences_per_day: 0, ..year() };
+        let g = TimeGrid {
+            sequences_per_day: 0,
+            ..year()
+        };
         assert_eq!(fields(g), ["sequences_per_day"]);
-        let g = TimeGrid { first_start: "20:00".into(), ..year() };
+        let g = TimeGrid {
+            first_start: "20:00".into(),
+            ..year()
+        };
         assert_eq!(fields(g), ["sequences_per_day"], "ends after midnight");
-        let g = TimeGrid { first_monday: "demain".into(), last_sunday: "2026-13-01".into(), working_days: vec![], ..year() };
-        assert_eq!(fields(g), ["first_monday", "last_sunday", "working_days"], "every problem at once");
+        let g = TimeGrid {
+            first_monday: "demain".into(),
+            last_sunday: "2026-13-01".into(),
+            working_days: vec![],
+            ..year()
+        };
+        assert_eq!(
+            fields(g),
+            ["first_monday", "last_sunday", "working_days"],
+            "every problem at once"
+        );
     }
 
     #[test]
     fn sixty_minutes_divide_into_every_allowed_step() {
         for steps in STEPS {
-            let g = TimeGrid { sequence_minutes: 60, steps_per_sequence: steps, ..year() };
+            let g = TimeGrid {
+                sequence_minutes: 60,
+                steps_per_sequence: steps,
+                ..year()
+            };
             assert!(check(&g).problems.is_empty(), "{steps}");
         }
     }

@@ -85,7 +85,8 @@ impl Base {
                 format!("{} existe déjà.", path.display()),
             ));
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         let created = (|| -> Result<()> {
             conn.pragma_update(None, "foreign_keys", true)?;
             let tx = conn.unchecked_transaction()?;
@@ -95,7 +96,12 @@ impl Base {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             let now = crate::time_fmt::rfc3339(crate::time_fmt::now_unix());
             let generator = format!("Planhost {}", env!("CARGO_PKG_VERSION"));
-            for (k, v) in [("format", FORMAT), ("name", name), ("created", &now), ("generator", &generator)] {
+            for (k, v) in [
+                ("format", FORMAT),
+                ("name", name),
+                ("created", &now),
+                ("generator", &generator),
+            ] {
                 tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
             }
             write_grid(&tx, grid)?;
@@ -112,8 +118,9 @@ impl Base {
 
     /// Opens a base to read it; refuses what is not a base, and a newer schema.
     pub fn open_read_only(path: &Path) -> Result<Base> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(not_a_base)?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(not_a_base)?;
         let base = Base { conn };
         base.check_format()?;
         Ok(base)
@@ -233,16 +240,40 @@ impl Base {
         let all = |sql: &str| c.prepare(sql);
         Ok(Timetable {
             teachers: all("SELECT id, code, last_name, first_name FROM teachers ORDER BY id")?
-                .query_map([], |r| Ok(Teacher { id: r.get(0)?, code: r.get(1)?, last_name: r.get(2)?, first_name: r.get(3)? }))?
+                .query_map([], |r| {
+                    Ok(Teacher {
+                        id: r.get(0)?,
+                        code: r.get(1)?,
+                        last_name: r.get(2)?,
+                        first_name: r.get(3)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?,
             rooms: all("SELECT id, name, capacity FROM rooms ORDER BY id")?
-                .query_map([], |r| Ok(Room { id: r.get(0)?, name: r.get(1)?, capacity: r.get(2)? }))?
+                .query_map([], |r| {
+                    Ok(Room {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        capacity: r.get(2)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?,
             groups: all("SELECT id, name FROM student_groups ORDER BY id")?
-                .query_map([], |r| Ok(StudentGroup { id: r.get(0)?, name: r.get(1)? }))?
+                .query_map([], |r| {
+                    Ok(StudentGroup {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?,
             subjects: all("SELECT id, code, name FROM subjects ORDER BY id")?
-                .query_map([], |r| Ok(Subject { id: r.get(0)?, code: r.get(1)?, name: r.get(2)? }))?
+                .query_map([], |r| {
+                    Ok(Subject {
+                        id: r.get(0)?,
+                        code: r.get(1)?,
+                        name: r.get(2)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?,
             courses: all("SELECT id, subject_id, teacher_id, group_id, room_id, steps FROM courses ORDER BY id")?
                 .query_map([], |r| {
@@ -257,7 +288,14 @@ impl Base {
                 })?
                 .collect::<rusqlite::Result<_>>()?,
             placements: all("SELECT course_id, week, day, step FROM placements ORDER BY week, day, step, course_id")?
-                .query_map([], |r| Ok(Placement { course_id: r.get(0)?, week: r.get(1)?, day: r.get(2)?, step: r.get(3)? }))?
+                .query_map([], |r| {
+                    Ok(Placement {
+                        course_id: r.get(0)?,
+                        week: r.get(1)?,
+                        day: r.get(2)?,
+                        step: r.get(3)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?,
         })
     }
@@ -276,13 +314,22 @@ impl Base {
             )?;
         }
         for x in &t.rooms {
-            tx.execute("INSERT INTO rooms (id, name, capacity) VALUES (?1, ?2, ?3)", params![x.id, x.name, x.capacity])?;
+            tx.execute(
+                "INSERT INTO rooms (id, name, capacity) VALUES (?1, ?2, ?3)",
+                params![x.id, x.name, x.capacity],
+            )?;
         }
         for x in &t.groups {
-            tx.execute("INSERT INTO student_groups (id, name) VALUES (?1, ?2)", params![x.id, x.name])?;
+            tx.execute(
+                "INSERT INTO student_groups (id, name) VALUES (?1, ?2)",
+                params![x.id, x.name],
+            )?;
         }
         for x in &t.subjects {
-            tx.execute("INSERT INTO subjects (id, code, name) VALUES (?1, ?2, ?3)", params![x.id, x.code, x.name])?;
+            tx.execute(
+                "INSERT INTO subjects (id, code, name) VALUES (?1, ?2, ?3)",
+                params![x.id, x.code, x.name],
+            )?;
         }
         for x in &t.courses {
             tx.execute(
@@ -296,8 +343,14 @@ impl Base {
                 && (1..=steps_per_day).contains(&p.step);
             if !fits {
                 return Err(Error::invalid(
-                    format!("Course {} is placed outside the grid (week {}, day {}, step {}).", p.course_id, p.week, p.day, p.step),
-                    format!("Le cours {} est placé hors de la grille (semaine {}, jour {}, pas {}).", p.course_id, p.week, p.day, p.step),
+                    format!(
+                        "Course {} is placed outside the grid (week {}, day {}, step {}).",
+                        p.course_id, p.week, p.day, p.step
+                    ),
+                    format!(
+                        "Le cours {} est placé hors de la grille (semaine {}, jour {}, pas {}).",
+                        p.course_id, p.week, p.day, p.step
+                    ),
                 ));
             }
             tx.execute(

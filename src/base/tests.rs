@@ -13,23 +13,77 @@ pub fn year() -> TimeGrid {
 pub fn small_timetable() -> Timetable {
     Timetable {
         teachers: vec![
-            Teacher { id: 1, code: "DUR".into(), last_name: "Durand".into(), first_name: "Élodie".into() },
-            Teacher { id: 2, code: "LEF".into(), last_name: "Lefèvre".into(), first_name: "Marc".into() },
+            Teacher {
+                id: 1,
+                code: "DUR".into(),
+                last_name: "Durand".into(),
+                first_name: "Élodie".into(),
+            },
+            Teacher {
+                id: 2,
+                code: "LEF".into(),
+                last_name: "Lefèvre".into(),
+                first_name: "Marc".into(),
+            },
         ],
-        rooms: vec![Room { id: 1, name: "Salle 101".into(), capacity: Some(30) }],
-        groups: vec![StudentGroup { id: 1, name: "2nde A".into() }],
+        rooms: vec![Room {
+            id: 1,
+            name: "Salle 101".into(),
+            capacity: Some(30),
+        }],
+        groups: vec![StudentGroup {
+            id: 1,
+            name: "2nde A".into(),
+        }],
         subjects: vec![
-            Subject { id: 1, code: "MATH".into(), name: "Mathématiques".into() },
-            Subject { id: 2, code: "FR".into(), name: "Français".into() },
+            Subject {
+                id: 1,
+                code: "MATH".into(),
+                name: "Mathématiques".into(),
+            },
+            Subject {
+                id: 2,
+                code: "FR".into(),
+                name: "Français".into(),
+            },
         ],
         courses: vec![
-            Course { id: 1, subject_id: 1, teacher_id: Some(1), group_id: Some(1), room_id: Some(1), steps: 1 },
-            Course { id: 2, subject_id: 2, teacher_id: Some(2), group_id: Some(1), room_id: None, steps: 2 },
+            Course {
+                id: 1,
+                subject_id: 1,
+                teacher_id: Some(1),
+                group_id: Some(1),
+                room_id: Some(1),
+                steps: 1,
+            },
+            Course {
+                id: 2,
+                subject_id: 2,
+                teacher_id: Some(2),
+                group_id: Some(1),
+                room_id: None,
+                steps: 2,
+            },
         ],
         placements: vec![
-            Placement { course_id: 1, week: 1, day: 1, step: 1 },
-            Placement { course_id: 1, week: 1, day: 3, step: 4 },
-            Placement { course_id: 2, week: 2, day: 2, step: 2 },
+            Placement {
+                course_id: 1,
+                week: 1,
+                day: 1,
+                step: 1,
+            },
+            Placement {
+                course_id: 1,
+                week: 1,
+                day: 3,
+                step: 4,
+            },
+            Placement {
+                course_id: 2,
+                week: 2,
+                day: 2,
+                step: 2,
+            },
         ],
     }
 }
@@ -42,7 +96,10 @@ fn a_created_base_opens_again_with_its_name_grid_and_timetable() {
     base.add_timetable(&small_timetable()).unwrap();
     drop(base);
     let meta = Base::verify(&path).unwrap();
-    assert_eq!((meta.name.as_str(), meta.schema_version), ("Lycée Hugo 2026", SCHEMA_VERSION));
+    assert_eq!(
+        (meta.name.as_str(), meta.schema_version),
+        ("Lycée Hugo 2026", SCHEMA_VERSION)
+    );
     let base = Base::open_read_only(&path).unwrap();
     assert_eq!(base.grid().unwrap(), year());
     assert_eq!(base.timetable().unwrap(), small_timetable());
@@ -57,19 +114,42 @@ fn bad_names_grids_and_placements_are_refused_and_nothing_is_left() {
         let e = Base::create(&path, name, &year()).err().unwrap();
         assert_eq!(e.field.as_deref(), Some("name"), "{name}");
     }
-    let tuesday = TimeGrid { first_monday: "2026-09-01".into(), ..year() };
-    assert_eq!(Base::create(&path, "b", &tuesday).err().unwrap().field.as_deref(), Some("first_monday"));
+    let tuesday = TimeGrid {
+        first_monday: "2026-09-01".into(),
+        ..year()
+    };
+    assert_eq!(
+        Base::create(&path, "b", &tuesday).err().unwrap().field.as_deref(),
+        Some("first_monday")
+    );
     assert!(!path.exists(), "no file for a refused base");
 
     let mut base = Base::create(&path, "b", &year()).unwrap();
     let mut outside = small_timetable();
-    outside.placements.push(Placement { course_id: 1, week: 45, day: 1, step: 1 });
-    assert!(base.add_timetable(&outside).unwrap_err().message.contains("outside the grid"));
+    outside.placements.push(Placement {
+        course_id: 1,
+        week: 45,
+        day: 1,
+        step: 1,
+    });
+    assert!(base
+        .add_timetable(&outside)
+        .unwrap_err()
+        .message
+        .contains("outside the grid"));
     let mut saturday = small_timetable();
-    saturday.placements.push(Placement { course_id: 1, week: 1, day: 6, step: 1 });
+    saturday.placements.push(Placement {
+        course_id: 1,
+        week: 1,
+        day: 6,
+        step: 1,
+    });
     assert!(base.add_timetable(&saturday).is_err());
     assert_eq!(base.counts().unwrap(), TimetableCounts::default(), "all or nothing");
-    assert_eq!(Base::create(&path, "b", &year()).err().unwrap().code, ErrorCode::Conflict);
+    assert_eq!(
+        Base::create(&path, "b", &year()).err().unwrap().code,
+        ErrorCode::Conflict
+    );
 }
 
 #[test]
@@ -77,26 +157,47 @@ fn what_is_not_a_base_or_is_newer_or_damaged_is_refused_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "bonjour ".repeat(100)).unwrap();
-    assert!(Base::verify(&text).unwrap_err().message_fr.contains("n'est pas une base Planhost"));
+    assert!(Base::verify(&text)
+        .unwrap_err()
+        .message_fr
+        .contains("n'est pas une base Planhost"));
 
     let other = dir.path().join("other.sqlite3");
-    Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;").unwrap();
-    assert!(Base::verify(&other).unwrap_err().message.contains("not a Planhost base"));
+    Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;")
+        .unwrap();
+    assert!(Base::verify(&other)
+        .unwrap_err()
+        .message
+        .contains("not a Planhost base"));
 
     let newer = dir.path().join("newer.sqlite3");
     drop(Base::create(&newer, "b", &year()).unwrap());
-    Connection::open(&newer).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
     let e = Base::verify(&newer).unwrap_err();
     assert_eq!(e.code, ErrorCode::UnsupportedVersion);
     assert!(e.message_fr.contains("plus récent"), "{}", e.message_fr);
-    assert_eq!(Base::open(&newer).err().unwrap().code, ErrorCode::UnsupportedVersion, "never migrated down");
+    assert_eq!(
+        Base::open(&newer).err().unwrap().code,
+        ErrorCode::UnsupportedVersion,
+        "never migrated down"
+    );
 
     // A base whose pages were overwritten in the middle.
     let damaged = dir.path().join("damaged.sqlite3");
     let mut base = Base::create(&damaged, "b", &year()).unwrap();
     let mut many = small_timetable();
     many.teachers = (1..=2000)
-        .map(|i| Teacher { id: i, code: format!("T{i}"), last_name: format!("Nom {i}"), first_name: String::new() })
+        .map(|i| Teacher {
+            id: i,
+            code: format!("T{i}"),
+            last_name: format!("Nom {i}"),
+            first_name: String::new(),
+        })
         .collect();
     base.add_timetable(&many).unwrap();
     drop(base);

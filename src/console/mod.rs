@@ -436,6 +436,22 @@ impl Console {
             .await
     }
 
+    pub async fn bases(&self, planning_id: i64) -> Result<crate::api::PlanningBases> {
+        self.session_client().await?.client.bases(planning_id).await
+    }
+
+    pub async fn change_bases(
+        &self,
+        planning_id: i64,
+        change: &crate::api::BaseChange,
+    ) -> Result<crate::api::PlanningBases> {
+        self.session_client()
+            .await?
+            .client
+            .change_bases(planning_id, change)
+            .await
+    }
+
     pub fn set_status_list_preferences(&self, preferences: StatusListPreferences) -> Result<()> {
         if !["list", "details"].contains(&preferences.view.as_str())
             || !["name", "status", "changed"].contains(&preferences.sort.as_str())

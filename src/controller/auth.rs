@@ -175,6 +175,9 @@ pub(super) struct Check<'a> {
     pub device: Option<&'a str>,
     pub peer: &'a str,
     pub action: &'a str,
+    /// For the hosting console: an administrator must also be enabled and have console access. A planning
+    /// server's login only needs the right password (its profile is checked there).
+    pub console: bool,
 }
 
 /// A user's password: argon2id when chosen, SHA-256 when generated. Both paths do the same slow work, so timing does
@@ -256,7 +259,8 @@ impl Controller {
                 }
             })?;
             return match user {
-                Some((user, _)) => self.console_administrator(user, &who, check.action).map(Some),
+                Some((user, _)) if check.console => self.console_administrator(user, &who, check.action).map(Some),
+                Some((user, _)) => Ok(Some(user)),
                 None => Ok(None),
             };
         }
@@ -316,6 +320,7 @@ impl Controller {
             device: None,
             peer,
             action,
+            console: true,
         })?;
         self.log(
             &claimant(&hosting, login.as_deref(), None, peer),
@@ -358,6 +363,7 @@ impl Controller {
             device: None,
             peer,
             action: "device.enrol",
+            console: true,
         })?;
         let device_id = uuid::Uuid::new_v4().to_string();
         let days = self.device_certificate_days();

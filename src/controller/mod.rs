@@ -4,8 +4,10 @@
 pub mod actor;
 pub mod administrators;
 pub mod auth;
+pub mod bases;
 pub mod configuration;
 mod licence;
+pub mod planning_access;
 pub mod profiles;
 pub mod profils;
 pub mod service;
@@ -222,7 +224,7 @@ impl Controller {
 
     pub fn open(dir: &Path) -> Result<Controller> {
         let settings: Settings = serde_json::from_str(&read(dir, SETTINGS_FILE)?).map_err(Error::storage)?;
-        Ok(Controller {
+        let controller = Controller {
             dir: dir.to_owned(),
             store: Store::open(&dir.join(DB_FILE))?,
             ca: KeyedCert {
@@ -234,7 +236,12 @@ impl Controller {
                 key_pem: read(dir, SERVER_KEY)?,
             },
             settings,
-        })
+        };
+        let removed = controller.sweep_bases()?;
+        if removed > 0 {
+            tracing::info!("removed {removed} base folder(s) left by an interrupted change");
+        }
+        Ok(controller)
     }
 
     pub fn dir(&self) -> &Path {

@@ -62,7 +62,7 @@ pub(super) fn profile_not_found(id: i64) -> Error {
     )
 }
 
-fn planning_not_found(id: i64) -> Error {
+pub(super) fn planning_not_found(id: i64) -> Error {
     Error::new(
         ErrorCode::NotFound,
         format!("No planning {id} in this account."),

@@ -71,6 +71,7 @@ impl Controller {
             device: Some(&device.id),
             peer,
             action,
+            console: true,
         })?;
         if device.user_id != user.as_ref().map(|u| u.id) {
             return Err(refuse("device installed for someone else"));
@@ -193,7 +194,9 @@ impl Controller {
         }
         // The hash the current password is checked against: the new one is written only over it, so two changes
         // racing (two devices, or a reset meanwhile) cannot both succeed.
-        let checked = self.store.read(|c| users::with_password_hash(c, &session.hosting_number, &admin.login))?;
+        let checked = self
+            .store
+            .read(|c| users::with_password_hash(c, &session.hosting_number, &admin.login))?;
         self.check_credentials(&Check {
             hosting: &session.hosting_number,
             login: Some(&admin.login),
@@ -202,6 +205,7 @@ impl Controller {
             device: Some(&session.device_id),
             peer,
             action: "session.password",
+            console: true,
         })
         .map_err(|e| match e.code {
             ErrorCode::BadCredentials => Error::invalid(

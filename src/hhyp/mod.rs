@@ -46,9 +46,11 @@ pub struct ManifestEntry {
 /// Already compressed: stored as they are (compressing them again costs time and wins nothing).
 pub fn already_compressed(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    [".jpg", ".jpeg", ".png", ".pdf", ".zip", ".gif", ".webp", ".mp4", ".docx", ".xlsx", ".odt", ".gz"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
+    [
+        ".jpg", ".jpeg", ".png", ".pdf", ".zip", ".gif", ".webp", ".mp4", ".docx", ".xlsx", ".odt", ".gz",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
 }
 
 /// A path inside the archive as the verifier accepts it: relative, `/`-separated, no `.`/`..`/empty parts, no
@@ -60,6 +62,7 @@ pub fn safe_path(path: &str) -> bool {
         && !path.contains('\\')
         && !path.contains(':')
         && !path.chars().any(char::is_control)
-        && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
-

@@ -50,8 +50,14 @@ pub fn verify(path: &Path, hosting: &HostingNumber, limits: &Limits, extract_to:
     if let Some(dir) = extract_to.filter(|d| d.exists()) {
         return Err(Error::new(
             ErrorCode::Conflict,
-            format!("{} already exists: a .HHYP is unpacked into a new folder.", dir.display()),
-            format!("{} existe déjà : un .HHYP se décompresse dans un nouveau dossier.", dir.display()),
+            format!(
+                "{} already exists: a .HHYP is unpacked into a new folder.",
+                dir.display()
+            ),
+            format!(
+                "{} existe déjà : un .HHYP se décompresse dans un nouveau dossier.",
+                dir.display()
+            ),
         ));
     }
     let verified = verify_and_extract(path, hosting, limits, extract_to);
@@ -62,7 +68,12 @@ pub fn verify(path: &Path, hosting: &HostingNumber, limits: &Limits, extract_to:
     verified
 }
 
-fn verify_and_extract(path: &Path, hosting: &HostingNumber, limits: &Limits, extract_to: Option<&Path>) -> Result<Verified> {
+fn verify_and_extract(
+    path: &Path,
+    hosting: &HostingNumber,
+    limits: &Limits,
+    extract_to: Option<&Path>,
+) -> Result<Verified> {
     let file = File::open(path)?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
         refused(
@@ -72,8 +83,16 @@ fn verify_and_extract(path: &Path, hosting: &HostingNumber, limits: &Limits, ext
     })?;
     if zip.len() > limits.entries + 1 {
         return Err(refused(
-            format!("The file holds {} entries, more than the {} allowed.", zip.len(), limits.entries),
-            format!("Le fichier contient {} entrées, plus que les {} permises.", zip.len(), limits.entries),
+            format!(
+                "The file holds {} entries, more than the {} allowed.",
+                zip.len(),
+                limits.entries
+            ),
+            format!(
+                "Le fichier contient {} entrées, plus que les {} permises.",
+                zip.len(),
+                limits.entries
+            ),
         ));
     }
     let manifest = read_manifest(&mut zip)?;
@@ -106,12 +125,21 @@ fn verify_and_extract(path: &Path, hosting: &HostingNumber, limits: &Limits, ext
         total = total.saturating_add(e.size);
     }
     if !declared.contains_key(BASE) {
-        return Err(refused("The file holds no base (base.sqlite3).", "Le fichier ne contient pas de base (base.sqlite3)."));
+        return Err(refused(
+            "The file holds no base (base.sqlite3).",
+            "Le fichier ne contient pas de base (base.sqlite3).",
+        ));
     }
     if total > limits.total_bytes {
         return Err(refused(
-            format!("The file unpacks to {total} bytes, more than the {} allowed.", limits.total_bytes),
-            format!("Le fichier se décompresse en {total} octets, plus que les {} permis.", limits.total_bytes),
+            format!(
+                "The file unpacks to {total} bytes, more than the {} allowed.",
+                limits.total_bytes
+            ),
+            format!(
+                "Le fichier se décompresse en {total} octets, plus que les {} permis.",
+                limits.total_bytes
+            ),
         ));
     }
     if let Some(dir) = extract_to {
@@ -192,7 +220,11 @@ fn verify_and_extract(path: &Path, hosting: &HostingNumber, limits: &Limits, ext
     }
     if seen != declared.len() {
         let present: Vec<String> = zip.file_names().map(str::to_owned).collect();
-        let missing = declared.keys().find(|p| !present.iter().any(|n| n == *p)).copied().unwrap_or(BASE);
+        let missing = declared
+            .keys()
+            .find(|p| !present.iter().any(|n| n == *p))
+            .copied()
+            .unwrap_or(BASE);
         return Err(refused(
             format!("{missing} is in the manifest but not in the file."),
             format!("{missing} est dans le manifeste mais pas dans le fichier."),
@@ -210,8 +242,14 @@ fn verify_and_extract(path: &Path, hosting: &HostingNumber, limits: &Limits, ext
     };
     if base.name != manifest.base_name {
         return Err(refused(
-            format!("The manifest names the base “{}” but the base is “{}”.", manifest.base_name, base.name),
-            format!("Le manifeste nomme la base « {} » mais la base s'appelle « {} ».", manifest.base_name, base.name),
+            format!(
+                "The manifest names the base “{}” but the base is “{}”.",
+                manifest.base_name, base.name
+            ),
+            format!(
+                "Le manifeste nomme la base « {} » mais la base s'appelle « {} ».",
+                manifest.base_name, base.name
+            ),
         ));
     }
     Ok(Verified { manifest, base })
@@ -233,7 +271,10 @@ fn read_manifest<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Resul
     }
     let mut text = Vec::new();
     entry.take(MANIFEST_MAX).read_to_end(&mut text).map_err(|e| {
-        refused(format!("manifest.json cannot be unpacked ({e})."), format!("manifest.json ne peut pas être décompressé ({e})."))
+        refused(
+            format!("manifest.json cannot be unpacked ({e})."),
+            format!("manifest.json ne peut pas être décompressé ({e})."),
+        )
     })?;
     // Format and version first, so a newer file gets "upgrade" rather than a field it does not know.
     #[derive(serde::Deserialize)]
@@ -242,7 +283,10 @@ fn read_manifest<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Resul
         version: Option<u32>,
     }
     let head: Head = serde_json::from_slice(&text).map_err(|e| {
-        refused(format!("manifest.json is not valid JSON ({e})."), format!("manifest.json n'est pas du JSON valide ({e})."))
+        refused(
+            format!("manifest.json is not valid JSON ({e})."),
+            format!("manifest.json n'est pas du JSON valide ({e})."),
+        )
     })?;
     if head.format.as_deref() != Some(FORMAT) {
         return Err(refused(
@@ -262,7 +306,10 @@ fn read_manifest<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Resul
         _ => return Err(refused("The manifest's version is missing or unknown.", "La version du manifeste est absente ou inconnue.")),
     }
     serde_json::from_slice(&text).map_err(|e| {
-        refused(format!("manifest.json is not a .HHYP v1 manifest ({e})."), format!("manifest.json n'est pas un manifeste .HHYP v1 ({e})."))
+        refused(
+            format!("manifest.json is not a .HHYP v1 manifest ({e})."),
+            format!("manifest.json n'est pas un manifeste .HHYP v1 ({e})."),
+        )
     })
 }
 

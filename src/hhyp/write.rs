@@ -2,7 +2,9 @@
 //! syncs it, checks it with the verifier, and only then renames it to its final name. Cancelled or failed, the part
 //! file is removed: no half-written file ever carries the final name.
 
-use super::{already_compressed, safe_path, verify, Limits, Manifest, ManifestEntry, ANNEXES, BASE, FORMAT, MANIFEST, VERSION};
+use super::{
+    already_compressed, safe_path, verify, Limits, Manifest, ManifestEntry, ANNEXES, BASE, FORMAT, MANIFEST, VERSION,
+};
 use crate::base::Base;
 use crate::error::{Error, Result};
 use crate::ids::HostingNumber;
@@ -26,7 +28,13 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 const CHUNK: usize = 256 * 1024;
 
-fn hash_file(path: &Path, done: &mut u64, total: u64, progress: Progress, cancel: &AtomicBool) -> Result<(u64, String)> {
+fn hash_file(
+    path: &Path,
+    done: &mut u64,
+    total: u64,
+    progress: Progress,
+    cancel: &AtomicBool,
+) -> Result<(u64, String)> {
     let mut f = File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
@@ -67,7 +75,10 @@ pub fn write(
         if !safe_path(&path) || sources.iter().any(|(p, _)| *p == path) {
             return Err(Error::invalid(
                 format!("“{}” cannot name an annex (a relative path, each name once).", a.name),
-                format!("« {} » ne peut pas nommer une annexe (un chemin relatif, chaque nom une fois).", a.name),
+                format!(
+                    "« {} » ne peut pas nommer une annexe (un chemin relatif, chaque nom une fois).",
+                    a.name
+                ),
             ));
         }
         sources.push((path, &a.file));
@@ -81,7 +92,11 @@ pub fn write(
     let mut entries = Vec::with_capacity(sources.len());
     for (path, file) in &sources {
         let (size, sha256) = hash_file(file, &mut done, total, progress, cancel)?;
-        entries.push(ManifestEntry { path: path.clone(), size, sha256 });
+        entries.push(ManifestEntry {
+            path: path.clone(),
+            size,
+            sha256,
+        });
     }
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -99,7 +114,9 @@ pub fn write(
             .compression_method(CompressionMethod::Deflated)
             .compression_level(Some(6))
             .large_file(true);
-        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored).large_file(true);
+        let stored = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .large_file(true);
         zip.start_file(MANIFEST, deflated).map_err(zip_error)?;
         zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?)?;
         let mut buf = vec![0u8; CHUNK];
@@ -128,7 +145,11 @@ pub fn write(
                 ));
             }
         }
-        let file = zip.finish().map_err(zip_error)?.into_inner().map_err(|e| Error::storage(e.into_error()))?;
+        let file = zip
+            .finish()
+            .map_err(zip_error)?
+            .into_inner()
+            .map_err(|e| Error::storage(e.into_error()))?;
         file.sync_all()?;
         verify(&part, hosting, &Limits::default(), None)?;
         Ok(())

@@ -40,17 +40,6 @@ async fn directory(State(ctl): State<Arc<Controller>>, req: Request) -> Result<i
     }
 }
 
-async fn planning_status(State((ctl, id)): State<(Arc<Controller>, i64)>) -> Result<impl IntoResponse> {
-    match ctl.planning_service(id)? {
-        Some((planning, base)) => Ok(Json(serde_json::json!({ "planning": planning, "base": base }))),
-        None => Err(Error::new(
-            ErrorCode::NotFound,
-            "No base in service.",
-            "Aucune base en service.",
-        )),
-    }
-}
-
 impl Listeners {
     pub fn new(controller: Arc<Controller>, ip: IpAddr, limits: Limits) -> Listeners {
         Listeners {
@@ -76,9 +65,7 @@ impl Listeners {
             Listener::Directory => Router::new()
                 .route("/", get(directory))
                 .with_state(self.controller.clone()),
-            Listener::Planning(id) => Router::new()
-                .route("/status", get(planning_status))
-                .with_state((self.controller.clone(), id)),
+            Listener::Planning(id) => super::planning::router(self.controller.clone(), id),
         }
     }
 

@@ -4,6 +4,8 @@
 
 mod limits;
 mod listeners;
+mod planning;
+mod publication;
 pub(crate) mod routes;
 pub mod status;
 

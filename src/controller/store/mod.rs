@@ -5,6 +5,7 @@
 //! writes, and lets the `sqlite3` shell or a provider command in another process work alongside).
 
 pub mod accounts;
+pub mod bases;
 mod cache;
 pub mod devices;
 pub mod history;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(profiles::insert_builtins_where_missing),
     },
     sql(include_str!("migrations/006_administrators.sql")),
+    sql(include_str!("migrations/007_base_files.sql")),
 ];
 
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations

@@ -170,6 +170,14 @@ pub fn service(c: &Connection, id: i64) -> Result<Option<(String, String)>> {
     .optional()?)
 }
 
+/// The account a planning belongs to.
+pub fn hosting_of(c: &Connection, id: i64) -> Result<Option<HostingNumber>> {
+    Ok(
+        c.query_row("SELECT hosting_number FROM plannings WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?,
+    )
+}
+
 pub fn put_base(c: &Connection, planning_id: i64, base_name: &str, now: i64) -> Result<()> {
     c.execute(
         "INSERT INTO bases (planning_id, name, in_service_at) VALUES (?1, ?2, ?3)

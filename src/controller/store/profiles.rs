@@ -160,6 +160,17 @@ pub fn assigned_profile(c: &Connection, planning_id: i64, user_id: i64) -> Resul
     Ok(stmt.query_row(params![planning_id, user_id], |r| r.get(0)).optional()?)
 }
 
+/// The profile (name and kind) a user has in a planning, if any.
+pub fn assigned(c: &Connection, planning_id: i64, user_id: i64) -> Result<Option<(String, ProfileKind)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT p.name, p.kind FROM assignments a JOIN profiles p ON p.id = a.profile_id
+         WHERE a.planning_id = ?1 AND a.user_id = ?2",
+    )?;
+    Ok(stmt
+        .query_row(params![planning_id, user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
 pub fn assign(c: &Connection, profile: &Profile, user_id: i64, now: i64) -> Result<()> {
     c.prepare_cached("INSERT INTO assignments (planning_id, user_id, profile_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![profile.planning_id, user_id, profile.id, now])?;

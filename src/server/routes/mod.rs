@@ -2,6 +2,7 @@
 //! enforce "client certificate, then session" for everything but enrolment.
 
 pub mod access;
+mod bases;
 mod configuration;
 mod connexion;
 mod profiles;
@@ -84,6 +85,7 @@ fn all_routes() -> Vec<access::Route> {
         configuration::routes(),
         users::routes(),
         profiles::routes(),
+        bases::routes(),
         profils::routes(),
     ]
     .into_iter()
@@ -240,4 +242,17 @@ async fn not_found(req: axum::extract::Request) -> Error {
         }) => Error::new(ErrorCode::NotFound, "No such route.", "Route inconnue."),
         _ => certificate_required(),
     }
+}
+
+/// The planning named by a path's `{id}`.
+pub(super) fn planning_in_path(
+    id: std::result::Result<axum::extract::Path<i64>, axum::extract::rejection::PathRejection>,
+) -> Result<i64> {
+    let axum::extract::Path(id) = id.map_err(|e| {
+        Error::invalid(
+            format!("A planning is named by its number: {}", e.body_text()),
+            format!("Un planning se désigne par son numéro : {}", e.body_text()),
+        )
+    })?;
+    Ok(id)
 }

@@ -1,9 +1,9 @@
 //! Contrôleur pane: the profiles of a planning and the assignment of users to them.
 
 use super::access::{route, Access, Route, Target};
-use super::{parse, Authed, Ctl};
+use super::{parse, planning_in_path, Authed, Ctl};
 use crate::api::{Pane, ProfileChange};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -19,22 +19,12 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-fn planning(id: std::result::Result<Path<i64>, PathRejection>) -> Result<i64> {
-    let Path(id) = id.map_err(|e| {
-        Error::invalid(
-            format!("A planning is named by its number: {}", e.body_text()),
-            format!("Un planning se désigne par son numéro : {}", e.body_text()),
-        )
-    })?;
-    Ok(id)
-}
-
 async fn list(
     State(ctl): State<Ctl>,
     a: Authed,
     id: std::result::Result<Path<i64>, PathRejection>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(ctl.controller.profiles(&a.session, planning(id)?)?))
+    Ok(Json(ctl.controller.profiles(&a.session, planning_in_path(id)?)?))
 }
 
 /// One change of the planning's profiles or assignments: every profile it names must be one of this planning's.
@@ -44,7 +34,7 @@ async fn change(
     id: std::result::Result<Path<i64>, PathRejection>,
     body: Bytes,
 ) -> Result<impl IntoResponse> {
-    let planning = planning(id)?;
+    let planning = planning_in_path(id)?;
     let change: ProfileChange = parse(&body)?;
     Ok(Json(
         ctl.controller.change_profiles(&a.session, planning, &change, &a.peer)?,

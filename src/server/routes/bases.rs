@@ -1,0 +1,47 @@
+//! Mes plannings: a planning's bases — the one in service, the earlier ones, "Créer une base", restoring.
+
+use super::access::{route, Access, Route, Target};
+use super::{parse, planning_in_path, Authed, Ctl};
+use crate::api::{BaseChange, Pane};
+use crate::error::{Error, Result};
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::IntoResponse;
+use axum::Json;
+
+pub(super) fn routes() -> Vec<Route> {
+    let pane = Access::Pane(Pane::Plannings, Target::PlanningInPath);
+    vec![
+        route(Method::GET, "/plannings/{id}/bases", pane, list),
+        route(Method::POST, "/plannings/{id}/bases", pane, change),
+    ]
+}
+
+async fn list(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    id: std::result::Result<Path<i64>, PathRejection>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(ctl.controller.bases(&a.session, planning_in_path(id)?)?))
+}
+
+/// A base created or restored is in service once this returns: the planning server follows at once.
+async fn change(
+    State(ctl): State<Ctl>,
+    a: Authed,
+    id: std::result::Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> Result<impl IntoResponse> {
+    let planning = planning_in_path(id)?;
+    let change: BaseChange = parse(&body)?;
+    let Authed { session, peer } = a;
+    let controller = ctl.controller.clone();
+    // Creating a base writes and syncs a file: off the async threads.
+    let bases = tokio::task::spawn_blocking(move || controller.change_bases(&session, planning, &change, &peer))
+        .await
+        .map_err(Error::internal)??;
+    ctl.listeners.sync().await?;
+    Ok(Json(bases))
+}

@@ -1,0 +1,359 @@
+//! Mes plannings against a real controller: "Créer une base" puts a base in service and its planning server serves
+//! it over TLS — users with a profile log in within the seats, the grid and timetable as JSON, the public page when
+//! web publication is on; earlier bases are kept and can be put back; bad grids change nothing.
+
+mod common;
+
+use common::TestController;
+use planhost::api::{
+    BaseChange, ConfigChange, NewUser, PlanningChanges, PlanningStatus, ProfileChange, SeatAllocation, Seats,
+    ServedGrid, TimeGrid, UserChange, UserStatus,
+};
+use planhost::client::ControllerClient;
+use planhost::ErrorCode;
+use reqwest::Method;
+use serde_json::json;
+
+fn grid() -> TimeGrid {
+    TimeGrid {
+        first_monday: "2026-08-31".into(),
+        last_sunday: "2027-07-04".into(),
+        ..TimeGrid::default()
+    }
+}
+
+/// A user with a generated password, assigned to `profile` of the planning; returns (login, password).
+async fn user_with(m: &ControllerClient, planning: i64, login: &str, profile: &str) -> (String, String) {
+    let added = m
+        .change_users(&UserChange::Add(NewUser {
+            login: login.into(),
+            first_name: "Zoé".into(),
+            last_name: login.into(),
+            email: Some(format!("{login}@lycee-hugo.fr")),
+            status: if profile == "Administration" {
+                UserStatus::Superadministrator
+            } else {
+                UserStatus::User
+            },
+            console_access: false,
+            scope: None,
+        }))
+        .await
+        .unwrap();
+    let id = added.user.unwrap().id;
+    let profiles = m.profiles(planning).await.unwrap();
+    let profile_id = profiles.profiles.iter().find(|p| p.name == profile).unwrap().id;
+    m.change_profiles(
+        planning,
+        &ProfileChange::Assign {
+            profile_id,
+            user_ids: vec![id],
+        },
+    )
+    .await
+    .unwrap();
+    (login.into(), added.password.unwrap())
+}
+
+fn https(ca: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
+    let tc = TestController::start().await;
+    let m = tc.manager().await;
+    let id = m.configuration().await.unwrap().plannings[0].id;
+    m.apply(&ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"))
+        .await
+        .unwrap();
+    let publish = PlanningChanges {
+        web_publication: Some(true),
+        publication_name: Some("Lycée Hugo".into()),
+        ..Default::default()
+    };
+    m.apply(&ConfigChange::ChangePlanning { id, changes: publish })
+        .await
+        .unwrap();
+    let seats = Seats {
+        modification: 1,
+        consultation: 2,
+    };
+    m.apply(&ConfigChange::Seats {
+        allocations: vec![SeatAllocation { planning_id: id, seats }],
+    })
+    .await
+    .unwrap();
+
+    // Bad grids and names are refused beside their field; nothing is created.
+    let tuesday = TimeGrid {
+        first_monday: "2026-09-01".into(),
+        ..grid()
+    };
+    let e = m
+        .change_bases(
+            id,
+            &BaseChange::Create {
+                name: "Lycée 2026".into(),
+                grid: tuesday,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("first_monday"))
+    );
+    let e = m
+        .change_bases(
+            id,
+            &BaseChange::Create {
+                name: "../x".into(),
+                grid: grid(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("name"));
+    assert_eq!(tc.count("SELECT count(*) FROM base_files"), 0);
+    let folders = || std::fs::read_dir(tc.dir.path().join("ctl/bases")).map_or(0, |d| d.count());
+    assert_eq!(folders(), 0, "no folder left by a refusal");
+
+    let bases = m
+        .change_bases(
+            id,
+            &BaseChange::Create {
+                name: "Lycée 2026".into(),
+                grid: grid(),
+            },
+        )
+        .await
+        .unwrap();
+    let current = bases.in_service.clone().unwrap();
+    assert_eq!((current.name.as_str(), current.weeks), ("Lycée 2026", 44));
+    assert!(bases.others.is_empty());
+    assert_eq!(m.statuses().await.unwrap().plannings[0].status, PlanningStatus::Online);
+    assert!(tc.count("SELECT count(*) FROM history WHERE action = 'bases.create'") == 1);
+
+    // Its planning server: no session, no timetable.
+    let port = m.configuration().await.unwrap().plannings[0]
+        .coordinates
+        .clone()
+        .unwrap()
+        .port;
+    let address = format!("127.0.0.1:{port}");
+    let ca = tc.ca_pem();
+    let anonymous = ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None).unwrap();
+    assert_eq!(
+        anonymous.call_route(Method::GET, "/grid", None).await.unwrap_err().code,
+        ErrorCode::SessionRequired
+    );
+
+    // A user with no profile is refused; so is a wrong password.
+    let lonely = m
+        .change_users(&UserChange::Add(NewUser {
+            login: "seul".into(),
+            first_name: "A".into(),
+            last_name: "Seul".into(),
+            email: None,
+            status: UserStatus::User,
+            console_access: false,
+            scope: None,
+        }))
+        .await
+        .unwrap();
+    let login = |l: &str, p: &str| json!({"login": l, "password": p});
+    let e = anonymous
+        .call_route(Method::POST, "/login", Some(&login("seul", &lonely.password.unwrap())))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(e.message_fr.contains("pas de profil"), "{}", e.message_fr);
+    let (reader1, pw1) = user_with(&m, id, "eleve1", "Consultation").await;
+    let (reader2, pw2) = user_with(&m, id, "eleve2", "Consultation").await;
+    let (reader3, pw3) = user_with(&m, id, "eleve3", "Consultation").await;
+    let (admin, admin_pw) = user_with(&m, id, "admin1", "Administration").await;
+    assert_eq!(
+        anonymous
+            .call_route(Method::POST, "/login", Some(&login(&reader1, "not it at all")))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::BadCredentials
+    );
+
+    // Two Consultation seats: the third reader is told all connections are in use.
+    let token = |v: serde_json::Value| v["token"].as_str().unwrap().to_owned();
+    let t1 = token(
+        anonymous
+            .call_route(Method::POST, "/login", Some(&login(&reader1, &pw1)))
+            .await
+            .unwrap(),
+    );
+    let s2 = anonymous
+        .call_route(Method::POST, "/login", Some(&login(&reader2, &pw2)))
+        .await
+        .unwrap();
+    assert_eq!(s2["seat"], "consultation");
+    let e = anonymous
+        .call_route(Method::POST, "/login", Some(&login(&reader3, &pw3)))
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("All connections in use"), "{}", e.message);
+    // One logs out: the seat is free again.
+    let first = ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None)
+        .unwrap()
+        .with_token(t1.clone());
+    let served: ServedGrid =
+        serde_json::from_value(first.call_route(Method::GET, "/grid", None).await.unwrap()).unwrap();
+    assert_eq!(
+        (served.base.as_str(), served.weeks, served.day.len()),
+        ("Lycée 2026", 44, 8)
+    );
+    assert_eq!(served.day[0].start, "08:00");
+    let timetable = first.call_route(Method::GET, "/timetable", None).await.unwrap();
+    assert_eq!(timetable["courses"].as_array().unwrap().len(), 0, "a new base is empty");
+    assert_eq!(
+        first
+            .call_route(Method::GET, "/admin/summary", None)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    first.call_route(Method::POST, "/logout", None).await.unwrap();
+    assert_eq!(
+        first.call_route(Method::GET, "/grid", None).await.unwrap_err().code,
+        ErrorCode::SessionRequired
+    );
+    anonymous
+        .call_route(Method::POST, "/login", Some(&login(&reader3, &pw3)))
+        .await
+        .unwrap();
+    // Administration takes the Modification seat and reaches administrative calls.
+    let a = token(
+        anonymous
+            .call_route(Method::POST, "/login", Some(&login(&admin, &admin_pw)))
+            .await
+            .unwrap(),
+    );
+    let admin_client = ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None)
+        .unwrap()
+        .with_token(a);
+    let summary = admin_client
+        .call_route(Method::GET, "/admin/summary", None)
+        .await
+        .unwrap();
+    assert_eq!(summary["weeks"], 44);
+
+    // The public page under the publication name; none under another name. (Reached as localhost, a name the
+    // server's certificate holds; the planning's own domain resolves elsewhere.)
+    let http = https(&ca);
+    let page = http
+        .get(format!("https://localhost:{port}/Lyc%C3%A9e%20Hugo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<h1 id=\"title\">Lycée Hugo</h1>") && html.contains("08:00 – 08:55"),
+        "{html}"
+    );
+    let other = http
+        .get(format!("https://localhost:{port}/autre"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+
+    // A second base: the first goes to "Autres bases" and can be put back.
+    let short = TimeGrid {
+        last_sunday: "2026-12-20".into(),
+        sequences_per_day: 10,
+        ..grid()
+    };
+    let bases = m
+        .change_bases(
+            id,
+            &BaseChange::Create {
+                name: "Essai".into(),
+                grid: short,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(bases.in_service.as_ref().unwrap().name, "Essai");
+    assert_eq!(bases.others.len(), 1);
+    let served: ServedGrid =
+        serde_json::from_value(admin_client.call_route(Method::GET, "/grid", None).await.unwrap()).unwrap();
+    assert_eq!(
+        (served.base.as_str(), served.day.len()),
+        ("Essai", 10),
+        "the server follows the base in service"
+    );
+    let back = m
+        .change_bases(id, &BaseChange::Restore { id: bases.others[0].id })
+        .await
+        .unwrap();
+    assert_eq!(back.in_service.unwrap().name, "Lycée 2026");
+    assert_eq!(
+        m.configuration().await.unwrap().plannings[0].base.as_deref(),
+        Some("Lycée 2026")
+    );
+    assert_eq!(
+        m.change_bases(id, &BaseChange::Restore { id: 999 })
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+
+    // Three earlier bases are kept, no more; their folders go with them.
+    for i in 0..4 {
+        m.change_bases(
+            id,
+            &BaseChange::Create {
+                name: format!("Base {i}"),
+                grid: grid(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let bases = m.bases(id).await.unwrap();
+    assert_eq!(bases.others.len(), 3);
+    assert_eq!(folders(), 4, "one folder per base kept");
+}
+
+#[tokio::test]
+async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_opens() {
+    let tc = TestController::start().await;
+    let m = tc.manager().await;
+    let id = m.configuration().await.unwrap().plannings[0].id;
+    m.change_bases(
+        id,
+        &BaseChange::Create {
+            name: "Lycée".into(),
+            grid: grid(),
+        },
+    )
+    .await
+    .unwrap();
+    let root = tc.dir.path().join("ctl/bases");
+    std::fs::create_dir(root.join("interrupted")).unwrap();
+    std::fs::write(root.join("interrupted/base.sqlite3"), b"half").unwrap();
+    let reopened = planhost::controller::Controller::open(&tc.dir.path().join("ctl")).unwrap();
+    assert!(!root.join("interrupted").exists());
+    assert_eq!(
+        std::fs::read_dir(&root).unwrap().count(),
+        1,
+        "the base in service stays"
+    );
+    assert!(reopened.base_in_service(id).unwrap().unwrap().1.exists());
+}
