@@ -559,3 +559,113 @@ async fn the_command_line_manages_users() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn the_command_line_creates_lists_and_restores_bases() {
+    let tc = TestController::start().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let (hosting, password, invoice) = tc.credentials();
+    let pw_line = format!("{password}\n");
+    assert!(planhost(cfg.path(), &["connect", &tc.address()], "")
+        .await
+        .status
+        .success());
+    let enrol = planhost(
+        cfg.path(),
+        &["enroll", "--hosting-number", hosting],
+        &format!("{password}\n{invoice}\n"),
+    )
+    .await;
+    assert!(enrol.status.success());
+    assert!(planhost(cfg.path(), &["login", "--hosting-number", hosting], &pw_line)
+        .await
+        .status
+        .success());
+    assert!(planhost(cfg.path(), &["licence", "--accept"], "")
+        .await
+        .status
+        .success());
+    let create = |name: &'static str, monday: &'static str| {
+        let cfg = cfg.path().to_owned();
+        async move {
+            let args = [
+                "--json",
+                "bases",
+                "create",
+                "--planning",
+                "planning01",
+                "--name",
+                name,
+                "--first-monday",
+                monday,
+                "--last-sunday",
+                "2027-07-04",
+                "--sequences",
+                "10",
+                "--minutes",
+                "50",
+                "--steps",
+                "2",
+            ];
+            planhost(&cfg, &args, "").await
+        }
+    };
+    // A Tuesday: refused in French beside its reason, exit 1, nothing created.
+    let cfg_path = cfg.path().to_owned();
+    let refused = planhost_in(
+        "fr_FR.UTF-8",
+        &cfg_path,
+        &[
+            "bases",
+            "create",
+            "--planning",
+            "planning01",
+            "--name",
+            "Lycée",
+            "--first-monday",
+            "2026-09-01",
+            "--last-sunday",
+            "2027-07-04",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("n'est pas un lundi"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(tc.count("SELECT count(*) FROM base_files"), 0);
+
+    let first = create("Lycée 2026", "2026-08-31").await;
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = json(&first);
+    assert_eq!(first["in_service"]["name"], "Lycée 2026");
+    assert_eq!(first["in_service"]["weeks"], 44);
+    let second = json(&create("Essai", "2027-06-28").await);
+    assert_eq!(second["in_service"]["weeks"], 1);
+    let earlier = second["others"][0]["id"].as_i64().unwrap().to_string();
+    let listed = planhost_in(
+        "fr_FR.UTF-8",
+        &cfg_path,
+        &["bases", "list", "--planning", "planning01"],
+        "",
+    )
+    .await;
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains("En service : #") && text.contains("Essai") && text.contains("Autres bases"),
+        "{text}"
+    );
+    let restored = json(
+        &planhost(
+            &cfg_path,
+            &["--json", "bases", "restore", "--planning", "planning01", &earlier],
+            "",
+        )
+        .await,
+    );
+    assert_eq!(restored["in_service"]["name"], "Lycée 2026");
+}

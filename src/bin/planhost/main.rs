@@ -1,6 +1,7 @@
 //! `planhost`: the hosting console on the command line, over the same core as the desktop app. One file per pane;
 //! every result and error of a run is in one language (`LANG`).
 
+mod bases;
 mod configuration;
 mod connexion;
 mod profiles;
@@ -59,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: profils::ProfilsCommand,
     },
+    /// Mes plannings: a planning's bases — list, create with a time grid, put an earlier one back in service.
+    Bases {
+        #[command(subcommand)]
+        command: bases::BasesCommand,
+    },
 }
 
 /// Asks on a terminal; elsewhere (scripts) `--yes` is required.
@@ -111,6 +117,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Profiles { command } => profiles::run(&console, json, command).await,
         Command::Assign(args) => profiles::assign(&console, json, args).await,
         Command::Profils { command } => profils::run(&console, json, command).await,
+        Command::Bases { command } => bases::run(&console, json, command).await,
     }
 }
 
