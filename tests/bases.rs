@@ -137,6 +137,11 @@ async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
     let current = bases.in_service.clone().unwrap();
     assert_eq!((current.name.as_str(), current.weeks), ("Lycée 2026", 44));
     assert!(bases.others.is_empty());
+    assert_eq!(
+        bases.status,
+        PlanningStatus::Online,
+        "the answer already shows the server online"
+    );
     assert_eq!(m.statuses().await.unwrap().plannings[0].status, PlanningStatus::Online);
     assert!(tc.count("SELECT count(*) FROM history WHERE action = 'bases.create'") == 1);
 

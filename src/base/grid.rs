@@ -192,6 +192,34 @@ pub fn check(grid: &TimeGrid) -> GridCheck {
     }
 }
 
+/// What the grid dialog starts from: the school year around `today` (from the Monday on or after 29 August to the
+/// Sunday on or after 1 July), Monday to Friday, eight 55-minute sequences from 08:00.
+pub fn school_year(today: Date) -> TimeGrid {
+    let year = if today.month() >= 7 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let on_or_after = |date: Date, day: Weekday| {
+        (0..7)
+            .filter_map(|n| date.checked_add(jiff::Span::new().days(n)).ok())
+            .find(|d| d.weekday() == day)
+            .unwrap_or(date)
+    };
+    let first = on_or_after(Date::new(year, 8, 29).unwrap_or_default(), Weekday::Monday);
+    let last = on_or_after(Date::new(year + 1, 7, 1).unwrap_or_default(), Weekday::Sunday);
+    TimeGrid {
+        first_monday: first.to_string(),
+        last_sunday: last.to_string(),
+        ..TimeGrid::default()
+    }
+}
+
+/// `school_year` of today, in this computer's time zone.
+pub fn current_school_year() -> TimeGrid {
+    school_year(jiff::Zoned::now().date())
+}
+
 /// The grid if it has no problem, else its first problem.
 pub fn validated(grid: &TimeGrid) -> Result<GridCheck> {
     let checked = check(grid);
@@ -311,6 +339,21 @@ mod tests {
             ["first_monday", "last_sunday", "working_days"],
             "every problem at once"
         );
+    }
+
+    #[test]
+    fn the_dialog_starts_from_the_current_school_year() {
+        let g = school_year(jiff::civil::date(2026, 11, 23));
+        assert_eq!(
+            (g.first_monday.as_str(), g.last_sunday.as_str()),
+            ("2026-08-31", "2027-07-04")
+        );
+        let g = school_year(jiff::civil::date(2027, 3, 2));
+        assert_eq!(
+            g.first_monday, "2026-08-31",
+            "March belongs to the year that began in August"
+        );
+        assert!(check(&school_year(jiff::civil::date(2030, 7, 15))).problems.is_empty());
     }
 
     #[test]

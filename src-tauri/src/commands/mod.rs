@@ -1,6 +1,7 @@
 //! Tauri commands, one file per pane: each converts its arguments and forwards to the core `Console`. Errors reach
 //! the UI as the core's `{code, message, message_fr}`.
 
+pub mod bases;
 pub mod configuration;
 pub mod connexion;
 pub mod profiles;

@@ -4,6 +4,7 @@ use super::access::{route, Access, Route, Target};
 use super::{parse, planning_in_path, Authed, Ctl};
 use crate::api::{BaseChange, Pane};
 use crate::error::{Error, Result};
+use crate::server::status;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -38,10 +39,13 @@ async fn change(
     let change: BaseChange = parse(&body)?;
     let Authed { session, peer } = a;
     let controller = ctl.controller.clone();
+    let asking = session.clone();
     // Creating a base writes and syncs a file: off the async threads.
-    let bases = tokio::task::spawn_blocking(move || controller.change_bases(&session, planning, &change, &peer))
+    tokio::task::spawn_blocking(move || controller.change_bases(&asking, planning, &change, &peer))
         .await
         .map_err(Error::internal)??;
+    // The planning server starts (or follows the new base), and the status says so at once.
     ctl.listeners.sync().await?;
-    Ok(Json(bases))
+    status::refresh(&ctl, &session.hosting_number).await?;
+    Ok(Json(ctl.controller.bases(&session, planning)?))
 }

@@ -1,0 +1,153 @@
+//! End to end, Mes plannings: the real app window under Xvfb against a real `planhost-controller` process. Create a
+//! base with its time grid (a wrong date said beside its field, one day previewed), see the planning Online, its
+//! public page served; put an earlier base back. Screenshots go to `test-artifacts/e2e/`.
+
+#[path = "support/ui.rs"]
+mod ui;
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use planhost::api::{ConfigChange, PlanningChanges, SeatAllocation, Seats};
+use ui::{count, enrolled_machine, Ui};
+use webdriver::{artifacts, launch, start_driver};
+
+/// Sets a form field as typing would (date and time inputs take their value whole).
+async fn set(c: &fantoccini::Client, id: &str, value: &str) {
+    let script = format!(
+        "const e = document.getElementById({id:?}); e.value = {value:?}; \
+         e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+    );
+    c.execute(&script, vec![]).await.unwrap();
+}
+
+/// A dialog covers the language choice: it is kept in French, at both sizes.
+async fn dialog_shots(c: &fantoccini::Client, ui: &Ui<'_>, name: &str) {
+    for (width, height) in [(800, 600), (1280, 860)] {
+        c.set_window_size(width, height).await.unwrap();
+        ui.shot(&format!("{name}-fr-{width}x{height}")).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and tauri-driver: run by scripts/test"]
+async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
+    let console = planhost::console::Console::open(&config).unwrap();
+    let id = console.configuration().await.unwrap().plannings[0].id;
+    let publish = PlanningChanges {
+        domain: Some("edt.lycee-hugo.fr".into()),
+        web_publication: Some(true),
+        publication_name: Some("Lycée Hugo".into()),
+        ..Default::default()
+    };
+    console
+        .apply(&ConfigChange::ChangePlanning { id, changes: publish })
+        .await
+        .unwrap();
+    let seats = Seats {
+        modification: 1,
+        consultation: 1,
+    };
+    console
+        .apply(&ConfigChange::Seats {
+            allocations: vec![SeatAllocation { planning_id: id, seats }],
+        })
+        .await
+        .unwrap();
+    let port = console.configuration().await.unwrap().plannings[0]
+        .coordinates
+        .clone()
+        .unwrap()
+        .port;
+    drop(console);
+
+    let driver = start_driver(&config, &tmp.path().join("data"));
+    let c = launch(&driver).await;
+    c.set_window_size(1280, 860).await.unwrap();
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.log_in(account["console_password"].as_str().unwrap()).await;
+    ui.click("pane-plannings").await;
+    assert!(ui.text("bases-none").await.contains("Aucune base"));
+    assert_eq!(ui.text("bases-publication").await.lines().next().unwrap(), "Lycée Hugo");
+    ui.shots("70-plannings-no-base", None).await;
+
+    // The grid dialog starts from the school year; a Tuesday is said beside the first Monday, nothing is created.
+    ui.click("base-create").await;
+    assert!(
+        ui.text("grid-weeks").await.contains("semaines"),
+        "a school year is previewed at once"
+    );
+    set(&c, "grid-first-monday", "2026-09-01").await;
+    assert!(ui
+        .text_contains("grid-first_monday-error", "lundi")
+        .await
+        .contains("n'est pas un lundi"));
+    assert!(!ui.exists("grid-sequence-1").await, "no preview of a wrong grid");
+    ui.type_in("grid-name", "Lycée Hugo 2026").await;
+    ui.click("grid-validate").await;
+    assert!(ui.exists("grid-dialog").await);
+    let db = tmp.path().join("controller/controller.sqlite3");
+    assert_eq!(count(&db, "SELECT count(*) FROM base_files"), 0, "nothing created");
+    dialog_shots(&c, &ui, "71-grid-refused-date").await;
+    // Fixed, with ten 50-minute sequences in two steps from 08:15: the day is previewed.
+    set(&c, "grid-first-monday", "2026-08-31").await;
+    set(&c, "grid-last-sunday", "2027-07-04").await;
+    set(&c, "grid-sequences", "10").await;
+    set(&c, "grid-first-start", "08:15").await;
+    set(&c, "grid-minutes", "50").await;
+    set(&c, "grid-steps", "2").await;
+    assert_eq!(ui.text_contains("grid-sequence-10", "16:35").await, "15:45 – 16:35");
+    assert!(ui.text("grid-weeks").await.contains("44 semaines"));
+    dialog_shots(&c, &ui, "72-grid-preview").await;
+    ui.click("grid-validate").await;
+    assert!(ui.text("dialog-message").await.contains("Lycée Hugo 2026"));
+    ui.click("notice-ok").await;
+    assert_eq!(ui.text("base-in-service-name").await, "Lycée Hugo 2026");
+    assert_eq!(ui.text("bases-status").await, "En ligne");
+    assert!(ui.text("base-in-service-facts").await.contains("44 semaines"));
+    ui.shots("73-base-in-service", Some("plannings-section")).await;
+
+    // Its public page, served by the planning server over TLS, shows the grid.
+    let ca = std::fs::read(tmp.path().join("controller/ca.pem")).unwrap();
+    let http = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("https://localhost:{port}/Lyc%C3%A9e%20Hugo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("08:15 – 09:05") && html.contains("<th>Vendredi</th>"),
+        "{html}"
+    );
+    std::fs::write(artifacts().join("74-published-page.html"), &html).unwrap();
+
+    // A second base; the first goes to "Autres bases" and is put back in service.
+    ui.click("base-create").await;
+    ui.type_in("grid-name", "Essai").await;
+    ui.click("grid-validate").await;
+    ui.click("notice-ok").await;
+    assert_eq!(ui.text_contains("base-in-service-name", "Essai").await, "Essai");
+    assert_eq!(ui.text("base-other-name-0").await, "Lycée Hugo 2026");
+    ui.click("base-restore-0").await;
+    assert!(ui.text("dialog-message").await.contains("Lycée Hugo 2026"));
+    dialog_shots(&c, &ui, "75-restore-confirm").await;
+    ui.click("confirm-yes").await;
+    ui.click("notice-ok").await;
+    assert_eq!(
+        ui.text_contains("base-in-service-name", "Lycée").await,
+        "Lycée Hugo 2026"
+    );
+    ui.shots("76-earlier-base-restored", Some("plannings-section")).await;
+    c.close().await.unwrap();
+}
