@@ -88,7 +88,7 @@ async fn a_password_change_killed_at_any_instant_keeps_the_old_or_the_new_passwo
         let answer = if round == 1 {
             // The first change runs to its end: how long one takes sets the window the others are killed in.
             let answer = request.await;
-            duration_ms = start.elapsed().as_millis() as u64;
+            duration_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
             answer
         } else {
             tokio::time::sleep(Duration::from_millis(random(duration_ms * 3 / 2 + 1))).await;
