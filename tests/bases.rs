@@ -210,6 +210,16 @@ async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
         .await
         .unwrap_err();
     assert!(e.message.contains("All connections in use"), "{}", e.message);
+    // Logging in again replaces one's own session: it takes no second seat, and the third reader still waits.
+    anonymous
+        .call_route(Method::POST, "/login", Some(&login(&reader2, &pw2)))
+        .await
+        .unwrap();
+    let e = anonymous
+        .call_route(Method::POST, "/login", Some(&login(&reader3, &pw3)))
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("All connections in use"), "{}", e.message);
     // One logs out: the seat is free again.
     let first = ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None)
         .unwrap()
@@ -337,7 +347,7 @@ async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
 }
 
 #[tokio::test]
-async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_opens() {
+async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_starts_serving() {
     let tc = TestController::start().await;
     let m = tc.manager().await;
     let id = m.configuration().await.unwrap().plannings[0].id;
@@ -353,7 +363,13 @@ async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_o
     let root = tc.dir.path().join("ctl/bases");
     std::fs::create_dir(root.join("interrupted")).unwrap();
     std::fs::write(root.join("interrupted/base.sqlite3"), b"half").unwrap();
+    // A provider command opening the controller beside the running server sweeps nothing.
     let reopened = planhost::controller::Controller::open(&tc.dir.path().join("ctl")).unwrap();
+    assert!(root.join("interrupted").exists());
+    let reopened = std::sync::Arc::new(reopened);
+    let server = planhost::server::start(reopened.clone(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
     assert!(!root.join("interrupted").exists());
     assert_eq!(
         std::fs::read_dir(&root).unwrap().count(),
@@ -361,4 +377,5 @@ async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_o
         "the base in service stays"
     );
     assert!(reopened.base_in_service(id).unwrap().unwrap().1.exists());
+    server.stop().await;
 }

@@ -214,6 +214,10 @@ impl Controller {
     pub(super) fn check_credentials(&self, check: &Check<'_>) -> Result<Option<User>> {
         let key = match (check.device, check.login) {
             (Some(device), _) => lockouts::device_key(device),
+            // A planning server's public port must not lock the user out of the console: its attempts count apart.
+            (None, Some(login)) if !check.console => {
+                format!("planning:{}", lockouts::user_key(check.hosting.as_str(), login))
+            }
             (None, Some(login)) => lockouts::user_key(check.hosting.as_str(), login),
             (None, None) => lockouts::account_key(check.hosting.as_str()),
         };

@@ -201,19 +201,25 @@ impl Controller {
     /// An earlier base back in service: its file is checked again first (a damaged file never goes in service).
     fn restore_base(&self, s: &Session, planning_id: i64, id: i64, peer: &str) -> Result<PlanningBases> {
         let dir = self.bases_dir();
+        // Checked before the write lock (a large file takes a while); the row is read again inside it.
+        let kept = self.store.read(|c| bases::get(c, planning_id, id))?;
+        if let Some(file) = &kept {
+            Base::verify(&dir.join(&file.folder).join(BASE_FILE))?;
+        }
         let now = now_unix();
         self.store.write(|c| {
             let planning = plannings::get(c, &s.hosting_number, planning_id)?
                 .ok_or_else(|| planning_not_found(planning_id))?
                 .planning;
-            let file = bases::get(c, planning_id, id)?.ok_or_else(|| {
-                Error::new(
-                    crate::ErrorCode::NotFound,
-                    format!("Planning {} keeps no base {id}.", planning.name),
-                    format!("Le planning {} ne garde pas de base {id}.", planning.name),
-                )
-            })?;
-            Base::verify(&dir.join(&file.folder).join(BASE_FILE))?;
+            let file = bases::get(c, planning_id, id)?
+                .filter(|f| kept.as_ref().is_some_and(|k| k.folder == f.folder))
+                .ok_or_else(|| {
+                    Error::new(
+                        crate::ErrorCode::NotFound,
+                        format!("Planning {} keeps no base {id}.", planning.name),
+                        format!("Le planning {} ne garde pas de base {id}.", planning.name),
+                    )
+                })?;
             let before = planning.base.unwrap_or_else(|| "—".into());
             bases::put_in_service(c, planning_id, &file, now)?;
             history::record(
@@ -240,7 +246,8 @@ impl Controller {
             .read(|c| Ok(bases::in_service(c, planning_id)?.map(|f| (f.id, dir.join(f.folder).join(BASE_FILE)))))
     }
 
-    /// Removes the folders under `bases/` that no row names: what a change interrupted before its commit left.
+    /// Removes the folders under `bases/` that no row names: what a change interrupted before its commit left. Called
+    /// by the server before it serves, never while a change may be under way.
     pub fn sweep_bases(&self) -> Result<usize> {
         let root = self.bases_dir();
         let Ok(entries) = std::fs::read_dir(&root) else {

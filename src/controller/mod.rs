@@ -237,10 +237,6 @@ impl Controller {
             },
             settings,
         };
-        let removed = controller.sweep_bases()?;
-        if removed > 0 {
-            tracing::info!("removed {removed} base folder(s) left by an interrupted change");
-        }
         Ok(controller)
     }
 

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 struct Live {
+    user_id: i64,
     seat: Seat,
     kind: ProfileKind,
     last_seen: Instant,
@@ -191,7 +192,8 @@ async fn login(
     {
         // Counting and taking a seat under one lock: parallel logins cannot pass the limit together.
         let mut sessions = s.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        sessions.retain(|_, l| l.last_seen.elapsed() < IDLE_TIMEOUT);
+        // One session per user: logging in again replaces the earlier one, so one person cannot hold every seat.
+        sessions.retain(|_, l| l.last_seen.elapsed() < IDLE_TIMEOUT && l.user_id != user.user.id);
         let open = sessions.values().filter(|l| l.seat == seat).count();
         if open >= usize::try_from(limit).unwrap_or(0) {
             let (en, fr) = match seat {
@@ -207,6 +209,7 @@ async fn login(
         sessions.insert(
             crate::controller::auth::token_hash(&token),
             Live {
+                user_id: user.user.id,
                 seat,
                 kind: user.kind,
                 last_seen: Instant::now(),

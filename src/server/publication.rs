@@ -61,7 +61,7 @@ pub fn page(
         .flatten()
         .collect();
         cells
-            .entry((p.day, (p.step - 1) / steps))
+            .entry((p.day, p.step.saturating_sub(1) / steps))
             .or_default()
             .push(parts.join("<br>"));
     }

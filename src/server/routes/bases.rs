@@ -45,7 +45,13 @@ async fn change(
         .await
         .map_err(Error::internal)??;
     // The planning server starts (or follows the new base), and the status says so at once.
-    ctl.listeners.sync().await?;
-    status::refresh(&ctl, &session.hosting_number).await?;
+    // The change is committed: a port that cannot be listened on shows in the status, not as a failed change
+    // (which the user would retry, creating another base).
+    if let Err(e) = ctl.listeners.sync().await {
+        tracing::warn!("planning servers after a base change: {}", e.message);
+    }
+    if let Err(e) = status::refresh(&ctl, &session.hosting_number).await {
+        tracing::warn!("statuses after a base change: {}", e.message);
+    }
     Ok(Json(ctl.controller.bases(&session, planning)?))
 }
