@@ -3,12 +3,15 @@
 //! (`performance.now()` until two animation frames have passed), median and worst of PLANHOST_BENCH_N rounds
 //! (default 9), and the time to open the pane from the shell. Run: `scripts/bench`.
 
+#[path = "support/page.rs"]
+mod page;
 #[path = "../tests/support/ui.rs"]
 mod ui;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
 use fantoccini::Client;
+use page::{click, report, typed};
 use planhost::api::ConfigChange;
 use std::time::Instant;
 
@@ -24,24 +27,7 @@ async fn to_next_frame(c: &Client, action: &str) -> f64 {
 }
 
 fn search(text: &str) -> String {
-    format!(
-        "const s = document.getElementById('planning-search'); s.value = {text:?}; \
-         s.dispatchEvent(new Event('input', {{ bubbles: true }}))"
-    )
-}
-
-fn click(id: &str) -> String {
-    format!("document.getElementById({id:?}).click()")
-}
-
-fn report(name: &str, mut samples: Vec<f64>) {
-    samples.sort_by(f64::total_cmp);
-    println!(
-        "{name:<52} n={:<3} median {:>7.1} ms   worst {:>7.1} ms",
-        samples.len(),
-        samples[samples.len() / 2],
-        samples[samples.len() - 1]
-    );
+    typed("planning-search", text)
 }
 
 fn main() {

@@ -4,12 +4,15 @@
 //! (default 9). Search, sort and pages run in the controller, so each figure includes a request over TLS.
 //! Run: `scripts/bench`.
 
+#[path = "support/page.rs"]
+mod page;
 #[path = "../tests/support/ui.rs"]
 mod ui;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
 use fantoccini::Client;
+use page::{click, report, typed};
 use planhost::api::{NewUser, UserChange, UserStatus};
 use std::time::Instant;
 
@@ -45,24 +48,7 @@ async fn read(c: &Client, id: &str) -> String {
 }
 
 fn search(text: &str) -> String {
-    format!(
-        "const s = document.getElementById('users-search'); s.value = {text:?}; \
-         s.dispatchEvent(new Event('input', {{ bubbles: true }}))"
-    )
-}
-
-fn click(id: &str) -> String {
-    format!("document.getElementById({id:?}).click()")
-}
-
-fn report(name: &str, mut samples: Vec<f64>) {
-    samples.sort_by(f64::total_cmp);
-    println!(
-        "{name:<58} n={:<3} median {:>7.1} ms   worst {:>7.1} ms",
-        samples.len(),
-        samples[samples.len() / 2],
-        samples[samples.len() - 1]
-    );
+    typed("users-search", text)
 }
 
 /// 10,000 users as a school's CSV export would list them.

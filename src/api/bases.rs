@@ -147,8 +147,6 @@ pub enum BaseOrigin {
     Created,
     /// "Charger une base": a `.HHYP` file.
     Uploaded,
-    /// An earlier base put back in service.
-    Restored,
 }
 
 impl BaseOrigin {
@@ -156,7 +154,6 @@ impl BaseOrigin {
         match self {
             BaseOrigin::Created => "created",
             BaseOrigin::Uploaded => "uploaded",
-            BaseOrigin::Restored => "restored",
         }
     }
 }

@@ -270,7 +270,7 @@ impl Controller {
                             format!("{} est utilisateur : seuls les administrateurs peuvent avoir le profil Administration.", user.login),
                         ));
                     }
-                    if let Some(other) = rows::assigned_profile(c, p.planning_id, user.id)? {
+                    if let Some((other, _)) = rows::assigned(c, p.planning_id, user.id)? {
                         return Err(Error::new(
                             ErrorCode::Conflict,
                             format!("{} already has the profile {other} in this planning: remove it from that profile first.", user.login),

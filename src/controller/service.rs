@@ -118,11 +118,6 @@ impl Controller {
         })
     }
 
-    /// The base a planning server serves (name), with the planning's public name.
-    pub fn planning_service(&self, id: i64) -> Result<Option<(String, String)>> {
-        self.store.read(|c| plannings::service(c, id))
-    }
-
     /// Records a base as in service for a planning (bases themselves arrive with the Mes plannings pane).
     pub fn put_base_in_service(&self, planning_id: i64, base_name: &str) -> Result<()> {
         let now = now_unix();

@@ -1,7 +1,7 @@
 //! The `.HHYP` verifier, shared by the console (before sending), the controller (before a base goes in service)
 //! and the writer (before a file gets its final name). Each refusal says what is wrong in words a user can act on.
 
-use super::write::{hex, zip_error};
+use super::write::zip_error;
 use super::{safe_path, Manifest, ANNEXES, BASE, FORMAT, MANIFEST, VERSION};
 use crate::base::{Base, BaseMeta};
 use crate::error::{Error, ErrorCode, Result};
@@ -208,7 +208,7 @@ fn verify_and_extract(
         if read != size {
             return Err(wrong_size(&name, size, read));
         }
-        if hex(&hasher.finalize()) != sha256.to_ascii_lowercase() {
+        if crate::pki::hex(&hasher.finalize(), false, None) != sha256.to_ascii_lowercase() {
             return Err(refused(
                 format!("{name} does not match its SHA-256 in the manifest: the file is damaged or was changed."),
                 format!("{name} ne correspond pas à son empreinte SHA-256 du manifeste : le fichier est endommagé ou a été modifié."),

@@ -52,11 +52,7 @@ fn hash_file(
         *done += n as u64;
         progress(*done, total);
     }
-    Ok((size, hex(&hasher.finalize())))
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok((size, crate::pki::hex(&hasher.finalize(), false, None)))
 }
 
 /// Packs `base` (a base file) and `annexes` for `hosting` into `out`; returns the manifest written.

@@ -302,3 +302,11 @@ pub async fn start_with(controller: Arc<Controller>, listen: SocketAddr, options
         checks,
     })
 }
+
+/// The token of an `Authorization: Bearer …` header: console sessions and planning sessions alike.
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}

@@ -120,19 +120,16 @@ impl PlanningServer {
         Ok(rendered)
     }
 
-    /// The session a request carries, refreshed; expired ones are forgotten.
-    fn session(&self, headers: &HeaderMap) -> Result<ProfileKind> {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(session_required)?;
+    /// The session a request carries (its key and profile kind), refreshed; expired ones are forgotten.
+    fn session(&self, headers: &HeaderMap) -> Result<(String, ProfileKind)> {
+        let token = super::bearer(headers).ok_or_else(session_required)?;
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         let key = crate::controller::auth::token_hash(token);
         match sessions.get_mut(&key) {
             Some(live) if live.last_seen.elapsed() < IDLE_TIMEOUT => {
                 live.last_seen = Instant::now();
-                Ok(live.kind)
+                let kind = live.kind;
+                Ok((key, kind))
             }
             Some(_) => {
                 sessions.remove(&key);
@@ -228,15 +225,8 @@ async fn login(
 }
 
 async fn logout(State(s): State<Srv>, headers: HeaderMap) -> Result<impl IntoResponse> {
-    s.session(&headers)?;
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        let key = crate::controller::auth::token_hash(token);
-        s.sessions.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
-    }
+    let (key, _) = s.session(&headers)?;
+    s.sessions.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
     Ok(Json(serde_json::json!({})))
 }
 
@@ -252,7 +242,7 @@ async fn timetable_json(State(s): State<Srv>, headers: HeaderMap) -> Result<Resp
 
 /// An administrative call: the Administration profile only.
 async fn admin_summary(State(s): State<Srv>, headers: HeaderMap) -> Result<impl IntoResponse> {
-    if s.session(&headers)? != ProfileKind::Administration {
+    if s.session(&headers)?.1 != ProfileKind::Administration {
         return Err(Error::new(
             ErrorCode::Forbidden,
             "This needs the Administration profile of this planning.",

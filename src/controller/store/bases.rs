@@ -29,7 +29,6 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<BaseFileRow> {
         bytes: r.get(5)?,
         origin: match origin.as_str() {
             "uploaded" => BaseOrigin::Uploaded,
-            "restored" => BaseOrigin::Restored,
             _ => BaseOrigin::Created,
         },
         added_at: r.get(7)?,

@@ -159,17 +159,6 @@ pub fn serving(c: &Connection) -> Result<Vec<(u16, i64)>> {
     Ok(rows)
 }
 
-/// The planning's public name and the name of the base it serves.
-pub fn service(c: &Connection, id: i64) -> Result<Option<(String, String)>> {
-    Ok(c.query_row(
-        "SELECT coalesce(p.publication_name, p.name), b.name FROM plannings p JOIN bases b ON b.planning_id = p.id
-             WHERE p.id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()?)
-}
-
 /// The account a planning belongs to.
 pub fn hosting_of(c: &Connection, id: i64) -> Result<Option<HostingNumber>> {
     Ok(

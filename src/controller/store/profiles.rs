@@ -151,15 +151,6 @@ pub fn delete(c: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The profile a user has in a planning, if any.
-pub fn assigned_profile(c: &Connection, planning_id: i64, user_id: i64) -> Result<Option<String>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT p.name FROM assignments a JOIN profiles p ON p.id = a.profile_id
-         WHERE a.planning_id = ?1 AND a.user_id = ?2",
-    )?;
-    Ok(stmt.query_row(params![planning_id, user_id], |r| r.get(0)).optional()?)
-}
-
 /// The profile (name and kind) a user has in a planning, if any.
 pub fn assigned(c: &Connection, planning_id: i64, user_id: i64) -> Result<Option<(String, ProfileKind)>> {
     let mut stmt = c.prepare_cached(

@@ -10,7 +10,7 @@ use crate::controller::Session;
 use crate::error::{Error, ErrorCode, Result};
 use axum::extract::{RawPathParams, Request, State};
 use axum::handler::Handler;
-use axum::http::{header, Method};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::{on, MethodFilter, MethodRouter};
@@ -117,12 +117,7 @@ fn session(ctl: &Ctl, req: &Request) -> Result<Authed> {
     let info = conn(req.extensions())?;
     let cert = info.client_cert.ok_or_else(certificate_required)?;
     let peer = info.peer.ip().to_string();
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = token else {
+    let Some(token) = crate::server::bearer(req.headers()) else {
         // A revoked device is told so before being asked for a session.
         ctl.controller.device_for_certificate(&cert)?;
         return Err(Error::session_required());

@@ -3,4 +3,4 @@
 /**
  * Where a base file came from.
  */
-export type BaseOrigin = "created" | "uploaded" | "restored";
+export type BaseOrigin = "created" | "uploaded";

@@ -8,7 +8,7 @@ CREATE TABLE base_files (
     name TEXT NOT NULL,
     created TEXT NOT NULL,
     bytes INTEGER NOT NULL,
-    origin TEXT NOT NULL CHECK (origin IN ('created', 'uploaded', 'restored')),
+    origin TEXT NOT NULL CHECK (origin IN ('created', 'uploaded')),
     added_at INTEGER NOT NULL
 );
 CREATE INDEX base_files_by_planning ON base_files(planning_id, id);
