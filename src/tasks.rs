@@ -23,6 +23,14 @@ pub enum TaskStep {
     SavingToKeyring,
     /// This machine's certificate is being renewed.
     RenewingCertificate,
+    /// A `.HHYP` is checked on this machine before it is sent (`done`: bytes read).
+    CheckingFile,
+    /// A `.HHYP` is being sent (`done` of `total` bytes).
+    Uploading,
+    /// The controller checks the file it received, then puts it in service.
+    CheckingOnController,
+    /// A base is being saved as a `.HHYP` (`done` of `total` bytes).
+    Downloading,
 }
 
 /// One progress report, sent to whoever started the task.

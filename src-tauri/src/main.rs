@@ -26,6 +26,7 @@ fn main() {
     });
     tauri::Builder::default()
         // First: a second launch over the same folders shows this window and exits before starting anything.
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri_plugin_single_instance::Builder::new()
                 .dbus_id(instance_id(&default_config_dir(), &default_data_dir()))
@@ -93,6 +94,9 @@ fn main() {
             commands::bases::change_bases,
             commands::bases::check_grid,
             commands::bases::default_grid,
+            commands::bases::pick_hhyp,
+            commands::bases::upload_base,
+            commands::bases::download_base,
             commands::profiles::change_profiles,
             commands::profils::import_profils,
             commands::profils::export_profils,

@@ -246,3 +246,31 @@ pub struct ServedGrid {
     pub weeks: u32,
     pub day: Vec<SequenceTime>,
 }
+
+/// "Charger une base": what the console announces before sending a `.HHYP` in chunks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct UploadStart {
+    /// The file's name on the console, for the history.
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// SHA-256 of the whole file, lower-case hex: the same file announced again resumes where it stopped.
+    pub sha256: String,
+}
+
+/// An upload the controller keeps: send the bytes from `offset` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UploadState {
+    pub upload_id: String,
+    #[ts(type = "number")]
+    pub planning_id: i64,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Bytes the controller has received and kept.
+    #[ts(type = "number")]
+    pub offset: u64,
+}

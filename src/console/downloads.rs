@@ -43,7 +43,7 @@ pub fn downloads_dir() -> Result<PathBuf> {
 }
 
 /// `name.csv`, or `name (2).csv`… the first that does not exist yet.
-fn free_name(dir: &Path, stem: &str, extension: &str) -> PathBuf {
+pub(crate) fn free_name(dir: &Path, stem: &str, extension: &str) -> PathBuf {
     (1..)
         .map(|n| match n {
             1 => dir.join(format!("{stem}.{extension}")),

@@ -7,7 +7,7 @@
 use super::profiles::planning_not_found;
 use super::store::bases::{self, BaseFileRow};
 use super::store::history::{self, Outcome};
-use super::store::plannings;
+use super::store::{plannings, uploads};
 use super::{Controller, Session};
 use crate::api::{BaseChange, BaseInfo, BaseOrigin, PlanningBases, TimeGrid};
 use crate::base::{grid, Base, BaseMeta};
@@ -36,6 +36,47 @@ fn info(dir: &Path, row: &BaseFileRow) -> BaseInfo {
         weeks,
         counts,
     }
+}
+
+/// A verified base folder about to go in service.
+pub(crate) struct NewBase<'a> {
+    pub folder: String,
+    pub meta: &'a BaseMeta,
+    pub origin: BaseOrigin,
+    /// The history's action and detail.
+    pub action: &'a str,
+    pub detail: &'a str,
+    /// The upload it came from, forgotten in the same transaction.
+    pub upload_id: Option<&'a str>,
+}
+
+/// A `.HHYP` ready to send: an open, already unlinked file.
+pub struct Backup {
+    pub file: std::fs::File,
+    pub bytes: u64,
+    pub file_name: String,
+}
+
+/// The files under a base's `annexes/` folder, named as in the archive.
+fn annexes_in(dir: &Path, prefix: &str) -> Result<Vec<crate::hhyp::Annex>> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(found);
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.file_type()?.is_dir() {
+            found.extend(annexes_in(&entry.path(), &format!("{name}/"))?);
+        } else {
+            found.push(crate::hhyp::Annex {
+                name,
+                file: entry.path(),
+            });
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
 }
 
 /// Syncs a folder so that the names in it survive a crash.
@@ -130,29 +171,36 @@ impl Controller {
         self.put_in_service(
             s,
             planning_id,
-            folder,
-            &meta,
-            BaseOrigin::Created,
-            "bases.create",
-            &detail,
+            NewBase {
+                folder,
+                meta: &meta,
+                origin: BaseOrigin::Created,
+                action: "bases.create",
+                detail: &detail,
+                upload_id: None,
+            },
             peer,
         )
     }
 
-    /// Records a verified base folder and puts it in service in one transaction; the earlier bases past `KEEP` are
-    /// forgotten, their folders removed after the commit. On failure the new folder is removed.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a verified base folder and puts it in service in one transaction (which also forgets the upload it
+    /// came from); the earlier bases past `KEEP` are forgotten, their folders removed after the commit. On failure
+    /// the new folder is removed.
     pub(crate) fn put_in_service(
         &self,
         s: &Session,
         planning_id: i64,
-        folder: String,
-        meta: &BaseMeta,
-        origin: BaseOrigin,
-        action: &str,
-        detail: &str,
+        new: NewBase<'_>,
         peer: &str,
     ) -> Result<PlanningBases> {
+        let NewBase {
+            folder,
+            meta,
+            origin,
+            action,
+            detail,
+            upload_id,
+        } = new;
         let dir = self.bases_dir();
         let bytes = std::fs::metadata(dir.join(&folder).join(BASE_FILE)).map_or(0, |m| m.len());
         let now = now_unix();
@@ -170,7 +218,10 @@ impl Controller {
                 origin,
                 added_at: now,
             };
-            row.id = bases::insert(c, &row)?;
+            row.id = bases::insert(c, &row, upload_id)?;
+            if let Some(id) = upload_id {
+                uploads::delete(c, id)?;
+            }
             let before = planning.base.unwrap_or_else(|| "—".into());
             bases::put_in_service(c, planning_id, &row, now)?;
             let gone = bases::trim(c, planning_id, KEEP)?;
@@ -239,6 +290,56 @@ impl Controller {
         })
     }
 
+    /// A kept base (in service or not) as a `.HHYP` for this account, written and verified in full, then unlinked:
+    /// the open file is all that is left of it, and it goes when the download ends.
+    pub fn backup(&self, s: &Session, planning_id: i64, id: i64) -> Result<Backup> {
+        let file = self.store.read(|c| {
+            plannings::get(c, &s.hosting_number, planning_id)?.ok_or_else(|| planning_not_found(planning_id))?;
+            bases::get(c, planning_id, id)
+        })?;
+        let file = file.ok_or_else(|| {
+            Error::new(
+                crate::ErrorCode::NotFound,
+                format!("This planning keeps no base {id}."),
+                format!("Ce planning ne garde pas de base {id}."),
+            )
+        })?;
+        let folder = self.bases_dir().join(&file.folder);
+        let annexes = annexes_in(&folder.join("annexes"), "")?;
+        let out_dir = self.dir.join("backups");
+        std::fs::create_dir_all(&out_dir)?;
+        let out = out_dir.join(format!("{}.HHYP", uuid::Uuid::new_v4().simple()));
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        crate::hhyp::write(
+            &out,
+            &s.hosting_number,
+            &folder.join(BASE_FILE),
+            &annexes,
+            &|_, _| {},
+            &cancel,
+        )?;
+        let opened = std::fs::File::open(&out);
+        let _ = std::fs::remove_file(&out);
+        let opened = opened?;
+        let bytes = opened.metadata()?.len();
+        let ascii: String = file
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || " -_.()".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Ok(Backup {
+            file: opened,
+            bytes,
+            file_name: format!("{}.HHYP", ascii.trim()),
+        })
+    }
+
     /// The file a planning server serves: (its id, its path).
     pub fn base_in_service(&self, planning_id: i64) -> Result<Option<(i64, PathBuf)>> {
         let dir = self.bases_dir();
@@ -253,6 +354,8 @@ impl Controller {
         let Ok(entries) = std::fs::read_dir(&root) else {
             return Ok(0);
         };
+        // A backup being written when the controller stopped.
+        let _ = std::fs::remove_dir_all(self.dir.join("backups"));
         let known: std::collections::HashSet<String> = self.store.read(bases::folders)?.into_iter().collect();
         let mut removed = 0;
         for entry in entries.flatten() {

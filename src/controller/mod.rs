@@ -13,6 +13,7 @@ pub mod profils;
 pub mod service;
 mod session;
 mod store;
+pub mod uploads;
 pub mod users;
 pub mod users_import;
 
@@ -94,6 +95,7 @@ pub struct Controller {
     ca: KeyedCert,
     server_cert: KeyedCert,
     settings: Settings,
+    receiving: uploads::Receiving,
 }
 
 /// What the provider hands to a new customer, printed once.
@@ -236,6 +238,7 @@ impl Controller {
                 key_pem: read(dir, SERVER_KEY)?,
             },
             settings,
+            receiving: uploads::Receiving::default(),
         };
         Ok(controller)
     }

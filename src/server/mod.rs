@@ -273,9 +273,9 @@ pub async fn start_with(controller: Arc<Controller>, listen: SocketAddr, options
     let addr = listener.local_addr()?;
     // Only the serving process writes bases, and it has not started yet: a folder no row names is a leftover of an
     // interrupted change (provider commands open the controller too, and must never sweep under a running one).
-    let removed = controller.sweep_bases()?;
+    let removed = controller.sweep_bases()? + controller.sweep_uploads()?;
     if removed > 0 {
-        tracing::info!("removed {removed} base folder(s) left by an interrupted change");
+        tracing::info!("removed {removed} base folder(s) or upload(s) left by an interrupted change");
     }
     let listeners = Listeners::new(controller.clone(), listen.ip(), options.limits.clone());
     if let Err(e) = listeners.sync().await {

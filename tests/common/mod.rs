@@ -1,6 +1,7 @@
 //! A real controller on 127.0.0.1 (its own data directory, real TLS, real SQLite), and helpers to talk to it.
 #![allow(dead_code)]
 
+pub mod hhyp_files;
 pub mod process;
 
 use planhost::api::{EnrolRequest, EnrolResponse, LoginRequest};

@@ -1,9 +1,10 @@
-//! Mes plannings: `planhost bases list | create | restore` for a planning's bases.
+//! Mes plannings: `planhost bases list | create | upload | download | restore` for a planning's bases.
 
 use clap::Subcommand;
 use planhost::api::{BaseChange, BaseInfo, PlanningBases, TimeGrid};
 use planhost::cli::{print, tr};
 use planhost::console::Console;
+use planhost::tasks::TaskStep;
 use planhost::{Error, ErrorCode, Result};
 
 #[derive(Subcommand)]
@@ -41,6 +42,24 @@ pub enum BasesCommand {
         /// Steps per sequence: 1, 2, 3, 4, 6 or 12.
         #[arg(long, default_value_t = 1)]
         steps: u8,
+    },
+    /// Send a .HHYP file and put it in service once the controller has checked it. Sent again after an interruption,
+    /// the same file resumes where it stopped; Ctrl-C cancels.
+    Upload {
+        #[arg(long)]
+        planning: String,
+        file: std::path::PathBuf,
+    },
+    /// Save the base in service (or a kept one, `--base`) as a .HHYP file.
+    Download {
+        #[arg(long)]
+        planning: String,
+        /// The base's number in `bases list` (default: the base in service).
+        #[arg(long)]
+        base: Option<i64>,
+        /// The folder to save into (default: the current folder).
+        #[arg(short, long, default_value = ".")]
+        output: std::path::PathBuf,
     },
     /// Put an earlier base (see `bases list`) back in service.
     Restore {
@@ -96,8 +115,80 @@ fn describe(p: &PlanningBases) -> String {
     out.join("\n")
 }
 
+/// Runs a transfer as a task: progress on the terminal (stderr, only when it is one), Ctrl-C cancels.
+async fn with_progress<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    use std::io::{IsTerminal, Write};
+    let tasks = std::sync::Arc::new(planhost::tasks::Tasks::default());
+    let on_terminal = std::io::stderr().is_terminal();
+    let began = std::time::Instant::now();
+    let report = move |p: planhost::tasks::TaskProgress| {
+        if !on_terminal {
+            return;
+        }
+        let label = match p.step {
+            TaskStep::CheckingFile => tr("Checking the file", "Vérification du fichier"),
+            TaskStep::Uploading => tr("Sending", "Envoi"),
+            TaskStep::CheckingOnController => tr("Checked by the controller", "Vérification par le contrôleur"),
+            TaskStep::Downloading => tr("Downloading", "Téléchargement"),
+            _ => tr("Waiting for the controller", "En attente du contrôleur"),
+        };
+        let figures = match (p.done, p.total) {
+            (Some(done), Some(total)) if total > 0 => {
+                let secs = began.elapsed().as_secs_f64().max(0.001);
+                format!(
+                    " {:>5.1} % — {} / {} MiB, {:.1} MiB/s",
+                    done as f64 * 100.0 / total as f64,
+                    done >> 20,
+                    total >> 20,
+                    done as f64 / secs / f64::from(1 << 20)
+                )
+            }
+            (Some(done), _) => format!(" {} MiB", done >> 20),
+            _ => String::new(),
+        };
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r\x1b[2K{label}{figures}");
+        let _ = err.flush();
+    };
+    let cancel = tasks.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel("transfer");
+        }
+    });
+    let result = tasks.run("transfer", report, work).await;
+    watcher.abort();
+    if on_terminal {
+        eprintln!();
+    }
+    result
+}
+
 pub async fn run(console: &Console, json: bool, command: BasesCommand) -> Result<()> {
     let bases = match command {
+        BasesCommand::Upload { planning, file } => {
+            let id = planning_id(console, &planning).await?;
+            with_progress(console.upload_base(id, &file)).await?
+        }
+        BasesCommand::Download { planning, base, output } => {
+            let id = planning_id(console, &planning).await?;
+            let base = match base {
+                Some(b) => b,
+                None => console.bases(id).await?.in_service.map(|b| b.id).ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NotFound,
+                        "This planning has no base in service: name a kept one with --base.",
+                        "Ce planning n'a pas de base en service : indiquez-en une gardée avec --base.",
+                    )
+                })?,
+            };
+            let saved = with_progress(console.download_base(id, base, &output)).await?;
+            let answer = serde_json::json!({ "saved": saved });
+            print(json, &answer, |_| {
+                format!("{} {}", tr("Saved:", "Enregistrée :"), saved.display())
+            });
+            return Ok(());
+        }
         BasesCommand::List { planning } => console.bases(planning_id(console, &planning).await?).await?,
         BasesCommand::Create {
             planning,

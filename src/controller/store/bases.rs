@@ -35,10 +35,11 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<BaseFileRow> {
     })
 }
 
-pub fn insert(c: &Connection, f: &BaseFileRow) -> Result<i64> {
+/// A new file's row; `upload_id` names the upload it came from.
+pub fn insert(c: &Connection, f: &BaseFileRow, upload_id: Option<&str>) -> Result<i64> {
     c.execute(
-        "INSERT INTO base_files (planning_id, folder, name, created, bytes, origin, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO base_files (planning_id, folder, name, created, bytes, origin, added_at, upload_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             f.planning_id,
             f.folder,
@@ -46,7 +47,8 @@ pub fn insert(c: &Connection, f: &BaseFileRow) -> Result<i64> {
             f.created,
             f.bytes,
             f.origin.as_str(),
-            f.added_at
+            f.added_at,
+            upload_id
         ],
     )?;
     Ok(c.last_insert_rowid())

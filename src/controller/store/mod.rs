@@ -14,6 +14,7 @@ pub mod plannings;
 pub mod ports;
 pub mod profiles;
 pub mod sessions;
+pub mod uploads;
 pub mod users;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -46,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     sql(include_str!("migrations/006_administrators.sql")),
     sql(include_str!("migrations/007_base_files.sql")),
+    sql(include_str!("migrations/008_uploads.sql")),
 ];
 
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations

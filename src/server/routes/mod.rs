@@ -7,6 +7,7 @@ mod configuration;
 mod connexion;
 mod profiles;
 mod profils;
+mod uploads;
 mod users;
 
 use super::{ConnInfo, Shared};
@@ -86,6 +87,7 @@ fn all_routes() -> Vec<access::Route> {
         users::routes(),
         profiles::routes(),
         bases::routes(),
+        uploads::routes(),
         profils::routes(),
     ]
     .into_iter()

@@ -176,6 +176,10 @@ const fr = {
   step_waiting_for_controller: "En attente du contrôleur…",
   step_saving_to_keyring: "Enregistrement dans le trousseau du système…",
   step_renewing_certificate: "Renouvellement du certificat de ce poste…",
+  step_checking_file: "Vérification du fichier sur ce poste…",
+  step_uploading: "Envoi au contrôleur…",
+  step_checking_on_controller: "Vérification par le contrôleur, puis mise en service…",
+  step_downloading: "Téléchargement…",
 };
 
 export type Messages = typeof fr;
@@ -347,6 +351,10 @@ const en: Messages = {
   step_waiting_for_controller: "Waiting for the controller…",
   step_saving_to_keyring: "Saving to the system keyring…",
   step_renewing_certificate: "Renewing this device's certificate…",
+  step_checking_file: "Checking the file on this computer…",
+  step_uploading: "Sending to the controller…",
+  step_checking_on_controller: "Checked by the controller, then put in service…",
+  step_downloading: "Downloading…",
 };
 
 export const messages: Record<Language, Messages> = { fr, en };

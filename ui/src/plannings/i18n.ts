@@ -41,6 +41,22 @@ const fr = {
   validate: "Valider et mettre en service",
   creating: "Création…",
   cancel: "Annuler",
+  uploadBase: "Charger une base (.HHYP)",
+  download: "Télécharger (.HHYP)",
+  step_waiting: "En attente du contrôleur",
+  sizeOf: (done: string, total: string) => `${done} sur ${total}`,
+  speed: (perSecond: string) => `${perSecond}/s`,
+  timeLeft: (left: string) => `reste ${left}`,
+  cancelTransfer: "Annuler",
+  uploaded: (name: string) => `La base ${name} est chargée et en service.`,
+  uploadedFrom: (file: string) => `Fichier envoyé : ${file}`,
+  saved: (path: string) => `Base enregistrée : ${path}`,
+  transferCancelled: "Annulé : rien n'a changé sur le contrôleur.",
+  transferFailed: "Le transfert n'a pas abouti.",
+  transferResume: "Choisissez de nouveau le même fichier : l'envoi reprendra là où il s'est arrêté.",
+  close: "Fermer",
+  transferBusy: "Un transfert est en cours : attendez sa fin ou annulez-le.",
+  units: ["o", "Ko", "Mo", "Go"],
 };
 
 export type PlanningsMessages = typeof fr;
@@ -85,8 +101,41 @@ const en: PlanningsMessages = {
   validate: "Validate and put in service",
   creating: "Creating…",
   cancel: "Cancel",
+  uploadBase: "Load a base (.HHYP)",
+  download: "Download (.HHYP)",
+  step_waiting: "Waiting for the controller",
+  sizeOf: (done: string, total: string) => `${done} of ${total}`,
+  speed: (perSecond: string) => `${perSecond}/s`,
+  timeLeft: (left: string) => `${left} left`,
+  cancelTransfer: "Cancel",
+  uploaded: (name: string) => `Base ${name} is loaded and in service.`,
+  uploadedFrom: (file: string) => `File sent: ${file}`,
+  saved: (path: string) => `Base saved: ${path}`,
+  transferCancelled: "Cancelled: nothing changed on the controller.",
+  transferFailed: "The transfer did not complete.",
+  transferResume: "Choose the same file again: sending resumes where it stopped.",
+  close: "Close",
+  transferBusy: "A transfer is under way: wait for it to end or cancel it.",
+  units: ["B", "KB", "MB", "GB"],
 };
 
 export function tp(): PlanningsMessages {
   return ui.language === "fr" ? fr : en;
+}
+
+/// 1.5 Mo / 1.5 MB (powers of 1024), in the language's number format.
+export function size(bytes: number): string {
+  let unit = 0;
+  let value = bytes;
+  while (value >= 1024 && unit < 3) (value /= 1024), unit++;
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toLocaleString(ui.language === "fr" ? "fr-FR" : "en-GB", { maximumFractionDigits: digits })} ${tp().units[unit]}`;
+}
+
+/// 45 s, 3 min 20 s, 1 h 05 min.
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 }

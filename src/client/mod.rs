@@ -5,6 +5,8 @@
 //! Before enrolment nothing is pinned yet: the server certificate is recorded, and the CA returned by enrolment must
 //! have signed it, or nothing is installed.
 
+mod transfer;
+
 use crate::api::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::profils::ProfilsFile;
@@ -439,7 +441,7 @@ fn find_tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ru
     e.source().and_then(find_tls_error)
 }
 
-fn transport_error(e: &reqwest::Error, address: &str) -> Error {
+pub(crate) fn transport_error(e: &reqwest::Error, address: &str) -> Error {
     match find_tls_error(e) {
         Some(rustls::Error::InvalidCertificate(_)) => ca_mismatch(address),
         Some(rustls::Error::AlertReceived(alert)) => Error::new(

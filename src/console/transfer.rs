@@ -1,0 +1,216 @@
+//! "Charger une base" and backups from the console: a `.HHYP` checked here with the controller's own verifier,
+//! sent in chunks that resume after a dropped connection or a restart, then checked again on the controller; a kept
+//! base saved as a `.HHYP` under a name that never overwrites a file, nor carries the final name half-written.
+
+use super::Console;
+use crate::api::{PlanningBases, UploadStart, UploadState};
+use crate::error::{Error, ErrorCode, Result};
+use crate::hhyp;
+use crate::ids::HostingNumber;
+use crate::tasks::{self, TaskStep};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Chunks grow or shrink to take about this long, between the bounds below (a slow link never meets the
+/// controller's request deadline; a fast one is not slowed by round trips).
+const CHUNK_TARGET: Duration = Duration::from_secs(2);
+const CHUNK_MIN: usize = 256 * 1024;
+const CHUNK_MAX: usize = crate::controller::uploads::CHUNK_MAX;
+/// A dropped connection is retried this many times in a row, waiting longer each time, before the upload stops
+/// (it resumes from what arrived when started again).
+const RETRIES: u32 = 6;
+
+/// The file's size and SHA-256, after the `.HHYP` verifier accepted it for `hosting`.
+fn check_file(path: &Path, hosting: &HostingNumber) -> Result<(u64, String, hhyp::Verified)> {
+    let verified = hhyp::verify(path, hosting, &hhyp::Limits::default(), None)?;
+    let mut file = std::fs::File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        size += n as u64;
+        tasks::progress(TaskStep::CheckingFile, Some(size), None);
+    }
+    Ok((size, crate::pki::hex(&sha.finalize(), false, None), verified))
+}
+
+/// 250 ms, 500 ms, 1 s… 8 s: a controller restarting is back long before the last try.
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(250 << failures.saturating_sub(1).min(5))
+}
+
+/// `call` again while the controller cannot be reached (it may be restarting), up to `RETRIES` times.
+async fn retrying<T, F: std::future::Future<Output = Result<T>>>(call: impl Fn() -> F) -> Result<T> {
+    let mut failures = 0u32;
+    loop {
+        match call().await {
+            Err(e) if e.code == ErrorCode::Unreachable && failures < RETRIES => {
+                failures += 1;
+                tasks::cancellable(async {
+                    tokio::time::sleep(backoff(failures)).await;
+                    Ok(())
+                })
+                .await?;
+            }
+            answer => return answer,
+        }
+    }
+}
+
+fn read_at(path: &Path, offset: u64, len: usize) -> Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut buf = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn next_chunk(current: usize, sent: usize, took: Duration) -> usize {
+    let per_sec = sent as f64 / took.as_secs_f64().max(0.001);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped just below
+    let wanted = (per_sec * CHUNK_TARGET.as_secs_f64()) as usize;
+    wanted.clamp(CHUNK_MIN, CHUNK_MAX).min(current.saturating_mul(4))
+}
+
+impl Console {
+    /// Sends a `.HHYP` to a planning and puts it in service once the controller has checked it. Run as a task, it
+    /// reports its steps and bytes and stops when cancelled (the controller then forgets what it received).
+    pub async fn upload_base(&self, planning_id: i64, path: &Path) -> Result<PlanningBases> {
+        let open = self.session_client().await?;
+        let hosting = HostingNumber::parse(&open.session.hosting_number)?;
+        tasks::step(TaskStep::CheckingFile);
+        let file = path.to_owned();
+        let (size, sha256, _) = tasks::cancellable(async move {
+            tokio::task::spawn_blocking(move || check_file(&file, &hosting))
+                .await
+                .map_err(Error::internal)?
+        })
+        .await?;
+        let client = &open.client;
+        let file_name = path
+            .file_name()
+            .map_or_else(|| "base.HHYP".into(), |n| n.to_string_lossy().into_owned());
+        let start = UploadStart {
+            file_name,
+            size,
+            sha256,
+        };
+        let mut state = retrying(|| tasks::cancellable(client.start_upload(planning_id, &start))).await?;
+        let upload = state.upload_id.clone();
+        let sent = self.send_chunks(planning_id, path, &mut state).await;
+        if let Err(e) = sent {
+            if e.code == ErrorCode::Cancelled {
+                // Cancelled by the user: nothing of it is kept (a dropped connection keeps it, to resume).
+                let _ = client.cancel_upload(planning_id, &upload).await;
+            }
+            return Err(e);
+        }
+        tasks::progress(TaskStep::CheckingOnController, Some(size), Some(size));
+        // Not cancellable: once the controller checks the file, it goes in service whatever the console does. A
+        // dropped answer is asked again: the controller checks the file again, or says it is already in service.
+        retrying(|| client.finish_upload(planning_id, &upload)).await
+    }
+
+    async fn send_chunks(&self, planning_id: i64, path: &Path, state: &mut UploadState) -> Result<()> {
+        let open = self.session_client().await?;
+        let client = &open.client;
+        let mut chunk = CHUNK_MIN * 4;
+        let mut failures = 0u32;
+        tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
+        while state.offset < state.size {
+            let len = usize::try_from((state.size - state.offset).min(chunk as u64)).unwrap_or(chunk);
+            let (file, offset) = (path.to_owned(), state.offset);
+            let bytes = tokio::task::spawn_blocking(move || read_at(&file, offset, len))
+                .await
+                .map_err(Error::internal)??;
+            if bytes.len() != len {
+                return Err(Error::invalid(
+                    "The file changed while it was being sent: choose it again.",
+                    "Le fichier a changé pendant l'envoi : choisissez-le de nouveau.",
+                ));
+            }
+            let began = Instant::now();
+            match tasks::cancellable(client.upload_chunk(planning_id, &state.upload_id, offset, bytes)).await {
+                Ok(now) => {
+                    *state = now;
+                    failures = 0;
+                    chunk = next_chunk(chunk, len, began.elapsed());
+                }
+                // The connection dropped, or the controller has another offset (a chunk cut short): ask it
+                // where it is and go on from there.
+                Err(e)
+                    if matches!(
+                        e.code,
+                        ErrorCode::Unreachable | ErrorCode::Conflict | ErrorCode::Internal
+                    ) =>
+                {
+                    failures += 1;
+                    if failures > RETRIES {
+                        return Err(e);
+                    }
+                    chunk = CHUNK_MIN;
+                    tasks::cancellable(async {
+                        tokio::time::sleep(backoff(failures)).await;
+                        Ok(())
+                    })
+                    .await?;
+                    if let Ok(now) = tasks::cancellable(client.upload_state(planning_id, &state.upload_id)).await {
+                        *state = now;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
+        }
+        Ok(())
+    }
+
+    /// Saves a kept base as `<base name>.HHYP` in `dir` (a name not taken yet), written to a `.part` file first.
+    pub async fn download_base(&self, planning_id: i64, base_id: i64, dir: &Path) -> Result<PathBuf> {
+        let open = self.session_client().await?;
+        let bases = open.client.bases(planning_id).await?;
+        let name = bases
+            .in_service
+            .iter()
+            .chain(&bases.others)
+            .find(|b| b.id == base_id)
+            .map_or_else(|| format!("base {base_id}"), |b| b.name.clone());
+        let stem: String = name
+            .chars()
+            .map(|c| {
+                if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let target = super::downloads::free_name(dir, stem.trim(), "HHYP");
+        let part = target.with_extension("HHYP.part");
+        let mut out = std::fs::File::create_new(&part).map_err(|e| {
+            Error::invalid(
+                format!("Cannot write in {}: {e}", dir.display()),
+                format!("Impossible d'écrire dans {} : {e}", dir.display()),
+            )
+        })?;
+        tasks::step(TaskStep::Downloading);
+        let report = |done, total| tasks::progress(TaskStep::Downloading, Some(done), Some(total));
+        let got = tasks::cancellable(open.client.download_base(planning_id, base_id, &mut out, &report)).await;
+        let finished = got.and_then(|_| {
+            out.sync_all()?;
+            std::fs::rename(&part, &target)?;
+            Ok(target)
+        });
+        if finished.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        finished
+    }
+}
