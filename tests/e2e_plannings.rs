@@ -151,3 +151,138 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     ui.shots("76-earlier-base-restored", Some("plannings-section")).await;
     c.close().await.unwrap();
 }
+
+/// A `.HHYP` for `hosting` at `out`: a new base and `photo_mib` MiB of incompressible photo (stored as it is).
+fn hhyp_at(out: &std::path::Path, hosting: &str, name: &str, photo_mib: usize) {
+    let work = tempfile::tempdir().unwrap();
+    let base = work.path().join("base.sqlite3");
+    let grid = planhost::api::TimeGrid {
+        first_monday: "2026-08-31".into(),
+        last_sunday: "2027-07-04".into(),
+        ..Default::default()
+    };
+    drop(planhost::base::Base::create(&base, name, &grid).unwrap());
+    let photo = work.path().join("photo.jpg");
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut bytes = Vec::with_capacity(photo_mib << 20);
+    while bytes.len() < photo_mib << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(&photo, bytes).unwrap();
+    let annexes = [planhost::hhyp::Annex {
+        name: "photos/durand.jpg".into(),
+        file: photo,
+    }];
+    let _ = std::fs::remove_file(out);
+    planhost::hhyp::write(
+        out,
+        &planhost::ids::HostingNumber::parse(hosting).unwrap(),
+        &base,
+        &annexes,
+        &|_, _| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
+}
+
+/// The transfer's outcome, once it is done (a debug build moves 200 MiB in well under a minute).
+async fn finished(ui: &Ui<'_>) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !ui.exists("transfer-done").await {
+        assert!(
+            !ui.exists("transfer-error").await,
+            "{}",
+            ui.text("transfer-error").await
+        );
+        assert!(std::time::Instant::now() < deadline, "the transfer never ended");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    ui.text("transfer-done").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and tauri-driver: run by scripts/test"]
+async fn a_hhyp_is_loaded_with_a_progress_bar_cancelled_and_saved_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
+    let hosting = account["hosting_number"].as_str().unwrap().to_owned();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let picked = data.join("pick.HHYP");
+    let db = tmp.path().join("controller/controller.sqlite3");
+    let console = planhost::console::Console::open(&config).unwrap();
+    let id = console.configuration().await.unwrap().plannings[0].id;
+    console
+        .apply(&ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"))
+        .await
+        .unwrap();
+    drop(console);
+
+    let driver = start_driver(&config, &data);
+    let c = launch(&driver).await;
+    c.set_window_size(1280, 860).await.unwrap();
+    let ui = Ui {
+        c: &c,
+        shots: artifacts(),
+    };
+    ui.log_in(account["console_password"].as_str().unwrap()).await;
+    ui.click("pane-plannings").await;
+    ui.wait("bases-none").await;
+
+    // A file for another hosting number: refused on this computer, in the panel, nothing sent.
+    hhyp_at(&picked, "999999999999", "Ailleurs", 1);
+    ui.click("base-upload").await;
+    assert!(ui
+        .text_contains("transfer-error", "999999999999")
+        .await
+        .contains("999999999999"));
+    assert_eq!(count(&db, "SELECT count(*) FROM uploads"), 0);
+    ui.shots("77-upload-refused", Some("plannings-section")).await;
+    ui.click("transfer-close").await;
+
+    // 200 MiB: the bar, the bytes, the speed and the time left while it is sent.
+    hhyp_at(&picked, &hosting, "Lycée Hugo 2026", 200);
+    ui.click("base-upload").await;
+    let figures = ui.text_contains("transfer-figures", "/s").await;
+    assert!(figures.contains(" sur ") && figures.contains("Mo/s"), "{figures}");
+    assert!(ui.text("transfer-step").await.contains("Envoi"));
+    ui.shot("78-upload-progress-fr-1280x860").await;
+    // Meanwhile the console stays usable: another pane opens and comes back to the transfer still shown.
+    ui.click("pane-configuration").await;
+    ui.click("pane-plannings").await;
+    ui.wait("transfer").await;
+    assert!(finished(&ui).await.contains("pick.HHYP"));
+    assert_eq!(
+        ui.text_contains("base-in-service-name", "Lycée").await,
+        "Lycée Hugo 2026"
+    );
+    assert!(ui.text("base-in-service-facts").await.contains("chargée"));
+    assert_eq!(ui.text("bases-status").await, "En ligne");
+    ui.shots("79-upload-done", Some("plannings-section")).await;
+    ui.click("transfer-close").await;
+
+    // Sent again and cancelled while sending: nothing is kept on the controller.
+    ui.click("base-upload").await;
+    ui.text_contains("transfer-step", "Envoi").await;
+    ui.click("transfer-cancel").await;
+    ui.wait("transfer-cancelled").await;
+    assert_eq!(count(&db, "SELECT count(*) FROM uploads"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM base_files"), 1);
+    ui.shot("80-upload-cancelled-fr-1280x860").await;
+    ui.click("transfer-close").await;
+
+    // The base in service saved back as a .HHYP in the downloads folder.
+    ui.click("base-in-service-download").await;
+    let saved = finished(&ui).await;
+    assert!(saved.contains("Lycée Hugo 2026.HHYP"), "{saved}");
+    let file = data.join("downloads/Lycée Hugo 2026.HHYP");
+    let hosting = planhost::ids::HostingNumber::parse(&hosting).unwrap();
+    let back = planhost::hhyp::verify(&file, &hosting, &planhost::hhyp::Limits::default(), None).unwrap();
+    assert_eq!(back.base.name, "Lycée Hugo 2026");
+    assert_eq!(back.manifest.entries.len(), 2, "the base and its photo");
+    ui.shots("81-base-saved", Some("plannings-section")).await;
+    c.close().await.unwrap();
+}

@@ -192,14 +192,16 @@ impl Console {
                 }
             })
             .collect();
-        let target = super::downloads::free_name(dir, stem.trim(), "HHYP");
-        let part = target.with_extension("HHYP.part");
-        let mut out = std::fs::File::create_new(&part).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             Error::invalid(
                 format!("Cannot write in {}: {e}", dir.display()),
                 format!("Impossible d'écrire dans {} : {e}", dir.display()),
             )
-        })?;
+        };
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+        let target = super::downloads::free_name(dir, stem.trim(), "HHYP");
+        let part = target.with_extension("HHYP.part");
+        let mut out = std::fs::File::create_new(&part).map_err(cannot)?;
         tasks::step(TaskStep::Downloading);
         let report = |done, total| tasks::progress(TaskStep::Downloading, Some(done), Some(total));
         let got = tasks::cancellable(open.client.download_base(planning_id, base_id, &mut out, &report)).await;

@@ -38,8 +38,11 @@ impl Controller {
                         Some(PlanningStatus::Disabled)
                     } else if rank >= quota || (over_seats && p.seats != crate::api::Seats::default()) {
                         Some(PlanningStatus::Limited)
-                    } else if p.base.is_none() || p.coordinates.is_none() {
+                    } else if p.base.is_none() {
                         Some(PlanningStatus::NoBase)
+                    } else if p.coordinates.is_none() {
+                        // A base, but no domain yet: nothing can serve it.
+                        Some(PlanningStatus::Offline)
                     } else {
                         None
                     };

@@ -253,7 +253,17 @@ impl Controller {
     pub fn cancel_upload(&self, s: &Session, planning_id: i64, id: &str) -> Result<()> {
         self.upload_row(s, planning_id, id)?;
         let hashing = self.receiving.of(id)?;
-        let _busy = hashing.try_lock().map_err(|_| busy())?;
+        // A chunk the console abandoned on cancelling ends within moments: wait for it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let _receiving = loop {
+            match hashing.try_lock() {
+                Ok(guard) => break guard,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(_) => return Err(busy()),
+            }
+        };
         self.store.write(|c| uploads::delete(c, id))?;
         self.receiving.forget(id);
         let _ = std::fs::remove_file(self.part(id));

@@ -97,6 +97,8 @@ pub fn start_driver(config: &Path, data: &Path) -> Driver {
         .env("PLANHOST_CONFIG_DIR", config)
         .env("PLANHOST_DATA_DIR", data)
         .env("PLANHOST_DOWNLOAD_DIR", data.join("downloads"))
+        // The native file dialog cannot be driven by WebDriver: the app picks this file instead.
+        .env("PLANHOST_TEST_PICK_FILE", data.join("pick.HHYP"))
         .stdout(Stdio::null())
         .spawn()
         .expect("tauri-driver (cargo install tauri-driver)");

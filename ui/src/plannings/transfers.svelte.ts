@@ -25,22 +25,21 @@ export type Transfer = {
 
 export const transfers = $state<{ current: Transfer | null }>({ current: null });
 
-let lastSample: { at: number; done: number } | null = null;
+/// Where the bytes started moving: the speed is their average since then (steady, and right after a resume).
+let moveStart: { at: number; done: number } | null = null;
 
 function track(kind: Transfer["kind"], planningId: number, name: string) {
-  lastSample = null;
+  moveStart = null;
   const args = newTask((p) => {
     const tr = transfers.current;
     if (!tr || tr.taskId !== p.task_id) return;
     tr.step = p.step;
     if (p.done !== undefined) {
+      const moving = p.step === "uploading" || p.step === "downloading";
       const now = performance.now();
-      if (lastSample && now - lastSample.at >= 250 && p.step !== "checking_file") {
-        const instant = ((p.done - lastSample.done) * 1000) / (now - lastSample.at);
-        tr.speed = tr.speed === null ? instant : tr.speed * 0.7 + instant * 0.3;
-        lastSample = { at: now, done: p.done };
-      } else if (!lastSample) {
-        lastSample = { at: now, done: p.done };
+      if (moving && !moveStart) moveStart = { at: now, done: p.done };
+      if (moving && moveStart && now - moveStart.at >= 500 && p.done > moveStart.done) {
+        tr.speed = ((p.done - moveStart.done) * 1000) / (now - moveStart.at);
       }
       tr.done = p.done;
     }
