@@ -5,7 +5,7 @@
 pub mod config;
 mod connect;
 pub mod downloads;
-mod transfer;
+pub mod transfer;
 
 use crate::api::{
     AccountInfo, ConfigChange, Configuration, Licence, PasswordChange, PlanningProfiles, ProfileChange, ProfileOutcome,

@@ -4,6 +4,7 @@
 
 use super::Console;
 use crate::api::{PlanningBases, UploadStart, UploadState};
+use crate::client::ControllerClient;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hhyp;
 use crate::ids::HostingNumber;
@@ -79,97 +80,103 @@ fn next_chunk(current: usize, sent: usize, took: Duration) -> usize {
     wanted.clamp(CHUNK_MIN, CHUNK_MAX).min(current.saturating_mul(4))
 }
 
+/// Sends a `.HHYP` to a planning and puts it in service once the controller has checked it. Run as a task, it reports
+/// its steps and bytes and stops when cancelled (the controller then forgets what it received).
+pub async fn upload(
+    client: &ControllerClient,
+    hosting: &HostingNumber,
+    planning_id: i64,
+    path: &Path,
+) -> Result<PlanningBases> {
+    tasks::step(TaskStep::CheckingFile);
+    let (file, hosting) = (path.to_owned(), hosting.clone());
+    let (size, sha256, _) = tasks::cancellable(async move {
+        tokio::task::spawn_blocking(move || check_file(&file, &hosting))
+            .await
+            .map_err(Error::internal)?
+    })
+    .await?;
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "base.HHYP".into(), |n| n.to_string_lossy().into_owned());
+    let start = UploadStart {
+        file_name,
+        size,
+        sha256,
+    };
+    let mut state = retrying(|| tasks::cancellable(client.start_upload(planning_id, &start))).await?;
+    let upload = state.upload_id.clone();
+    if let Err(e) = send_chunks(client, planning_id, path, &mut state).await {
+        if e.code == ErrorCode::Cancelled {
+            // Cancelled by the user: nothing of it is kept (a dropped connection keeps it, to resume).
+            let _ = client.cancel_upload(planning_id, &upload).await;
+        }
+        return Err(e);
+    }
+    tasks::progress(TaskStep::CheckingOnController, Some(size), Some(size));
+    // Not cancellable: once the controller checks the file, it goes in service whatever the console does. A
+    // dropped answer is asked again: the controller checks the file again, or says it is already in service.
+    retrying(|| client.finish_upload(planning_id, &upload)).await
+}
+
+async fn send_chunks(client: &ControllerClient, planning_id: i64, path: &Path, state: &mut UploadState) -> Result<()> {
+    let mut chunk = CHUNK_MIN * 4;
+    let mut failures = 0u32;
+    tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
+    while state.offset < state.size {
+        let len = usize::try_from((state.size - state.offset).min(chunk as u64)).unwrap_or(chunk);
+        let (file, offset) = (path.to_owned(), state.offset);
+        let bytes = tokio::task::spawn_blocking(move || read_at(&file, offset, len))
+            .await
+            .map_err(Error::internal)??;
+        if bytes.len() != len {
+            return Err(Error::invalid(
+                "The file changed while it was being sent: choose it again.",
+                "Le fichier a changé pendant l'envoi : choisissez-le de nouveau.",
+            ));
+        }
+        let began = Instant::now();
+        match tasks::cancellable(client.upload_chunk(planning_id, &state.upload_id, offset, bytes)).await {
+            Ok(now) => {
+                *state = now;
+                failures = 0;
+                chunk = next_chunk(chunk, len, began.elapsed());
+            }
+            // The connection dropped, or the controller has another offset (a chunk cut short): ask it where it
+            // is and go on from there.
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::Unreachable | ErrorCode::Conflict | ErrorCode::Internal
+                ) =>
+            {
+                failures += 1;
+                if failures > RETRIES {
+                    return Err(e);
+                }
+                chunk = CHUNK_MIN;
+                tasks::cancellable(async {
+                    tokio::time::sleep(backoff(failures)).await;
+                    Ok(())
+                })
+                .await?;
+                if let Ok(now) = tasks::cancellable(client.upload_state(planning_id, &state.upload_id)).await {
+                    *state = now;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
+    }
+    Ok(())
+}
+
 impl Console {
-    /// Sends a `.HHYP` to a planning and puts it in service once the controller has checked it. Run as a task, it
-    /// reports its steps and bytes and stops when cancelled (the controller then forgets what it received).
+    /// `upload` with this console's session.
     pub async fn upload_base(&self, planning_id: i64, path: &Path) -> Result<PlanningBases> {
         let open = self.session_client().await?;
         let hosting = HostingNumber::parse(&open.session.hosting_number)?;
-        tasks::step(TaskStep::CheckingFile);
-        let file = path.to_owned();
-        let (size, sha256, _) = tasks::cancellable(async move {
-            tokio::task::spawn_blocking(move || check_file(&file, &hosting))
-                .await
-                .map_err(Error::internal)?
-        })
-        .await?;
-        let client = &open.client;
-        let file_name = path
-            .file_name()
-            .map_or_else(|| "base.HHYP".into(), |n| n.to_string_lossy().into_owned());
-        let start = UploadStart {
-            file_name,
-            size,
-            sha256,
-        };
-        let mut state = retrying(|| tasks::cancellable(client.start_upload(planning_id, &start))).await?;
-        let upload = state.upload_id.clone();
-        let sent = self.send_chunks(planning_id, path, &mut state).await;
-        if let Err(e) = sent {
-            if e.code == ErrorCode::Cancelled {
-                // Cancelled by the user: nothing of it is kept (a dropped connection keeps it, to resume).
-                let _ = client.cancel_upload(planning_id, &upload).await;
-            }
-            return Err(e);
-        }
-        tasks::progress(TaskStep::CheckingOnController, Some(size), Some(size));
-        // Not cancellable: once the controller checks the file, it goes in service whatever the console does. A
-        // dropped answer is asked again: the controller checks the file again, or says it is already in service.
-        retrying(|| client.finish_upload(planning_id, &upload)).await
-    }
-
-    async fn send_chunks(&self, planning_id: i64, path: &Path, state: &mut UploadState) -> Result<()> {
-        let open = self.session_client().await?;
-        let client = &open.client;
-        let mut chunk = CHUNK_MIN * 4;
-        let mut failures = 0u32;
-        tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
-        while state.offset < state.size {
-            let len = usize::try_from((state.size - state.offset).min(chunk as u64)).unwrap_or(chunk);
-            let (file, offset) = (path.to_owned(), state.offset);
-            let bytes = tokio::task::spawn_blocking(move || read_at(&file, offset, len))
-                .await
-                .map_err(Error::internal)??;
-            if bytes.len() != len {
-                return Err(Error::invalid(
-                    "The file changed while it was being sent: choose it again.",
-                    "Le fichier a changé pendant l'envoi : choisissez-le de nouveau.",
-                ));
-            }
-            let began = Instant::now();
-            match tasks::cancellable(client.upload_chunk(planning_id, &state.upload_id, offset, bytes)).await {
-                Ok(now) => {
-                    *state = now;
-                    failures = 0;
-                    chunk = next_chunk(chunk, len, began.elapsed());
-                }
-                // The connection dropped, or the controller has another offset (a chunk cut short): ask it
-                // where it is and go on from there.
-                Err(e)
-                    if matches!(
-                        e.code,
-                        ErrorCode::Unreachable | ErrorCode::Conflict | ErrorCode::Internal
-                    ) =>
-                {
-                    failures += 1;
-                    if failures > RETRIES {
-                        return Err(e);
-                    }
-                    chunk = CHUNK_MIN;
-                    tasks::cancellable(async {
-                        tokio::time::sleep(backoff(failures)).await;
-                        Ok(())
-                    })
-                    .await?;
-                    if let Ok(now) = tasks::cancellable(client.upload_state(planning_id, &state.upload_id)).await {
-                        *state = now;
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-            tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
-        }
-        Ok(())
+        upload(&open.client, &hosting, planning_id, path).await
     }
 
     /// Saves a kept base as `<base name>.HHYP` in `dir` (a name not taken yet), written to a `.part` file first.

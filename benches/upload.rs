@@ -1,0 +1,302 @@
+//! "Charger une base" (issue 8 §7): a 1 GiB `.HHYP` uploaded on loopback, side by side in one run with
+//! `curl -T` of the same file to nginx (Debian package) storing it with WebDAV PUT, client-certificate verification
+//! on both.
+//! - planhost: the console's own upload (`planhost::console::transfer::upload`) to a `planhost-controller serve`
+//!   process: the file checked on this side (the verifier, then its SHA-256), sent in chunks, checked again on the
+//!   controller (SHA-256, verifier unpacking into a new base folder, synced) and put in service. Each phase is timed;
+//!   "sending" is what compares with curl;
+//! - curl → nginx: `curl -T FILE https://…/upload/FILE` with the same CA, a client certificate; nginx writes the
+//!   body to a temporary file and renames it into place.
+//!
+//! Peak RSS above rest is sampled every 10 ms: this process (the console side), the controller, nginx's workers.
+//! Run: `scripts/bench` (or `cargo bench --bench upload`; PLANHOST_BENCH_MIB, PLANHOST_BENCH_ROUNDS).
+
+#[path = "../tests/support/session.rs"]
+mod session;
+#[path = "../tests/support/webdriver.rs"]
+mod webdriver;
+
+use planhost::tasks::{TaskStep, Tasks};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// Samples the summed RSS of `pids` every 10 ms until stopped; returns the peak above the first sample, in MiB.
+struct PeakRss {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    rest: u64,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PeakRss {
+    fn start(pids: Vec<u32>) -> PeakRss {
+        let total = move || pids.iter().map(|&p| rss_kib(p)).sum::<u64>();
+        let rest = total();
+        let (stop, peak) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(rest)));
+        let (s, p) = (stop.clone(), peak.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                p.fetch_max(total(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        PeakRss {
+            stop,
+            peak,
+            rest,
+            thread: Some(thread),
+        }
+    }
+    fn above_rest_mib(mut self) -> f64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        (self.peak.load(Ordering::Relaxed).saturating_sub(self.rest)) as f64 / 1024.0
+    }
+}
+
+/// A `.HHYP` of about `mib` MiB: a new base and one incompressible photo, written in pieces (bounded memory).
+fn big_hhyp(dir: &Path, hosting: &str, mib: usize) -> std::path::PathBuf {
+    let base = dir.join("base.sqlite3");
+    let grid = planhost::api::TimeGrid {
+        first_monday: "2026-08-31".into(),
+        last_sunday: "2027-07-04".into(),
+        ..Default::default()
+    };
+    drop(planhost::base::Base::create(&base, "Lycée Hugo 2026", &grid).unwrap());
+    let photo = dir.join("photo.jpg");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&photo).unwrap());
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut piece = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        for word in piece.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        out.write_all(&piece).unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+    let file = dir.join("Lycée Hugo 2026.HHYP");
+    let annexes = [planhost::hhyp::Annex {
+        name: "photos/durand.jpg".into(),
+        file: photo.clone(),
+    }];
+    planhost::hhyp::write(
+        &file,
+        &planhost::ids::HostingNumber::parse(hosting).unwrap(),
+        &base,
+        &annexes,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    std::fs::remove_file(photo).unwrap();
+    file
+}
+
+fn nginx(dir: &Path, data: &Path) -> (webdriver::Killed, u16) {
+    let port = webdriver::free_port();
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    std::fs::create_dir_all(dir.join("www/upload")).unwrap();
+    let conf = format!(
+        "worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log; daemon off;
+# Run as root (as here), workers would otherwise switch to nobody and not write in this private folder.
+user root;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
+  uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
+  server {{
+    listen 127.0.0.1:{port} ssl; root {d}/www;
+    ssl_protocols TLSv1.3;
+    ssl_certificate {data}/server.pem; ssl_certificate_key {data}/server.key;
+    ssl_client_certificate {data}/ca.pem; ssl_verify_client on;
+    location /upload/ {{ dav_methods PUT; client_max_body_size 0; client_body_timeout 120s; }}
+  }}
+}}
+",
+        d = dir.display(),
+        data = data.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let child = Command::new("nginx")
+        .args(["-c", dir.join("nginx.conf").to_str().unwrap(), "-e", "stderr"])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx (apt install nginx-light)");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (webdriver::Killed(child), port)
+}
+
+fn children_of(pid: u32) -> Vec<u32> {
+    let out = Command::new("pgrep").args(["-P", &pid.to_string()]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .chain([pid])
+        .collect()
+}
+
+fn main() {
+    planhost::init_crypto();
+    let mib = env_or("PLANHOST_BENCH_MIB", 1024);
+    let rounds = env_or("PLANHOST_BENCH_ROUNDS", 3);
+    let tmp =
+        tempfile::tempdir_in(std::env::var_os("PLANHOST_BENCH_DIR").unwrap_or_else(|| "/var/tmp".into())).unwrap();
+    let data = tmp.path().join("ctl");
+    let (controller, address, account) = webdriver::start_controller(&data);
+    let controller_pid = controller.0.id();
+    let ca_pem = std::fs::read_to_string(data.join("ca.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let m = rt.block_on(session::manager(&address, &ca_pem, &account));
+    let hosting = planhost::ids::HostingNumber::parse(account["hosting_number"].as_str().unwrap()).unwrap();
+    let planning = rt.block_on(m.client.configuration()).unwrap().plannings[0].id;
+    let work = tmp.path().join("files");
+    std::fs::create_dir_all(&work).unwrap();
+    let file = big_hhyp(&work, hosting.as_str(), mib);
+    let size = std::fs::metadata(&file).unwrap().len();
+    let pem = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let (ca, cert, key) = (
+        pem("ca.pem", &ca_pem),
+        pem("device.pem", &m.identity.cert_pem),
+        pem("device.key", &m.identity.key_pem),
+    );
+    let (nginx_process, port) = nginx(&tmp.path().join("nginx"), &data);
+    let nginx_pids = children_of(nginx_process.0.id());
+
+    let mib_s = |secs: f64| size as f64 / secs / f64::from(1 << 20);
+    let (mut checks, mut sends, mut finishes, mut totals, mut curls) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut console_rss, mut controller_rss, mut nginx_rss) = (vec![], vec![], vec![]);
+    let me = std::process::id();
+    for round in 0..rounds {
+        // planhost: the console's upload, each phase timed from its progress reports.
+        let marks: Arc<Mutex<Vec<(TaskStep, Instant)>>> = Arc::default();
+        let seen = marks.clone();
+        let tasks = Tasks::default();
+        let (ours, theirs) = (PeakRss::start(vec![me]), PeakRss::start(vec![controller_pid]));
+        let began = Instant::now();
+        let bases = rt
+            .block_on(tasks.run(
+                "bench",
+                move |p| {
+                    let mut v = seen.lock().unwrap();
+                    if v.last().is_none_or(|(s, _)| *s != p.step) {
+                        v.push((p.step, Instant::now()));
+                    }
+                },
+                planhost::console::transfer::upload(&m.client, &hosting, planning, &file),
+            ))
+            .unwrap();
+        let ended = Instant::now();
+        console_rss.push(ours.above_rest_mib());
+        controller_rss.push(theirs.above_rest_mib());
+        assert_eq!(bases.in_service.unwrap().name, "Lycée Hugo 2026", "round {round}");
+        let at = |step| {
+            marks
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(s, _)| *s == step)
+                .map(|(_, t)| *t)
+                .unwrap()
+        };
+        let (sending, checking) = (at(TaskStep::Uploading), at(TaskStep::CheckingOnController));
+        checks.push((sending - began).as_secs_f64());
+        sends.push((checking - sending).as_secs_f64());
+        finishes.push((ended - checking).as_secs_f64());
+        totals.push((ended - began).as_secs_f64());
+
+        // curl → nginx.
+        let peak = PeakRss::start(nginx_pids.clone());
+        let began = Instant::now();
+        let out = Command::new("curl")
+            .args(["-sS", "--fail", "-o", "/dev/null", "-T"])
+            .arg(&file)
+            .arg("--cacert")
+            .arg(&ca)
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--key")
+            .arg(&key)
+            .arg(format!("https://127.0.0.1:{port}/upload/round{round}.HHYP"))
+            .output()
+            .expect("curl");
+        curls.push(began.elapsed().as_secs_f64());
+        nginx_rss.push(peak.above_rest_mib());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stored = tmp.path().join(format!("nginx/www/upload/round{round}.HHYP"));
+        assert_eq!(std::fs::metadata(&stored).unwrap().len(), size);
+        std::fs::remove_file(stored).unwrap();
+    }
+    let (send, curl) = (median(sends.clone()), median(curls.clone()));
+    println!(
+        "{:.0} MiB .HHYP on loopback, TLS 1.3 + client certificate, {rounds} alternating rounds, medians",
+        size as f64 / f64::from(1 << 20)
+    );
+    println!(
+        "planhost check on the console (verifier + SHA-256) {:>7.2} s",
+        median(checks)
+    );
+    println!(
+        "planhost sending (chunks)                         {send:>7.2} s  {:>7.0} MiB/s",
+        mib_s(send)
+    );
+    println!(
+        "planhost check on the controller + swap           {:>7.2} s",
+        median(finishes)
+    );
+    println!(
+        "planhost whole upload                             {:>7.2} s  {:>7.0} MiB/s",
+        median(totals.clone()),
+        mib_s(median(totals))
+    );
+    println!(
+        "curl -T → nginx (WebDAV PUT)                      {curl:>7.2} s  {:>7.0} MiB/s",
+        mib_s(curl)
+    );
+    println!("sending throughput ÷ curl→nginx                   {:>7.2}", curl / send);
+    println!(
+        "peak RSS above rest: console {:.1} MiB, controller {:.1} MiB, nginx {:.1} MiB",
+        median(console_rss),
+        median(controller_rss),
+        median(nginx_rss)
+    );
+}
