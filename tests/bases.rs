@@ -265,6 +265,14 @@ async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
         .await
         .unwrap();
     assert_eq!(summary["weeks"], 44);
+    // Oversized logins and passwords are refused before any password is checked.
+    for (l, p) in [("x".repeat(65), "p".to_owned()), (reader1.clone(), "p".repeat(257))] {
+        let e = anonymous
+            .call_route(Method::POST, "/login", Some(&login(&l, &p)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+    }
 
     // The public page under the publication name; none under another name. (Reached as localhost, a name the
     // server's certificate holds; the planning's own domain resolves elsewhere.)

@@ -356,3 +356,72 @@ fn each_crafted_file_is_refused_with_its_own_reason_and_nothing_is_extracted() {
         .message
         .contains("not a ZIP"));
 }
+
+/// A bounded fuzz of the verifier (PLANHOST_FUZZ_SECS, 15 s by default, in `./scripts/test`): a good file damaged at
+/// random — bytes changed, cut short, bytes inserted or repeated — is never accepted unless its content is intact,
+/// never crashes the verifier, always comes with a message a user can read, and leaves nothing extracted.
+#[test]
+fn the_verifier_survives_random_damage_for_a_bounded_time() {
+    let secs: u64 = std::env::var("PLANHOST_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.HHYP");
+    let photo = dir.path().join("durand.png");
+    std::fs::write(&photo, b"\x89PNG not really a picture, but bytes".repeat(50)).unwrap();
+    let annexes = [Annex {
+        name: "photos/durand.png".into(),
+        file: photo,
+    }];
+    hhyp::write(&good, &hosting(), &base(dir.path()), &annexes, &|_, _| {}, &AtomicBool::new(false)).unwrap();
+    let original = std::fs::read(&good).unwrap();
+    let reference = hhyp::verify(&good, &hosting(), &Limits::default(), None).unwrap();
+
+    let mut seed = u64::from(std::process::id()) | 1;
+    let mut random = move |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % u64::try_from(below.max(1)).unwrap()).unwrap()
+    };
+    let (began, mut tries, mut refused) = (std::time::Instant::now(), 0u32, 0u32);
+    let damaged = dir.path().join("damaged.HHYP");
+    while began.elapsed().as_secs() < secs {
+        let mut bytes = original.clone();
+        for _ in 0..=random(4) {
+            let at = random(bytes.len());
+            match random(4) {
+                0 => bytes[at] ^= u8::try_from(1 + random(255)).unwrap(),
+                1 => bytes.truncate(at.max(1)),
+                2 => bytes.insert(at, u8::try_from(random(256)).unwrap()),
+                _ => {
+                    let end = (at + random(64)).min(bytes.len());
+                    let piece = bytes[at..end].to_vec();
+                    bytes.splice(at..at, piece);
+                }
+            }
+        }
+        std::fs::write(&damaged, &bytes).unwrap();
+        let out = dir.path().join(format!("out{tries}"));
+        tries += 1;
+        match hhyp::verify(&damaged, &hosting(), &Limits::default(), Some(&out)) {
+            Ok(v) => {
+                // Accepted: only when what it holds is what was written (a change in a part no entry reads).
+                assert_eq!(v.manifest, reference.manifest, "try {tries}");
+                std::fs::remove_dir_all(&out).unwrap();
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(!out.exists(), "try {tries}: {} left something extracted", e.message);
+                assert!(
+                    !e.message.is_empty() && !e.message_fr.is_empty(),
+                    "try {tries}: no message"
+                );
+                assert_ne!(e.code, ErrorCode::Internal, "try {tries}: {}", e.message);
+            }
+        }
+    }
+    println!("{tries} damaged files in {secs} s, {refused} refused");
+    assert!(tries > 50 && refused > tries / 2, "{tries} tries, {refused} refused");
+}

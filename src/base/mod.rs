@@ -121,6 +121,8 @@ impl Base {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(not_a_base)?;
+        // A file from elsewhere: nothing in its schema may run functions with side effects.
+        conn.pragma_update(None, "trusted_schema", false)?;
         let base = Base { conn };
         base.check_format()?;
         Ok(base)
@@ -157,8 +159,62 @@ impl Base {
         }
         let meta = base.meta()?;
         check_name(&meta.name).map_err(|_| not_a_base("its name"))?;
-        grid::validated(&base.grid()?)?;
+        base.check_schema(meta.schema_version)?;
+        let g = base.grid()?;
+        let weeks = grid::validated(&g)?.weeks;
+        let days = g.working_days.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+        let steps = u32::from(g.sequences_per_day) * u32::from(g.steps_per_sequence);
+        let outside: i64 = base.conn.query_row(
+            &format!("SELECT count(*) FROM placements WHERE week > ?1 OR step > ?2 OR day NOT IN ({days})"),
+            params![weeks, steps],
+            |r| r.get(0),
+        )?;
+        if outside > 0 {
+            return Err(Error::invalid(
+                format!("The base places {outside} courses outside its own time grid: it was changed by another program."),
+                format!("La base place {outside} cours hors de sa propre grille horaire : elle a été modifiée par un autre programme."),
+            ));
+        }
         Ok(meta)
+    }
+
+    /// The tables, indexes and constraints must be exactly those Planhost's migrations write for this version (no
+    /// view, trigger or extra table another program could have added), and every reference must hold.
+    fn check_schema(&self, version: i64) -> Result<()> {
+        let listing = |c: &Connection| -> Result<Vec<(String, String, Option<String>)>> {
+            let rows = c
+                .prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        };
+        let expected = Connection::open_in_memory()?;
+        for sql in MIGRATIONS.iter().take(usize::try_from(version).unwrap_or(0)) {
+            expected.execute_batch(sql)?;
+        }
+        let (want, have) = (listing(&expected)?, listing(&self.conn)?);
+        if want != have {
+            let odd = have
+                .iter()
+                .find(|h| !want.contains(h))
+                .map(|(kind, name, _)| format!("{kind} {name}"))
+                .or_else(|| want.iter().find(|w| !have.contains(w)).map(|(kind, name, _)| format!("no {kind} {name}")))
+                .unwrap_or_default();
+            return Err(Error::invalid(
+                format!("The base's structure is not the one Planhost writes ({odd}): it was changed by another program."),
+                format!("La structure de la base n'est pas celle qu'écrit Planhost ({odd}) : elle a été modifiée par un autre programme."),
+            ));
+        }
+        let broken: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if broken > 0 {
+            return Err(Error::invalid(
+                format!("The base has {broken} references to rows that do not exist: it was changed by another program."),
+                format!("La base contient {broken} références vers des lignes inexistantes : elle a été modifiée par un autre programme."),
+            ));
+        }
+        Ok(())
     }
 
     /// The schema version, once the file is known to be a base this Planhost reads.

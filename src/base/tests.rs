@@ -208,3 +208,47 @@ fn what_is_not_a_base_or_is_newer_or_damaged_is_refused_with_its_reason() {
     let e = Base::verify(&damaged).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
 }
+
+#[test]
+fn a_base_changed_by_another_program_is_refused_with_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = |name: &str| {
+        let path = dir.path().join(format!("{name}.sqlite3"));
+        let mut base = Base::create(&path, "b", &year()).unwrap();
+        base.add_timetable(&small_timetable()).unwrap();
+        drop(base);
+        path
+    };
+    assert_eq!(Base::verify(&made("good")).unwrap().name, "b");
+    for (name, sql, said) in [
+        (
+            "trigger",
+            "CREATE TRIGGER t AFTER INSERT ON teachers BEGIN DELETE FROM rooms; END;",
+            "trigger t",
+        ),
+        ("view", "CREATE VIEW v AS SELECT * FROM teachers;", "view v"),
+        ("table", "CREATE TABLE extra (x);", "table extra"),
+        ("dropped index", "DROP INDEX placements_by_week;", "no index placements_by_week"),
+        (
+            "outside",
+            "UPDATE placements SET week = 400 WHERE id = (SELECT min(id) FROM placements);",
+            "hors de sa propre grille",
+        ),
+        (
+            "dangling",
+            "PRAGMA foreign_keys = OFF; UPDATE courses SET teacher_id = 99 WHERE id = (SELECT min(id) FROM courses);",
+            "inexistantes",
+        ),
+    ] {
+        let path = made(name);
+        Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        let e = Base::verify(&path).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{name}");
+        assert!(
+            e.message.contains(said) || e.message_fr.contains(said),
+            "{name}: {} / {}",
+            e.message,
+            e.message_fr
+        );
+    }
+}

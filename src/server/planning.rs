@@ -48,7 +48,14 @@ pub struct PlanningServer {
     /// Session token hash → session.
     sessions: Mutex<HashMap<String, Live>>,
     rendered: Mutex<Option<Arc<Rendered>>>,
+    /// Password attempts per network address, before any password is checked. Generous: a whole school logs in
+    /// from behind one address at the start of the day; each user's own lock-out protects the passwords.
+    attempts: super::limits::AttemptBudget,
 }
+
+/// A login or password longer than these is refused before anything is checked.
+const LOGIN_MAX: usize = 64;
+const PASSWORD_MAX: usize = 256;
 
 type Srv = Arc<PlanningServer>;
 
@@ -58,6 +65,7 @@ pub fn router(controller: Arc<Controller>, id: i64) -> Router {
         id,
         sessions: Mutex::new(HashMap::new()),
         rendered: Mutex::new(None),
+        attempts: super::limits::AttemptBudget::new(120, std::time::Duration::from_millis(250)),
     });
     Router::new()
         .route("/status", get(status))
@@ -167,7 +175,17 @@ async fn login(
             format!("La requête n'est pas valide : {e}"),
         )
     })?;
-    let peer = info.map(|i| i.peer.ip().to_string()).unwrap_or_default();
+    if req.login.chars().count() > LOGIN_MAX || req.password.len() > PASSWORD_MAX {
+        return Err(Error::invalid(
+            format!("A login has at most {LOGIN_MAX} characters and a password at most {PASSWORD_MAX} bytes."),
+            format!("Un identifiant a au plus {LOGIN_MAX} caractères et un mot de passe au plus {PASSWORD_MAX} octets."),
+        ));
+    }
+    let ip = info.map(|i| i.peer.ip());
+    if let Some(Err(over)) = ip.map(|ip| s.attempts.spend(ip)) {
+        return Err(Error::too_many_attempts(over.retry_after_secs));
+    }
+    let peer = ip.map(|ip| ip.to_string()).unwrap_or_default();
     let controller = s.controller.clone();
     let id = s.id;
     let user = tokio::task::spawn_blocking(move || controller.planning_login(id, &req.login, &req.password, &peer))
