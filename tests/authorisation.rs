@@ -40,6 +40,37 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     // The delegated administrator was given Configuration and Contrôleur, not Mes plannings.
     ("GET", "/plannings/{id}/bases", "plannings (planning)", "M S B"),
     ("POST", "/plannings/{id}/bases", "plannings (planning)", "M S B"),
+    ("POST", "/plannings/{id}/uploads", "plannings (planning)", "M S B"),
+    (
+        "GET",
+        "/plannings/{id}/uploads/{upload}",
+        "plannings (planning)",
+        "M S B",
+    ),
+    (
+        "PUT",
+        "/plannings/{id}/uploads/{upload}",
+        "plannings (planning)",
+        "M S B",
+    ),
+    (
+        "DELETE",
+        "/plannings/{id}/uploads/{upload}",
+        "plannings (planning)",
+        "M S B",
+    ),
+    (
+        "POST",
+        "/plannings/{id}/uploads/{upload}/finish",
+        "plannings (planning)",
+        "M S B",
+    ),
+    (
+        "GET",
+        "/plannings/{id}/bases/{base}/hhyp",
+        "plannings (planning)",
+        "M S B",
+    ),
     // Last: it ends the session it is sent with.
     ("POST", "/logout", "session", "M S B Di Do"),
 ];
@@ -61,7 +92,10 @@ fn describe(access: Access) -> String {
 /// change, a body the handler refuses).
 fn probe(method: &str, path: &str, planning: i64) -> (Method, String, Option<serde_json::Value>) {
     let m = Method::from_bytes(method.as_bytes()).unwrap();
-    let path = path.replace("{id}", &planning.to_string());
+    let path = path
+        .replace("{id}", &planning.to_string())
+        .replace("{upload}", "no-such-upload")
+        .replace("{base}", "999999");
     let body = match (method, path.as_str()) {
         ("POST", "/config") => Some(json!({"kind": "change_planning", "id": planning, "changes": {}})),
         ("POST", "/users") => Some(json!({"kind": "disable", "id": 999_999, "disabled": true})),

@@ -374,7 +374,15 @@ fn the_verifier_survives_random_damage_for_a_bounded_time() {
         name: "photos/durand.png".into(),
         file: photo,
     }];
-    hhyp::write(&good, &hosting(), &base(dir.path()), &annexes, &|_, _| {}, &AtomicBool::new(false)).unwrap();
+    hhyp::write(
+        &good,
+        &hosting(),
+        &base(dir.path()),
+        &annexes,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
     let original = std::fs::read(&good).unwrap();
     let reference = hhyp::verify(&good, &hosting(), &Limits::default(), None).unwrap();
 

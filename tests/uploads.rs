@@ -187,25 +187,25 @@ async fn an_upload_resumes_from_the_controllers_offset_and_bad_requests_change_n
     assert_eq!(again.in_service.unwrap().id, bases.in_service.unwrap().id);
     assert_eq!(tc.count("SELECT count(*) FROM base_files"), 1);
 
-    // A file that arrives damaged is refused and forgotten; the base in service stays.
-    let other_bytes = std::fs::read(hhyp_file(files.path(), &hosting, "Lycée 2027", 1000)).unwrap();
-    let lying = UploadStart {
-        file_name: "Lycée 2027.HHYP".into(),
-        size: other_bytes.len() as u64,
-        sha256: sha256(b"something else"),
-    };
-    let state = m.start_upload(planning, &lying).await.unwrap();
-    m.upload_chunk(planning, &state.upload_id, 0, other_bytes.clone())
-        .await
-        .unwrap();
-    let e = m.finish_upload(planning, &state.upload_id).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::InvalidInput);
-    assert!(e.message.contains("SHA-256"), "{}", e.message);
+    // A file damaged in the middle (as a faulty disk would) is refused by the controller's own check and forgotten;
+    // the base in service stays.
+    let other_bytes = std::fs::read(hhyp_file(files.path(), &hosting, "Lycée 2027", 100_000)).unwrap();
+    let mut damaged = other_bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x5a;
+    let e = send_whole(&m, planning, "Lycée 2027.HHYP", &damaged).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
     assert_eq!(
-        m.upload_state(planning, &state.upload_id).await.unwrap_err().code,
-        ErrorCode::NotFound
+        tc.count("SELECT count(*) FROM uploads"),
+        0,
+        "a refused file is not kept"
     );
     assert_eq!(m.bases(planning).await.unwrap().in_service.unwrap().name, "Lycée 2026");
+    let another = UploadStart {
+        file_name: "Lycée 2027.HHYP".into(),
+        size: other_bytes.len() as u64,
+        sha256: sha256(&other_bytes),
+    };
 
     // A file the console would have refused (another hosting number) is refused again by the controller.
     let foreign = std::fs::read(hhyp_file(files.path(), "999999999999", "Ailleurs", 1000)).unwrap();
@@ -222,7 +222,7 @@ async fn an_upload_resumes_from_the_controllers_offset_and_bad_requests_change_n
     assert_eq!(folders, 1, "a refused file leaves no folder behind");
 
     // Cancelled: its bytes are removed and it cannot be finished.
-    let state = m.start_upload(planning, &lying).await.unwrap();
+    let state = m.start_upload(planning, &another).await.unwrap();
     m.upload_chunk(planning, &state.upload_id, 0, other_bytes[..100].to_vec())
         .await
         .unwrap();
@@ -238,7 +238,7 @@ async fn an_upload_resumes_from_the_controllers_offset_and_bad_requests_change_n
         .is_none());
 
     // A new file replaces an unfinished one.
-    let first = m.start_upload(planning, &lying).await.unwrap();
+    let first = m.start_upload(planning, &another).await.unwrap();
     let second = m.start_upload(planning, &start).await.unwrap();
     assert_ne!(first.upload_id, second.upload_id);
     assert_eq!(

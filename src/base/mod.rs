@@ -183,7 +183,9 @@ impl Base {
     fn check_schema(&self, version: i64) -> Result<()> {
         let listing = |c: &Connection| -> Result<Vec<(String, String, Option<String>)>> {
             let rows = c
-                .prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")?
+                .prepare(
+                    "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+                )?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
@@ -198,7 +200,11 @@ impl Base {
                 .iter()
                 .find(|h| !want.contains(h))
                 .map(|(kind, name, _)| format!("{kind} {name}"))
-                .or_else(|| want.iter().find(|w| !have.contains(w)).map(|(kind, name, _)| format!("no {kind} {name}")))
+                .or_else(|| {
+                    want.iter()
+                        .find(|w| !have.contains(w))
+                        .map(|(kind, name, _)| format!("no {kind} {name}"))
+                })
                 .unwrap_or_default();
             return Err(Error::invalid(
                 format!("The base's structure is not the one Planhost writes ({odd}): it was changed by another program."),

@@ -228,7 +228,11 @@ fn a_base_changed_by_another_program_is_refused_with_what_changed() {
         ),
         ("view", "CREATE VIEW v AS SELECT * FROM teachers;", "view v"),
         ("table", "CREATE TABLE extra (x);", "table extra"),
-        ("dropped index", "DROP INDEX placements_by_week;", "no index placements_by_week"),
+        (
+            "dropped index",
+            "DROP INDEX placements_by_week;",
+            "no index placements_by_week",
+        ),
         (
             "outside",
             "UPDATE placements SET week = 400 WHERE id = (SELECT min(id) FROM placements);",

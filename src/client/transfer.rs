@@ -25,14 +25,15 @@ impl ControllerClient {
         .await
     }
 
-    /// Sends `bytes` as the part of the file starting at `offset`.
+    /// Sends `bytes` (a buffer, or a stream of the file) as the part of the file starting at `offset`.
     pub async fn upload_chunk(
         &self,
         planning_id: i64,
         upload: &str,
         offset: u64,
-        bytes: Vec<u8>,
+        bytes: impl Into<reqwest::Body>,
     ) -> Result<UploadState> {
+        let bytes = bytes.into();
         self.call_with(
             Method::PUT,
             &format!("/plannings/{planning_id}/uploads/{upload}"),

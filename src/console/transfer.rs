@@ -10,7 +10,7 @@ use crate::hhyp;
 use crate::ids::HostingNumber;
 use crate::tasks::{self, TaskStep};
 use sha2::{Digest, Sha256};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -65,14 +65,6 @@ async fn retrying<T, F: std::future::Future<Output = Result<T>>>(call: impl Fn()
     }
 }
 
-fn read_at(path: &Path, offset: u64, len: usize) -> Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(offset))?;
-    let mut buf = Vec::with_capacity(len);
-    file.take(len as u64).read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 fn next_chunk(current: usize, sent: usize, took: Duration) -> usize {
     let per_sec = sent as f64 / took.as_secs_f64().max(0.001);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped just below
@@ -125,16 +117,18 @@ async fn send_chunks(client: &ControllerClient, planning_id: i64, path: &Path, s
     tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
     while state.offset < state.size {
         let len = usize::try_from((state.size - state.offset).min(chunk as u64)).unwrap_or(chunk);
-        let (file, offset) = (path.to_owned(), state.offset);
-        let bytes = tokio::task::spawn_blocking(move || read_at(&file, offset, len))
-            .await
-            .map_err(Error::internal)??;
-        if bytes.len() != len {
+        // Streamed from the file: memory stays small whatever the chunk's size.
+        let offset = state.offset;
+        let mut file = tokio::fs::File::open(path).await?;
+        if file.metadata().await?.len() != state.size {
             return Err(Error::invalid(
                 "The file changed while it was being sent: choose it again.",
                 "Le fichier a changé pendant l'envoi : choisissez-le de nouveau.",
             ));
         }
+        tokio::io::AsyncSeekExt::seek(&mut file, SeekFrom::Start(offset)).await?;
+        let part = tokio::io::AsyncReadExt::take(file, len as u64);
+        let bytes = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(part, 256 * 1024));
         let began = Instant::now();
         match tasks::cancellable(client.upload_chunk(planning_id, &state.upload_id, offset, bytes)).await {
             Ok(now) => {

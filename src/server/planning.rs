@@ -178,7 +178,9 @@ async fn login(
     if req.login.chars().count() > LOGIN_MAX || req.password.len() > PASSWORD_MAX {
         return Err(Error::invalid(
             format!("A login has at most {LOGIN_MAX} characters and a password at most {PASSWORD_MAX} bytes."),
-            format!("Un identifiant a au plus {LOGIN_MAX} caractères et un mot de passe au plus {PASSWORD_MAX} octets."),
+            format!(
+                "Un identifiant a au plus {LOGIN_MAX} caractères et un mot de passe au plus {PASSWORD_MAX} octets."
+            ),
         ));
     }
     let ip = info.map(|i| i.peer.ip());
