@@ -11,6 +11,10 @@ use planhost::api::{ConfigChange, PlanningChanges, SeatAllocation, Seats};
 use ui::{count, enrolled_machine, Ui};
 use webdriver::{artifacts, launch, start_driver};
 
+/// The tests of this file take turns: the upload test moves hundreds of megabytes, and a second app window starting
+/// meanwhile on two cores can miss WebDriver's deadlines.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Sets a form field as typing would (date and time inputs take their value whole).
 async fn set(c: &fantoccini::Client, id: &str, value: &str) {
     let script = format!(
@@ -31,6 +35,7 @@ async fn dialog_shots(c: &fantoccini::Client, ui: &Ui<'_>, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and tauri-driver: run by scripts/test"]
 async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let tmp = tempfile::tempdir().unwrap();
     let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
     let console = planhost::console::Console::open(&config).unwrap();
@@ -206,6 +211,7 @@ async fn finished(ui: &Ui<'_>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display and tauri-driver: run by scripts/test"]
 async fn a_hhyp_is_loaded_with_a_progress_bar_cancelled_and_saved_back() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let tmp = tempfile::tempdir().unwrap();
     let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
     let hosting = account["hosting_number"].as_str().unwrap().to_owned();

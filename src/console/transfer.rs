@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 /// controller's request deadline; a fast one is not slowed by round trips).
 const CHUNK_TARGET: Duration = Duration::from_secs(2);
 const CHUNK_MIN: usize = 256 * 1024;
-const CHUNK_MAX: usize = crate::controller::uploads::CHUNK_MAX;
+/// Below what the controller accepts: progress is reported once per chunk, and 16 MiB sent as fast as 64 MiB here.
+const CHUNK_MAX: usize = 16 << 20;
 /// A dropped connection is retried this many times in a row, waiting longer each time, before the upload stops
 /// (it resumes from what arrived when started again).
 const RETRIES: u32 = 6;
