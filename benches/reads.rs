@@ -8,13 +8,15 @@
 //! Rounds alternate planhost / nginx; medians of the rounds are printed with the ratio planhost ÷ nginx.
 //! Run: `scripts/bench` (or `cargo bench --bench reads`; PLANHOST_BENCH_ROUNDS, PLANHOST_BENCH_SECS).
 
+#[path = "support/nginx.rs"]
+mod nginx;
 #[path = "../tests/support/session.rs"]
 mod session;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn env_or(name: &str, default: u32) -> u32 {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
@@ -59,43 +61,13 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn nginx(dir: &Path, data: &Path, body: &[u8]) -> (webdriver::Killed, String) {
-    let port = webdriver::free_port();
+/// nginx serving the same body as a static file at the same path.
+fn nginx_with(dir: &Path, data: &Path, body: &[u8]) -> (webdriver::Killed, String) {
     let root = dir.join("www/api/v1");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("session"), body).unwrap();
-    let conf = format!(
-        "worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log; daemon off;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off; default_type application/json; keepalive_requests 1000000;
-  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
-  uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
-  server {{
-    listen 127.0.0.1:{port} ssl; root {d}/www;
-    ssl_protocols TLSv1.3;
-    ssl_certificate {data}/server.pem; ssl_certificate_key {data}/server.key;
-    ssl_client_certificate {data}/ca.pem; ssl_verify_client on;
-  }}
-}}
-",
-        d = dir.display(),
-        data = data.display()
-    );
-    std::fs::create_dir_all(dir.join("tmp")).unwrap();
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new("nginx")
-        .args(["-c", dir.join("nginx.conf").to_str().unwrap(), "-e", "stderr"])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx (apt install nginx-light)");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    (webdriver::Killed(child), format!("127.0.0.1:{port}"))
+    let (process, port) = nginx::nginx(dir, data, "");
+    (process, format!("127.0.0.1:{port}"))
 }
 
 fn main() {
@@ -119,7 +91,7 @@ fn main() {
     std::fs::write(tmp.path().join("ca.pem"), &ca_pem).unwrap();
     std::fs::write(tmp.path().join("device.pem"), &identity.cert_pem).unwrap();
     std::fs::write(tmp.path().join("device.key"), &identity.key_pem).unwrap();
-    let (_nginx, nginx_address) = nginx(&tmp.path().join("nginx"), &data, &body);
+    let (_nginx, nginx_address) = nginx_with(&tmp.path().join("nginx"), &data, &body);
 
     println!(
         "GET /api/v1/session, client certificate + token, keep-alive, {rounds} alternating rounds of {secs} s, {} B body",

@@ -11,15 +11,17 @@
 //! Peak RSS above rest is sampled every 10 ms: this process (the console side), the controller, nginx's workers.
 //! Run: `scripts/bench` (or `cargo bench --bench upload`; PLANHOST_BENCH_MIB, PLANHOST_BENCH_ROUNDS).
 
+#[path = "../tests/support/hhyp_files.rs"]
+mod hhyp_files;
+#[path = "support/nginx.rs"]
+mod nginx;
 #[path = "../tests/support/session.rs"]
 mod session;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
 use planhost::tasks::{TaskStep, Tasks};
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -80,88 +82,6 @@ impl PeakRss {
     }
 }
 
-/// A `.HHYP` of about `mib` MiB: a new base and one incompressible photo, written in pieces (bounded memory).
-fn big_hhyp(dir: &Path, hosting: &str, mib: usize) -> std::path::PathBuf {
-    let base = dir.join("base.sqlite3");
-    let grid = planhost::api::TimeGrid {
-        first_monday: "2026-08-31".into(),
-        last_sunday: "2027-07-04".into(),
-        ..Default::default()
-    };
-    drop(planhost::base::Base::create(&base, "Lycée Hugo 2026", &grid).unwrap());
-    let photo = dir.join("photo.jpg");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&photo).unwrap());
-    let mut x = 0x2545_f491_4f6c_dd1d_u64;
-    let mut piece = vec![0u8; 1 << 20];
-    for _ in 0..mib {
-        for word in piece.chunks_exact_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            word.copy_from_slice(&x.to_le_bytes());
-        }
-        out.write_all(&piece).unwrap();
-    }
-    out.flush().unwrap();
-    drop(out);
-    let file = dir.join("Lycée Hugo 2026.HHYP");
-    let annexes = [planhost::hhyp::Annex {
-        name: "photos/durand.jpg".into(),
-        file: photo.clone(),
-    }];
-    planhost::hhyp::write(
-        &file,
-        &planhost::ids::HostingNumber::parse(hosting).unwrap(),
-        &base,
-        &annexes,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
-    std::fs::remove_file(photo).unwrap();
-    file
-}
-
-fn nginx(dir: &Path, data: &Path) -> (webdriver::Killed, u16) {
-    let port = webdriver::free_port();
-    std::fs::create_dir_all(dir.join("tmp")).unwrap();
-    std::fs::create_dir_all(dir.join("www/upload")).unwrap();
-    let conf = format!(
-        "worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log; daemon off;
-# Run as root (as here), workers would otherwise switch to nobody and not write in this private folder.
-user root;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
-  uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
-  server {{
-    listen 127.0.0.1:{port} ssl; root {d}/www;
-    ssl_protocols TLSv1.3;
-    ssl_certificate {data}/server.pem; ssl_certificate_key {data}/server.key;
-    ssl_client_certificate {data}/ca.pem; ssl_verify_client on;
-    location /upload/ {{ dav_methods PUT; client_max_body_size 0; client_body_timeout 120s; }}
-  }}
-}}
-",
-        d = dir.display(),
-        data = data.display()
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new("nginx")
-        .args(["-c", dir.join("nginx.conf").to_str().unwrap(), "-e", "stderr"])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx (apt install nginx-light)");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (webdriver::Killed(child), port)
-}
-
 fn children_of(pid: u32) -> Vec<u32> {
     let out = Command::new("pgrep").args(["-P", &pid.to_string()]).output().unwrap();
     String::from_utf8_lossy(&out.stdout)
@@ -187,7 +107,7 @@ fn main() {
     let planning = rt.block_on(m.client.configuration()).unwrap().plannings[0].id;
     let work = tmp.path().join("files");
     std::fs::create_dir_all(&work).unwrap();
-    let file = big_hhyp(&work, hosting.as_str(), mib);
+    let file = hhyp_files::hhyp_file(&work, hosting.as_str(), "Lycée Hugo 2026", mib << 20);
     let size = std::fs::metadata(&file).unwrap().len();
     let pem = |name: &str, text: &str| {
         let p = tmp.path().join(name);
@@ -199,7 +119,13 @@ fn main() {
         pem("device.pem", &m.identity.cert_pem),
         pem("device.key", &m.identity.key_pem),
     );
-    let (nginx_process, port) = nginx(&tmp.path().join("nginx"), &data);
+    let nginx_dir = tmp.path().join("nginx");
+    std::fs::create_dir_all(nginx_dir.join("www/upload")).unwrap();
+    let (nginx_process, port) = nginx::nginx(
+        &nginx_dir,
+        &data,
+        "location /upload/ { dav_methods PUT; client_max_body_size 0; client_body_timeout 120s; }",
+    );
     let nginx_pids = children_of(nginx_process.0.id());
 
     let mib_s = |secs: f64| size as f64 / secs / f64::from(1 << 20);

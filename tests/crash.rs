@@ -28,16 +28,7 @@ async fn a_password_change_killed_at_any_instant_keeps_the_old_or_the_new_passwo
     let device = tc.admin_device("super1", &password(0)).await.unwrap();
     let (hosting, ca) = (tc.account.hosting_number.clone(), tc.ca_pem());
     let data = tc.dir.path().join("ctl");
-    // The same data served by a process this test can kill.
-    let TestController {
-        dir: _dir,
-        controller,
-        server,
-        ..
-    } = tc;
-    server.stop().await;
-    drop(controller);
-    let mut process = ControllerProcess::serve(&data, "127.0.0.1:0");
+    let (_dir, mut process) = tc.into_process().await;
     let db = || rusqlite::Connection::open(data.join("controller.sqlite3")).unwrap();
     let stored = || -> String {
         db().query_row("SELECT password_hash FROM users WHERE login = 'super1'", [], |r| {

@@ -4,7 +4,6 @@
 
 mod common;
 
-use common::process::ControllerProcess;
 use common::TestController;
 use planhost::base::Base;
 use planhost::console::Console;
@@ -52,15 +51,7 @@ async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resu
         (h.to_owned(), p.to_owned(), i.to_owned())
     };
     let data = tc.dir.path().join("ctl");
-    let TestController {
-        dir: _dir,
-        controller,
-        server,
-        ..
-    } = tc;
-    server.stop().await;
-    drop(controller);
-    let mut process = ControllerProcess::serve(&data, "127.0.0.1:0");
+    let (_dir, mut process) = tc.into_process().await;
     let cfg = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
     let console = Arc::new(Console::open(cfg.path()).unwrap());

@@ -2,6 +2,8 @@
 //! base with its time grid (a wrong date said beside its field, one day previewed), see the planning Online, its
 //! public page served; put an earlier base back. Screenshots go to `test-artifacts/e2e/`.
 
+#[path = "support/hhyp_files.rs"]
+mod hhyp_files;
 #[path = "support/ui.rs"]
 mod ui;
 #[path = "support/webdriver.rs"]
@@ -157,42 +159,6 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     c.close().await.unwrap();
 }
 
-/// A `.HHYP` for `hosting` at `out`: a new base and `photo_mib` MiB of incompressible photo (stored as it is).
-fn hhyp_at(out: &std::path::Path, hosting: &str, name: &str, photo_mib: usize) {
-    let work = tempfile::tempdir().unwrap();
-    let base = work.path().join("base.sqlite3");
-    let grid = planhost::api::TimeGrid {
-        first_monday: "2026-08-31".into(),
-        last_sunday: "2027-07-04".into(),
-        ..Default::default()
-    };
-    drop(planhost::base::Base::create(&base, name, &grid).unwrap());
-    let photo = work.path().join("photo.jpg");
-    let mut x = 0x2545_f491_4f6c_dd1d_u64;
-    let mut bytes = Vec::with_capacity(photo_mib << 20);
-    while bytes.len() < photo_mib << 20 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        bytes.extend_from_slice(&x.to_le_bytes());
-    }
-    std::fs::write(&photo, bytes).unwrap();
-    let annexes = [planhost::hhyp::Annex {
-        name: "photos/durand.jpg".into(),
-        file: photo,
-    }];
-    let _ = std::fs::remove_file(out);
-    planhost::hhyp::write(
-        out,
-        &planhost::ids::HostingNumber::parse(hosting).unwrap(),
-        &base,
-        &annexes,
-        &|_, _| {},
-        &std::sync::atomic::AtomicBool::new(false),
-    )
-    .unwrap();
-}
-
 /// The transfer's outcome, once it is done (a debug build moves 200 MiB in well under a minute).
 async fn finished(ui: &Ui<'_>) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
@@ -239,7 +205,11 @@ async fn a_hhyp_is_loaded_with_a_progress_bar_cancelled_and_saved_back() {
     ui.wait("bases-none").await;
 
     // A file for another hosting number: refused on this computer, in the panel, nothing sent.
-    hhyp_at(&picked, "999999999999", "Ailleurs", 1);
+    std::fs::rename(
+        hhyp_files::hhyp_file(&data, "999999999999", "Ailleurs", 1 << 20),
+        &picked,
+    )
+    .unwrap();
     ui.click("base-upload").await;
     assert!(ui
         .text_contains("transfer-error", "999999999999")
@@ -250,7 +220,11 @@ async fn a_hhyp_is_loaded_with_a_progress_bar_cancelled_and_saved_back() {
     ui.click("transfer-close").await;
 
     // 200 MiB: the bar, the bytes, the speed and the time left while it is sent.
-    hhyp_at(&picked, &hosting, "Lycée Hugo 2026", 200);
+    std::fs::rename(
+        hhyp_files::hhyp_file(&data, &hosting, "Lycée Hugo 2026", 200 << 20),
+        &picked,
+    )
+    .unwrap();
     ui.click("base-upload").await;
     let figures = ui.text_contains("transfer-figures", "/s").await;
     assert!(figures.contains(" sur ") && figures.contains("Mo/s"), "{figures}");

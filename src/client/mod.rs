@@ -256,8 +256,7 @@ impl ControllerClient {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| Error::internal(format!("unexpected answer from the controller: {e}")));
         }
-        Err(serde_json::from_slice::<Error>(&bytes)
-            .unwrap_or_else(|_| Error::internal(format!("the controller answered {status} without explanation"))))
+        Err(refusal(status, &bytes))
     }
 
     /// Any API call by method and path (with its query), the body as JSON: what the test that walks every route with
@@ -419,6 +418,12 @@ impl ControllerClient {
         self.call(Method::POST, &format!("/plannings/{planning_id}/bases"), Some(change))
             .await
     }
+}
+
+/// The controller's `{code, message}` for a refused request.
+pub(crate) fn refusal(status: reqwest::StatusCode, body: &[u8]) -> Error {
+    serde_json::from_slice::<Error>(body)
+        .unwrap_or_else(|_| Error::internal(format!("the controller answered {status} without explanation")))
 }
 
 fn ca_mismatch(address: &str) -> Error {

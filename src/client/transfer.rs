@@ -1,6 +1,6 @@
 //! The calls that move base files: a `.HHYP` sent in chunks, a kept base downloaded as a `.HHYP`.
 
-use super::{transport_error, ControllerClient};
+use super::{refusal, transport_error, ControllerClient};
 use crate::api::{PlanningBases, UploadStart, UploadState, API_PREFIX};
 use crate::error::{Error, Result};
 use reqwest::Method;
@@ -86,8 +86,7 @@ impl ControllerClient {
         if !resp.status().is_success() {
             let status = resp.status();
             let bytes = resp.bytes().await.map_err(|e| transport_error(&e, &self.address))?;
-            return Err(serde_json::from_slice::<Error>(&bytes)
-                .unwrap_or_else(|_| Error::internal(format!("the controller answered {status} without explanation"))));
+            return Err(refusal(status, &bytes));
         }
         let total = resp.content_length().unwrap_or(0);
         let mut done = 0u64;

@@ -53,7 +53,7 @@ pub(crate) fn free_name(dir: &Path, stem: &str, extension: &str) -> PathBuf {
         .unwrap_or_else(|| dir.join(format!("{stem}.{extension}")))
 }
 
-fn cannot_write(dir: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+pub(crate) fn cannot_write(dir: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| {
         Error::invalid(
             format!("Cannot write in {}: {e}", dir.display()),

@@ -194,16 +194,10 @@ impl Console {
                 }
             })
             .collect();
-        let cannot = |e: std::io::Error| {
-            Error::invalid(
-                format!("Cannot write in {}: {e}", dir.display()),
-                format!("Impossible d'écrire dans {} : {e}", dir.display()),
-            )
-        };
-        std::fs::create_dir_all(dir).map_err(cannot)?;
+        std::fs::create_dir_all(dir).map_err(super::downloads::cannot_write(dir))?;
         let target = super::downloads::free_name(dir, stem.trim(), "HHYP");
         let part = target.with_extension("HHYP.part");
-        let mut out = std::fs::File::create_new(&part).map_err(cannot)?;
+        let mut out = std::fs::File::create_new(&part).map_err(super::downloads::cannot_write(dir))?;
         tasks::step(TaskStep::Downloading);
         let report = |done, total| tasks::progress(TaskStep::Downloading, Some(done), Some(total));
         let got = tasks::cancellable(open.client.download_base(planning_id, base_id, &mut out, &report)).await;

@@ -1,6 +1,7 @@
 //! A real controller on 127.0.0.1 (its own data directory, real TLS, real SQLite), and helpers to talk to it.
 #![allow(dead_code)]
 
+#[path = "../support/hhyp_files.rs"]
 pub mod hhyp_files;
 pub mod process;
 
@@ -18,6 +19,20 @@ pub struct TestController {
 }
 
 impl TestController {
+    /// The same data served by a `planhost-controller serve` process a test can kill; the folder must outlive it.
+    pub async fn into_process(self) -> (tempfile::TempDir, process::ControllerProcess) {
+        let data = self.dir.path().join("ctl");
+        let TestController {
+            dir,
+            controller,
+            server,
+            ..
+        } = self;
+        server.stop().await;
+        drop(controller);
+        (dir, process::ControllerProcess::serve(&data, "127.0.0.1:0"))
+    }
+
     pub async fn start() -> TestController {
         Self::start_with(planhost::server::Options::default()).await
     }

@@ -44,14 +44,22 @@ async fn change(
     tokio::task::spawn_blocking(move || controller.change_bases(&asking, planning, &change, &peer))
         .await
         .map_err(Error::internal)??;
-    // The planning server starts (or follows the new base), and the status says so at once.
-    // The change is committed: a port that cannot be listened on shows in the status, not as a failed change
-    // (which the user would retry, creating another base).
+    Ok(Json(in_service(&ctl, &session, planning).await?))
+}
+
+/// After a base went in service (created, restored, uploaded): the planning server starts or follows it, and the
+/// answer already carries the status it leads to. The change is committed: a port that cannot be listened on shows
+/// in the status, not as a failed change (which the user would retry, creating another base).
+pub(super) async fn in_service(
+    ctl: &Ctl,
+    session: &crate::controller::Session,
+    planning: i64,
+) -> Result<crate::api::PlanningBases> {
     if let Err(e) = ctl.listeners.sync().await {
         tracing::warn!("planning servers after a base change: {}", e.message);
     }
-    if let Err(e) = status::refresh(&ctl, &session.hosting_number).await {
+    if let Err(e) = status::refresh(ctl, &session.hosting_number).await {
         tracing::warn!("statuses after a base change: {}", e.message);
     }
-    Ok(Json(ctl.controller.bases(&session, planning)?))
+    ctl.controller.bases(session, planning)
 }

@@ -6,7 +6,6 @@ use super::{parse, Authed, Ctl};
 use crate::api::{Pane, UploadStart};
 use crate::controller::uploads::CHUNK_MAX;
 use crate::error::{Error, Result};
-use crate::server::status;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -147,21 +146,10 @@ async fn finish(State(ctl): State<Ctl>, a: Authed, ids_: Ids<String>) -> Result<
     let Authed { session, peer } = a;
     let controller = ctl.controller.clone();
     let asking = session.clone();
-    let bases = tokio::task::spawn_blocking(move || controller.finish_upload(&asking, planning, &upload, &peer))
+    tokio::task::spawn_blocking(move || controller.finish_upload(&asking, planning, &upload, &peer))
         .await
         .map_err(Error::internal)??;
-    // As after "Créer une base": the change is committed whatever the planning server does next.
-    if let Err(e) = ctl.listeners.sync().await {
-        tracing::warn!("planning servers after an upload: {}", e.message);
-    }
-    if let Err(e) = status::refresh(&ctl, &session.hosting_number).await {
-        tracing::warn!("statuses after an upload: {}", e.message);
-    }
-    let mut bases = bases;
-    if let Ok(fresh) = ctl.controller.bases(&session, planning) {
-        bases = fresh;
-    }
-    Ok(Json(bases))
+    Ok(Json(super::bases::in_service(&ctl, &session, planning).await?))
 }
 
 /// A kept base as a `.HHYP`, written (and verified) in full before the first byte is sent.
