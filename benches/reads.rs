@@ -10,55 +10,18 @@
 
 #[path = "support/nginx.rs"]
 mod nginx;
+#[path = "support/oha.rs"]
+mod oha;
 #[path = "../tests/support/session.rs"]
 mod session;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
+use oha::{median, oha, Load};
 use std::path::Path;
-use std::process::Command;
 
 fn env_or(name: &str, default: u32) -> u32 {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
-}
-
-struct Round {
-    rps: f64,
-    p99_ms: f64,
-}
-
-/// One `oha` run; panics unless every request succeeded.
-fn oha(url: &str, connections: u32, secs: u32, dir: &Path, token: &str) -> Round {
-    let out = Command::new("oha")
-        .args(["--no-tui", "--output-format", "json", "-z", &format!("{secs}s")])
-        .args(["-c", &connections.to_string()])
-        .args(["--cacert", dir.join("ca.pem").to_str().unwrap()])
-        .args(["--cert", dir.join("device.pem").to_str().unwrap()])
-        .args(["--key", dir.join("device.key").to_str().unwrap()])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
-        .arg(url)
-        .output()
-        .expect("oha (cargo install oha)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oha JSON");
-    let codes = &v["statusCodeDistribution"];
-    let ok = codes["200"].as_u64().unwrap_or(0);
-    let all: u64 = codes
-        .as_object()
-        .unwrap()
-        .values()
-        .filter_map(serde_json::Value::as_u64)
-        .sum();
-    assert!(ok > 0 && ok == all, "{url}: not every answer was 200: {codes}");
-    Round {
-        rps: v["summary"]["requestsPerSec"].as_f64().unwrap(),
-        p99_ms: v["latencyPercentiles"]["p99"].as_f64().unwrap() * 1000.0,
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// nginx serving the same body as a static file at the same path.
@@ -104,20 +67,18 @@ fn main() {
     for connections in [50, 200] {
         let (mut ours, mut theirs, mut ours_p99, mut theirs_p99) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
-            let a = oha(
-                &format!("https://{address}/api/v1/session"),
-                connections,
-                secs,
-                tmp.path(),
-                &token,
-            );
-            let b = oha(
-                &format!("https://{nginx_address}/api/v1/session"),
-                connections,
-                secs,
-                tmp.path(),
-                &token,
-            );
+            let load = |url: &str| {
+                oha(&Load {
+                    url,
+                    connections,
+                    secs,
+                    dir: tmp.path(),
+                    client_cert: true,
+                    token: Some(&token),
+                })
+            };
+            let a = load(&format!("https://{address}/api/v1/session"));
+            let b = load(&format!("https://{nginx_address}/api/v1/session"));
             ours.push(a.rps);
             ours_p99.push(a.p99_ms);
             theirs.push(b.rps);

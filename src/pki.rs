@@ -67,7 +67,8 @@ fn issuer(ca: &KeyedCert) -> Result<Issuer<'static, KeyPair>> {
     Issuer::from_ca_cert_pem(&ca.cert_pem, key).map_err(pki_err)
 }
 
-/// The controller's TLS server certificate: its domain name, `localhost` and the loopback addresses.
+/// A TLS server certificate (the controller's, a planning server's): its domain name, `localhost` and the loopback
+/// addresses.
 pub fn new_server_cert(ca: &KeyedCert, domain: &str) -> Result<KeyedCert> {
     let key = KeyPair::generate().map_err(pki_err)?;
     let mut params = base_params(domain, 825);

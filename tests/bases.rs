@@ -24,6 +24,12 @@ fn grid() -> TimeGrid {
 
 /// A user with a generated password, assigned to `profile` of the planning; returns (login, password).
 async fn user_with(m: &ControllerClient, planning: i64, login: &str, profile: &str) -> (String, String) {
+    let (login, password, _) = user_with_id(m, planning, login, profile).await;
+    (login, password)
+}
+
+/// The same, with the user's id.
+async fn user_with_id(m: &ControllerClient, planning: i64, login: &str, profile: &str) -> (String, String, i64) {
     let added = m
         .change_users(&UserChange::Add(NewUser {
             login: login.into(),
@@ -52,7 +58,7 @@ async fn user_with(m: &ControllerClient, planning: i64, login: &str, profile: &s
     )
     .await
     .unwrap();
-    (login.into(), added.password.unwrap())
+    (login.into(), added.password.unwrap(), id)
 }
 
 fn https(ca: &str) -> reqwest::Client {
@@ -386,4 +392,231 @@ async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_s
     );
     assert!(reopened.base_in_service(id).unwrap().unwrap().1.exists());
     server.stop().await;
+}
+
+/// A planning's server is reached by the planning's own domain name; a user's access is checked again after changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planning_server_names_its_domain_and_ends_sessions_whose_access_changed() {
+    let tc = TestController::start().await;
+    let m = tc.manager().await;
+    let id = m.configuration().await.unwrap().plannings[0].id;
+    m.apply(&ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"))
+        .await
+        .unwrap();
+    let publish = PlanningChanges {
+        web_publication: Some(true),
+        publication_name: Some("Lycée Hugo".into()),
+        ..Default::default()
+    };
+    m.apply(&ConfigChange::ChangePlanning { id, changes: publish })
+        .await
+        .unwrap();
+    m.apply(&ConfigChange::Seats {
+        allocations: vec![SeatAllocation {
+            planning_id: id,
+            seats: Seats {
+                modification: 1,
+                consultation: 1,
+            },
+        }],
+    })
+    .await
+    .unwrap();
+    // A school's base (two classes, 44 weeks), uploaded as a `.HHYP`.
+    let files = tempfile::tempdir().unwrap();
+    let hosting = planhost::ids::HostingNumber::parse(tc.credentials().0).unwrap();
+    let file = common::hhyp_files::school_hhyp(files.path(), hosting.as_str(), "Lycée 2026", 2, 44);
+    planhost::tasks::Tasks::default()
+        .run(
+            "upload",
+            |_| {},
+            planhost::console::transfer::upload(&m, &hosting, id, &file),
+        )
+        .await
+        .unwrap();
+    let port = m.configuration().await.unwrap().plannings[0]
+        .coordinates
+        .clone()
+        .unwrap()
+        .port;
+    let ca = tc.ca_pem();
+    let token = |v: serde_json::Value| v["token"].as_str().unwrap().to_owned();
+
+    // Reached by the planning's own domain, its server presents a certificate from the controller's CA naming it;
+    // a new domain is named at the next connection, with no restart.
+    let by_name = |domain: &str, port: u16| {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+            .resolve(domain, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+            .build()
+            .unwrap()
+    };
+    let page = by_name("edt.lycee-hugo.fr", port)
+        .get(format!("https://edt.lycee-hugo.fr:{port}/Lyc%C3%A9e%20Hugo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let e = by_name("planning.lycee-hugo.fr", port)
+        .get(format!("https://planning.lycee-hugo.fr:{port}/Lyc%C3%A9e%20Hugo"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("NotValidForName"), "{e:?}");
+    m.apply(&ConfigChange::planning_domain(id, "planning.lycee-hugo.fr"))
+        .await
+        .unwrap();
+    let port = m.configuration().await.unwrap().plannings[0]
+        .coordinates
+        .clone()
+        .unwrap()
+        .port;
+    let page = by_name("planning.lycee-hugo.fr", port)
+        .get(format!("https://planning.lycee-hugo.fr:{port}/Lyc%C3%A9e%20Hugo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "the new name, without a restart");
+    let address = format!("127.0.0.1:{port}");
+    let anonymous = ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None).unwrap();
+
+    // A user disabled, or no longer assigned, loses the open session at the next request.
+    let session_of = |login: String, password: String| {
+        let anonymous = &anonymous;
+        let (ca, address) = (ca.clone(), address.clone());
+        async move {
+            let t = token(
+                anonymous
+                    .call_route(
+                        Method::POST,
+                        "/login",
+                        Some(&json!({"login": login, "password": password})),
+                    )
+                    .await
+                    .unwrap(),
+            );
+            ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca), None)
+                .unwrap()
+                .with_token(t)
+        }
+    };
+    let (teacher, teacher_pw, teacher_id) = user_with_id(&m, id, "prof1", "Modification").await;
+    let (head, head_pw, head_id) = user_with_id(&m, id, "cpe1", "Consultation").await;
+    let teacher_session = session_of(teacher, teacher_pw).await;
+    let head_session = session_of(head, head_pw).await;
+    // The timetable: the whole year, or one week of it; a week outside the base is refused.
+    let year = head_session.call_route(Method::GET, "/timetable", None).await.unwrap();
+    let placements = |v: &serde_json::Value| v["placements"].as_array().unwrap().clone();
+    assert_eq!(placements(&year).len(), 2 * 6 * 5 * 44);
+    let week = head_session
+        .call_route(Method::GET, "/timetable?week=2", None)
+        .await
+        .unwrap();
+    assert_eq!(placements(&week).len(), 2 * 6 * 5);
+    assert!(placements(&week).iter().all(|p| p["week"] == 2));
+    assert_eq!(
+        week["courses"], year["courses"],
+        "every course, placed or not this week"
+    );
+    for bad in ["0", "45", "-1", "x"] {
+        let e = head_session
+            .call_route(Method::GET, &format!("/timetable?week={bad}"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "week={bad}: {}", e.message);
+    }
+    assert!(teacher_session.call_route(Method::GET, "/grid", None).await.is_ok());
+    m.change_users(&UserChange::Disable {
+        id: teacher_id,
+        disabled: true,
+    })
+    .await
+    .unwrap();
+    let e = teacher_session
+        .call_route(Method::GET, "/grid", None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::SessionRequired);
+    assert!(e.message_fr.contains("a changé"), "{}", e.message_fr);
+    assert!(
+        head_session.call_route(Method::GET, "/timetable", None).await.is_ok(),
+        "others go on"
+    );
+    let consultation = m
+        .profiles(id)
+        .await
+        .unwrap()
+        .profiles
+        .iter()
+        .find(|p| p.name == "Consultation")
+        .unwrap()
+        .id;
+    m.change_profiles(
+        id,
+        &ProfileChange::Unassign {
+            profile_id: consultation,
+            user_ids: vec![head_id],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        head_session
+            .call_route(Method::GET, "/timetable", None)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::SessionRequired
+    );
+}
+
+/// Twelve "Créer une base" racing on one planning: each is put in service in its turn, whole; one stays in service,
+/// three are kept, the rest are removed from the disk too; one history line each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creates_leave_one_base_in_service_and_three_kept_whole() {
+    let tc = TestController::start().await;
+    let m = std::sync::Arc::new(tc.manager().await);
+    let id = m.configuration().await.unwrap().plannings[0].id;
+    m.apply(&ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"))
+        .await
+        .unwrap();
+    let racing: Vec<_> = (0..12)
+        .map(|i| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                m.change_bases(
+                    id,
+                    &BaseChange::Create {
+                        name: format!("Base {i}"),
+                        grid: grid(),
+                    },
+                )
+                .await
+            })
+        })
+        .collect();
+    for r in racing {
+        r.await.unwrap().unwrap();
+    }
+    let bases = m.bases(id).await.unwrap();
+    let current = bases.in_service.expect("one in service");
+    assert_eq!(bases.others.len(), 3, "three kept");
+    assert_eq!(tc.count("SELECT count(*) FROM base_files"), 4);
+    assert_eq!(
+        tc.count("SELECT count(*) FROM history WHERE action = 'bases.create'"),
+        12
+    );
+    let root = tc.dir.path().join("ctl/bases");
+    let folders: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+    assert_eq!(folders.len(), 4, "trimmed bases leave no folder behind");
+    for f in &folders {
+        planhost::base::Base::verify(&f.path().join("base.sqlite3")).unwrap();
+    }
+    // The planning server serves the one in service.
+    assert_eq!(
+        m.configuration().await.unwrap().plannings[0].base.as_deref(),
+        Some(current.name.as_str())
+    );
 }

@@ -4,10 +4,30 @@
 mod common;
 
 use common::TestController;
-use planhost::api::{ConfigChange, Configuration, PlanningChanges, PlanningStatus, SeatAllocation, Seats};
+use planhost::api::{
+    BaseChange, ConfigChange, Configuration, PlanningChanges, PlanningStatus, SeatAllocation, Seats, TimeGrid,
+};
 use planhost::client::ControllerClient;
 use planhost::ErrorCode;
 use std::process::Command;
+
+/// "Créer une base": a new base in service, its planning server started.
+async fn put_base_in_service(m: &ControllerClient, planning: i64, name: &str) {
+    let grid = TimeGrid {
+        first_monday: "2026-08-31".into(),
+        last_sunday: "2027-07-04".into(),
+        ..TimeGrid::default()
+    };
+    m.change_bases(
+        planning,
+        &BaseChange::Create {
+            name: name.into(),
+            grid,
+        },
+    )
+    .await
+    .unwrap();
+}
 
 async fn manager(tc: &TestController) -> ControllerClient {
     let (_, client) = tc.session().await;
@@ -375,7 +395,7 @@ async fn removal_asks_no_base_in_service_and_frees_the_port() {
     m.apply(&ConfigChange::planning_domain(p2, "annexe.lycee.fr"))
         .await
         .unwrap();
-    tc.controller.put_base_in_service(p2, "Annexe 2026").unwrap();
+    put_base_in_service(&m, p2, "Annexe 2026").await;
     let err = m.apply(&ConfigChange::RemovePlanning { id: p2 }).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     assert!(err.message_fr.contains("base en service"), "{}", err.message_fr);
@@ -496,8 +516,7 @@ async fn statuses_follow_real_checks_of_the_planning_server() {
     m.apply(&ConfigChange::planning_domain(id, "edt.lycee.fr"))
         .await
         .unwrap();
-    tc.controller.put_base_in_service(id, "Lycée 2026").unwrap();
-    tc.server.shared.listeners.sync().await.unwrap();
+    put_base_in_service(&m, id, "Lycée 2026").await;
     let (online, since) = status(&m.statuses().await.unwrap());
     assert_eq!(online, PlanningStatus::Online);
 
@@ -621,8 +640,7 @@ async fn statuses_are_checked_even_when_nobody_looks() {
         .clone()
         .unwrap()
         .port;
-    tc.controller.put_base_in_service(id, "Lycée 2026").unwrap();
-    tc.server.shared.listeners.sync().await.unwrap();
+    put_base_in_service(&m, id, "Lycée 2026").await;
     let stored = |tc: &TestController| {
         tc.db()
             .query_row("SELECT status FROM plannings", [], |r| r.get::<_, String>(0))

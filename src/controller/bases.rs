@@ -86,7 +86,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 impl Controller {
-    fn bases_dir(&self) -> PathBuf {
+    pub(super) fn bases_dir(&self) -> PathBuf {
         self.dir.join(BASES_DIR)
     }
 

@@ -96,6 +96,7 @@ pub struct Controller {
     server_cert: KeyedCert,
     settings: Settings,
     receiving: uploads::Receiving,
+    served: planning_access::ServedCache,
 }
 
 /// What the provider hands to a new customer, printed once.
@@ -239,6 +240,7 @@ impl Controller {
             },
             settings,
             receiving: uploads::Receiving::default(),
+            served: planning_access::ServedCache::default(),
         };
         Ok(controller)
     }
@@ -337,6 +339,12 @@ impl Controller {
     }
     pub(crate) fn server_cert(&self) -> &KeyedCert {
         &self.server_cert
+    }
+
+    /// Changes whenever anything is committed, by this process or another: what was checked against it stays true
+    /// while it stays the same.
+    pub fn data_version(&self) -> Result<i64> {
+        self.store.data_version()
     }
 
     /// Every hosting account's number.

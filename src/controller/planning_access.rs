@@ -2,11 +2,13 @@
 //! password is checked under the same lock-out rules as the console's.
 
 use super::auth::Check;
-use super::store::{plannings, profiles};
+use super::store::{bases, plannings, profiles, users};
 use super::Controller;
 use crate::api::{ProfileKind, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::HostingNumber;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 /// A user let in on a planning server, with the profile it has there.
 #[derive(Debug, Clone)]
@@ -52,26 +54,60 @@ impl Controller {
         Ok(PlanningUser { user, profile, kind })
     }
 
-    /// What a planning server needs to answer: its names, publication, seats and the base file in service.
+    /// What a planning server needs to answer: its names, publication, seats and the base file in service. Asked
+    /// on every request, so kept in memory while nothing is committed (`data_version`): one `PRAGMA`, not three
+    /// queries; a change from this process or a provider command is seen by the next request.
     pub fn planning_served(&self, planning_id: i64) -> Result<Option<ServedPlanning>> {
-        let file = self.base_in_service(planning_id)?;
-        self.store.read(|c| {
+        let version = self.store.data_version()?;
+        if let Some(hit) = self.served.get(version, planning_id) {
+            return Ok(hit);
+        }
+        let dir = self.bases_dir();
+        let found = self.store.read(|c| {
             let Some(hosting) = plannings::hosting_of(c, planning_id)? else {
                 return Ok(None);
             };
+            let file =
+                bases::in_service(c, planning_id)?.map(|f| (f.id, dir.join(f.folder).join(super::bases::BASE_FILE)));
             Ok(plannings::get(c, &hosting, planning_id)?.map(|row| ServedPlanning {
+                domain: row.planning.coordinates.map(|c| c.domain),
                 publication_name: row.planning.publication_name,
                 web_publication: row.planning.web_publication,
                 seats: row.planning.seats,
                 base: row.planning.base,
-                file: file.clone(),
+                file,
+                hosting,
             }))
+        })?;
+        self.served.put(version, planning_id, found.clone());
+        Ok(found)
+    }
+
+    /// The profile kind a user logged in on a planning server still has there: `None` once the user is disabled,
+    /// deleted or no longer assigned. Asked again whenever anything was committed since the last answer.
+    pub fn planning_user_kind(
+        &self,
+        planning_id: i64,
+        hosting: &HostingNumber,
+        user_id: i64,
+    ) -> Result<Option<ProfileKind>> {
+        self.store.read(|c| {
+            let Some(user) = users::get(c, hosting, user_id)? else {
+                return Ok(None);
+            };
+            if user.disabled {
+                return Ok(None);
+            }
+            Ok(profiles::assigned(c, planning_id, user_id)?.map(|(_, kind)| kind))
         })
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct ServedPlanning {
+    pub hosting: HostingNumber,
+    /// The planning's domain name, once set: its server's certificate names it.
+    pub domain: Option<String>,
     pub publication_name: String,
     pub web_publication: bool,
     pub seats: crate::api::Seats,
@@ -79,4 +115,32 @@ pub struct ServedPlanning {
     pub base: Option<String>,
     /// Its file: (id, path); none for a base recorded without one.
     pub file: Option<(i64, std::path::PathBuf)>,
+}
+
+/// `planning_served` answers for one `data_version`.
+#[derive(Default)]
+pub struct ServedCache {
+    inner: Mutex<(i64, HashMap<i64, Option<ServedPlanning>>)>,
+}
+
+impl ServedCache {
+    fn get(&self, version: i64, planning_id: i64) -> Option<Option<ServedPlanning>> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if inner.0 != version {
+            return None;
+        }
+        inner.1.get(&planning_id).cloned()
+    }
+
+    fn put(&self, version: i64, planning_id: i64, value: Option<ServedPlanning>) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if inner.0 != version {
+            // Read after `version` was seen: only an older cache is replaced.
+            if inner.0 > version {
+                return;
+            }
+            *inner = (version, HashMap::new());
+        }
+        inner.1.insert(planning_id, value);
+    }
 }

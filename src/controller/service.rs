@@ -120,11 +120,4 @@ impl Controller {
             Ok(wanted)
         })
     }
-
-    /// Records a base as in service for a planning (bases themselves arrive with the Mes plannings pane).
-    pub fn put_base_in_service(&self, planning_id: i64, base_name: &str) -> Result<()> {
-        let now = now_unix();
-        self.store
-            .write(|c| plannings::put_base(c, planning_id, base_name, now))
-    }
 }

@@ -3,8 +3,10 @@
 //!   can reach);
 //! - a planning with a base in service answers on its own coordinates (its planning server).
 //!
-//! Both speak TLS 1.3 with the controller's server certificate; neither asks for a client certificate.
+//! Both speak TLS 1.3 and ask for no client certificate: a directory presents the controller's server certificate,
+//! a planning server one for the planning's own domain (`planning_tls`).
 
+use super::planning_tls::planning_tls_config;
 use super::{bind, public_tls_config, serve, ConnInfo, Limits, Served};
 use crate::controller::service::Listener;
 use crate::controller::Controller;
@@ -91,12 +93,11 @@ impl Listeners {
             }
             let started = async {
                 let listener = bind(SocketAddr::new(self.ip, port)).await?;
-                serve(
-                    listener,
-                    public_tls_config(&self.controller)?,
-                    self.router(kind),
-                    &self.limits,
-                )
+                let tls = match kind {
+                    Listener::Directory => public_tls_config(&self.controller)?,
+                    Listener::Planning(id) => planning_tls_config(self.controller.clone(), id)?,
+                };
+                serve(listener, tls, self.router(kind), &self.limits)
             };
             match started.await {
                 Ok(served) => {

@@ -2,7 +2,8 @@
 //! - `/status` (what the controller's checks probe);
 //! - `POST /api/v1/login`, `/api/v1/logout`: users with a profile in this planning, within its seats — the
 //!   Modification and Consultation connections reserved in Configuration are the most open at once;
-//! - `/api/v1/grid`, `/api/v1/timetable` (a session), `/api/v1/admin/summary` (the Administration profile);
+//! - `/api/v1/grid`, `/api/v1/timetable` (a session; `?week=N` for one week), `/api/v1/admin/summary` (the
+//!   Administration profile);
 //! - `/{publication name}`: the public timetable page, when web publication is on.
 //!
 //! What it serves is rendered once per base file and kept until another base goes in service.
@@ -30,6 +31,9 @@ struct Live {
     seat: Seat,
     kind: ProfileKind,
     last_seen: Instant,
+    /// The database's `data_version` when the user's access was last checked: after any commit it is checked
+    /// again, so a user disabled, deleted or unassigned loses the session at its next request.
+    checked: i64,
 }
 
 /// One base file, rendered.
@@ -40,6 +44,12 @@ struct Rendered {
     timetable: Bytes,
     served: Timetable,
     grid_value: ServedGrid,
+    /// The first week with a course, else 1: the published page opens on it.
+    first_week: u32,
+    /// The timetable JSON of one week, by week (at most one per week of the grid).
+    weeks: Mutex<HashMap<u32, Bytes>>,
+    /// Published pages by week, with the title they were rendered under (at most one per week of the grid).
+    pages: Mutex<HashMap<u32, (String, Bytes)>>,
 }
 
 pub struct PlanningServer {
@@ -117,8 +127,11 @@ impl PlanningServer {
                 base: meta.name,
                 grid: Bytes::from(serde_json::to_vec(&grid_value).map_err(Error::internal)?),
                 timetable: Bytes::from(serde_json::to_vec(&served).map_err(Error::internal)?),
+                first_week: served.placements.iter().map(|p| p.week).min().unwrap_or(1),
                 served,
                 grid_value,
+                weeks: Mutex::new(HashMap::new()),
+                pages: Mutex::new(HashMap::new()),
             })
         })
         .await
@@ -128,23 +141,57 @@ impl PlanningServer {
         Ok(rendered)
     }
 
-    /// The session a request carries (its key and profile kind), refreshed; expired ones are forgotten.
+    /// The session a request carries (its key and profile kind), refreshed; expired ones are forgotten, and so are
+    /// those whose user lost access since the last check.
     fn session(&self, headers: &HeaderMap) -> Result<(String, ProfileKind)> {
         let token = super::bearer(headers).ok_or_else(session_required)?;
-        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         let key = crate::controller::auth::token_hash(token);
-        match sessions.get_mut(&key) {
-            Some(live) if live.last_seen.elapsed() < IDLE_TIMEOUT => {
-                live.last_seen = Instant::now();
-                let kind = live.kind;
-                Ok((key, kind))
+        let version = self.controller.data_version()?;
+        let (user_id, kind) = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+            match sessions.get_mut(&key) {
+                Some(live) if live.last_seen.elapsed() < IDLE_TIMEOUT => {
+                    live.last_seen = Instant::now();
+                    if live.checked == version {
+                        return Ok((key, live.kind));
+                    }
+                    (live.user_id, live.kind)
+                }
+                Some(_) => {
+                    sessions.remove(&key);
+                    return Err(session_required());
+                }
+                None => return Err(session_required()),
             }
-            Some(_) => {
+        };
+        let hosting = self.served()?.hosting;
+        let now = self.controller.planning_user_kind(self.id, &hosting, user_id)?;
+        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        match now {
+            // Same seat: the session goes on with the profile it has now.
+            Some(now) if seat_of(now) == seat_of(kind) => {
+                if let Some(live) = sessions.get_mut(&key) {
+                    live.kind = now;
+                    live.checked = live.checked.max(version);
+                }
+                Ok((key, now))
+            }
+            _ => {
                 sessions.remove(&key);
-                Err(session_required())
+                Err(Error::new(
+                    ErrorCode::SessionRequired,
+                    "Your access to this planning changed (user disabled or profile removed): log in again.",
+                    "Votre accès à ce planning a changé (utilisateur désactivé ou profil retiré) : reconnectez-vous.",
+                ))
             }
-            None => Err(session_required()),
         }
+    }
+}
+
+fn seat_of(kind: ProfileKind) -> Seat {
+    match kind {
+        ProfileKind::Consultation => Seat::Consultation,
+        ProfileKind::Modification | ProfileKind::Administration => Seat::Modification,
     }
 }
 
@@ -190,14 +237,13 @@ async fn login(
     let peer = ip.map(|ip| ip.to_string()).unwrap_or_default();
     let controller = s.controller.clone();
     let id = s.id;
+    // Read before the check: a commit after it makes the session check the user again.
+    let checked = s.controller.data_version()?;
     let user = tokio::task::spawn_blocking(move || controller.planning_login(id, &req.login, &req.password, &peer))
         .await
         .map_err(Error::internal)??;
     let served = s.served()?;
-    let seat = match user.kind {
-        ProfileKind::Consultation => Seat::Consultation,
-        ProfileKind::Modification | ProfileKind::Administration => Seat::Modification,
-    };
+    let seat = seat_of(user.kind);
     let limit = match seat {
         Seat::Modification => served.seats.modification,
         Seat::Consultation => served.seats.consultation,
@@ -230,6 +276,7 @@ async fn login(
                 seat,
                 kind: user.kind,
                 last_seen: Instant::now(),
+                checked,
             },
         );
     }
@@ -255,9 +302,41 @@ async fn grid_json(State(s): State<Srv>, headers: HeaderMap) -> Result<Response>
     Ok(json_bytes(s.rendered().await?.grid.clone()))
 }
 
-async fn timetable_json(State(s): State<Srv>, headers: HeaderMap) -> Result<Response> {
+/// The whole timetable, or with `?week=N` one week of it (every teacher, room, group, subject and course, the
+/// placements of that week only): what a client showing a week asks for, a fraction of the year's bytes.
+async fn timetable_json(
+    State(s): State<Srv>,
+    headers: HeaderMap,
+    week: std::result::Result<Query<WeekQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
     s.session(&headers)?;
-    Ok(json_bytes(s.rendered().await?.timetable.clone()))
+    let r = s.rendered().await?;
+    let Some(week) = week.map_err(|e| bad_week(&e.body_text()))?.0.week else {
+        return Ok(json_bytes(r.timetable.clone()));
+    };
+    if week == 0 || week > r.grid_value.weeks {
+        return Err(bad_week(&format!("1 to {}", r.grid_value.weeks)));
+    }
+    if let Some(bytes) = r.weeks.lock().unwrap_or_else(PoisonError::into_inner).get(&week) {
+        return Ok(json_bytes(bytes.clone()));
+    }
+    let one = Timetable {
+        placements: r.served.placements.iter().filter(|p| p.week == week).copied().collect(),
+        ..r.served.clone()
+    };
+    let bytes = Bytes::from(serde_json::to_vec(&one).map_err(Error::internal)?);
+    r.weeks
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(week, bytes.clone());
+    Ok(json_bytes(bytes))
+}
+
+fn bad_week(detail: &str) -> Error {
+    Error::invalid(
+        format!("A week is a number of the base's weeks ({detail})."),
+        format!("Une semaine est un numéro parmi les semaines de la base ({detail})."),
+    )
 }
 
 /// An administrative call: the Administration profile only.
@@ -301,20 +380,27 @@ async fn publication_page(
     let r = s.rendered().await?;
     let g = &r.grid_value;
     // The requested week, else the first with a course, else the first.
-    let first_used = r.served.placements.iter().map(|p| p.week).min().unwrap_or(1);
     let week = week
         .ok()
         .and_then(|Query(q)| q.week)
-        .unwrap_or(first_used)
+        .unwrap_or(r.first_week)
         .clamp(1, g.weeks.max(1));
-    let html = publication::page(
-        &served.publication_name,
-        &r.base,
-        &g.grid,
-        &g.day,
-        g.weeks,
-        week,
-        &r.served,
-    );
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    let title = &served.publication_name;
+    if let Some((t, page)) = r.pages.lock().unwrap_or_else(PoisonError::into_inner).get(&week) {
+        if t == title {
+            return Ok(html_bytes(page.clone()));
+        }
+    }
+    let html = Bytes::from(publication::page(
+        title, &r.base, &g.grid, &g.day, g.weeks, week, &r.served,
+    ));
+    r.pages
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(week, (title.clone(), html.clone()));
+    Ok(html_bytes(html))
+}
+
+fn html_bytes(bytes: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], bytes).into_response()
 }

@@ -47,3 +47,89 @@ pub fn hhyp_file(dir: &Path, hosting: &str, name: &str, photo_bytes: usize) -> P
     hhyp::write(&file, &hosting, &base, &annexes, &|_, _| {}, &AtomicBool::new(false)).unwrap();
     file
 }
+
+/// A school's timetable on the default grid (Monday–Friday, eight sequences of one step): `groups` classes, each with
+/// six courses a day, the same week repeated over `weeks` weeks; a teacher and a room per course of a group's day.
+pub fn school_timetable(groups: i64, weeks: u32) -> planhost::api::Timetable {
+    use planhost::api::{Course, Placement, Room, StudentGroup, Subject, Teacher, Timetable};
+    const SUBJECTS: [&str; 6] = [
+        "Mathématiques",
+        "Français",
+        "Histoire-géographie",
+        "Anglais",
+        "Physique-chimie",
+        "SVT",
+    ];
+    let mut t = Timetable {
+        subjects: SUBJECTS
+            .iter()
+            .zip(1..)
+            .map(|(name, id)| Subject {
+                id,
+                code: name.chars().take(4).collect::<String>().to_uppercase(),
+                name: (*name).into(),
+            })
+            .collect(),
+        ..Timetable::default()
+    };
+    for g in 1..=groups {
+        t.groups.push(StudentGroup {
+            id: g,
+            name: format!("2nde {g}"),
+        });
+        t.rooms.push(Room {
+            id: g,
+            name: format!("Salle {}", 100 + g),
+            capacity: Some(35),
+        });
+        for s in 1..=6_i64 {
+            let teacher = (g - 1) * 6 + s;
+            t.teachers.push(Teacher {
+                id: teacher,
+                code: format!("P{teacher:03}"),
+                last_name: format!("Professeur {teacher}"),
+                first_name: "Élodie".into(),
+            });
+            let course = teacher;
+            t.courses.push(Course {
+                id: course,
+                subject_id: s,
+                teacher_id: Some(teacher),
+                group_id: Some(g),
+                room_id: Some(g),
+                steps: 1,
+            });
+            for week in 1..=weeks {
+                for day in 1..=5_u8 {
+                    // Each subject once a day, at a sequence that moves with the day.
+                    let step = u32::try_from((s - 1 + i64::from(day)) % 8).unwrap() + 1;
+                    t.placements.push(Placement {
+                        course_id: course,
+                        week,
+                        day,
+                        step,
+                    });
+                }
+            }
+        }
+    }
+    t
+}
+
+/// `dir/NAME.HHYP` for `hosting`: a base holding `school_timetable(groups, weeks)`, no annex.
+pub fn school_hhyp(dir: &Path, hosting: &str, name: &str, groups: i64, weeks: u32) -> PathBuf {
+    let work = tempfile::tempdir_in(dir).unwrap();
+    let base = work.path().join("base.sqlite3");
+    let grid = TimeGrid {
+        first_monday: "2026-08-31".into(),
+        last_sunday: "2027-07-04".into(),
+        ..TimeGrid::default()
+    };
+    let mut made = Base::create(&base, name, &grid).unwrap();
+    made.add_timetable(&school_timetable(groups, weeks)).unwrap();
+    drop(made);
+    let file = dir.join(format!("{name}.HHYP"));
+    let hosting = HostingNumber::parse(hosting).unwrap();
+    hhyp::write(&file, &hosting, &base, &[], &|_, _| {}, &AtomicBool::new(false)).unwrap();
+    file
+}

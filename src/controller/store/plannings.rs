@@ -151,7 +151,7 @@ pub fn set_status(c: &Connection, id: i64, status: PlanningStatus, now: i64) -> 
 pub fn serving(c: &Connection) -> Result<Vec<(u16, i64)>> {
     let mut stmt = c.prepare(
         "SELECT p.port, p.id FROM plannings p JOIN bases b ON b.planning_id = p.id
-         WHERE p.port IS NOT NULL AND p.disabled = 0",
+         WHERE p.port IS NOT NULL AND p.disabled = 0 AND b.file_id IS NOT NULL",
     )?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -165,13 +165,4 @@ pub fn hosting_of(c: &Connection, id: i64) -> Result<Option<HostingNumber>> {
         c.query_row("SELECT hosting_number FROM plannings WHERE id = ?1", [id], |r| r.get(0))
             .optional()?,
     )
-}
-
-pub fn put_base(c: &Connection, planning_id: i64, base_name: &str, now: i64) -> Result<()> {
-    c.execute(
-        "INSERT INTO bases (planning_id, name, in_service_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(planning_id) DO UPDATE SET name = excluded.name, in_service_at = excluded.in_service_at",
-        params![planning_id, base_name, now],
-    )?;
-    Ok(())
 }
