@@ -82,6 +82,12 @@ impl PeakRss {
     }
 }
 
+/// Each side starts with no dirty page waiting to be written back: the file just generated (round 1) or what the
+/// other side wrote would otherwise be flushed to disk during the next side's transfer and slow it.
+fn settle() {
+    assert!(Command::new("sync").status().unwrap().success());
+}
+
 fn children_of(pid: u32) -> Vec<u32> {
     let out = Command::new("pgrep").args(["-P", &pid.to_string()]).output().unwrap();
     String::from_utf8_lossy(&out.stdout)
@@ -134,6 +140,7 @@ fn main() {
     let me = std::process::id();
     for round in 0..rounds {
         // planhost: the console's upload, each phase timed from its progress reports.
+        settle();
         let marks: Arc<Mutex<Vec<(TaskStep, Instant)>>> = Arc::default();
         let seen = marks.clone();
         let tasks = Tasks::default();
@@ -171,6 +178,7 @@ fn main() {
         totals.push((ended - began).as_secs_f64());
 
         // curl → nginx.
+        settle();
         let peak = PeakRss::start(nginx_pids.clone());
         let began = Instant::now();
         let out = Command::new("curl")
@@ -191,6 +199,12 @@ fn main() {
         let stored = tmp.path().join(format!("nginx/www/upload/round{round}.HHYP"));
         assert_eq!(std::fs::metadata(&stored).unwrap().len(), size);
         std::fs::remove_file(stored).unwrap();
+        println!(
+            "round {}: planhost sending {:.2} s, curl {:.2} s",
+            round + 1,
+            sends[round],
+            curls[round]
+        );
     }
     let (send, curl) = (median(sends.clone()), median(curls.clone()));
     println!(

@@ -225,7 +225,7 @@ pub fn display_name(input: &str, max: usize, what: (&str, &str)) -> Result<Strin
     }
     let hidden = name
         .chars()
-        .any(|c| c.is_control() || c.general_category() == GeneralCategory::Format);
+        .any(|c| c.is_control() || (!c.is_ascii() && c.general_category() == GeneralCategory::Format));
     let mut run = 0;
     // Counted on the decomposed form: "é" followed by two marks is a run of three.
     let stacked = !name.is_ascii()

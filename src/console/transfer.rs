@@ -10,16 +10,22 @@ use crate::hhyp;
 use crate::ids::HostingNumber;
 use crate::tasks::{self, TaskStep};
 use sha2::{Digest, Sha256};
-use std::io::{Read, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// Chunks grow or shrink to take about this long, between the bounds below (a slow link never meets the
 /// controller's request deadline; a fast one is not slowed by round trips).
 const CHUNK_TARGET: Duration = Duration::from_secs(2);
 const CHUNK_MIN: usize = 256 * 1024;
-/// Below what the controller accepts: progress is reported once per chunk, and 16 MiB sent as fast as 64 MiB here.
-const CHUNK_MAX: usize = 16 << 20;
+/// What the controller accepts: fewer round trips on a fast link. Progress is reported while a chunk is sent.
+const CHUNK_MAX: usize = crate::controller::uploads::CHUNK_MAX;
+/// How often the bytes sent are reported while a chunk is on its way.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// A dropped connection is retried this many times in a row, waiting longer each time, before the upload stops
 /// (it resumes from what arrived when started again).
 const RETRIES: u32 = 6;
@@ -73,6 +79,70 @@ fn next_chunk(current: usize, sent: usize, took: Duration) -> usize {
     wanted.clamp(CHUNK_MIN, CHUNK_MAX).min(current.saturating_mul(4))
 }
 
+/// A part of a file, read by a blocking thread a few pieces ahead of the request body that sends them.
+struct ReadAhead(tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>);
+
+/// Read at once; `AHEAD` of them wait to be sent.
+const PIECE: usize = 1 << 20;
+const AHEAD: usize = 4;
+
+impl ReadAhead {
+    /// `len` bytes of `path` from `offset`; `read` counts what was taken. The file must still have `size` bytes.
+    fn start(path: &Path, size: u64, offset: u64, len: usize, read: Arc<AtomicU64>) -> Result<ReadAhead> {
+        let mut file = std::fs::File::open(path)?;
+        if file.metadata()?.len() != size {
+            return Err(Error::invalid(
+                "The file changed while it was being sent: choose it again.",
+                "Le fichier a changé pendant l'envoi : choisissez-le de nouveau.",
+            ));
+        }
+        file.seek(SeekFrom::Start(offset))?;
+        let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
+        tokio::task::spawn_blocking(move || {
+            let mut buffer = bytes::BytesMut::new();
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(PIECE);
+                // Takes back the room of pieces already sent and dropped.
+                buffer.reserve(n);
+                buffer.resize(n, 0);
+                let piece = file.read_exact(&mut buffer).map(|()| buffer.split().freeze());
+                let failed = piece.is_err();
+                read.fetch_add(if failed { 0 } else { n as u64 }, Ordering::Relaxed);
+                // The request was dropped (cancelled, or the connection cut): stop reading.
+                if tx.blocking_send(piece).is_err() || failed {
+                    return;
+                }
+                left -= n;
+            }
+        });
+        Ok(ReadAhead(rx))
+    }
+}
+
+impl futures_core::Stream for ReadAhead {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// `work` (a chunk on its way), reporting the bytes sent so far every `PROGRESS_EVERY`.
+async fn reporting<T>(work: impl std::future::Future<Output = T>, offset: u64, size: u64, read: &AtomicU64) -> T {
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    loop {
+        tokio::select! {
+            answer = &mut work => return answer,
+            _ = tick.tick() => {
+                let done = offset.saturating_add(read.load(Ordering::Relaxed)).min(size);
+                tasks::progress(TaskStep::Uploading, Some(done), Some(size));
+            }
+        }
+    }
+}
+
 /// Sends a `.HHYP` to a planning and puts it in service once the controller has checked it. Run as a task, it reports
 /// its steps and bytes and stops when cancelled (the controller then forgets what it received).
 pub async fn upload(
@@ -118,20 +188,14 @@ async fn send_chunks(client: &ControllerClient, planning_id: i64, path: &Path, s
     tasks::progress(TaskStep::Uploading, Some(state.offset), Some(state.size));
     while state.offset < state.size {
         let len = usize::try_from((state.size - state.offset).min(chunk as u64)).unwrap_or(chunk);
-        // Streamed from the file: memory stays small whatever the chunk's size.
+        // Read ahead from the file by a thread of its own while the previous pieces are encrypted and sent; memory
+        // stays small whatever the chunk's size.
         let offset = state.offset;
-        let mut file = tokio::fs::File::open(path).await?;
-        if file.metadata().await?.len() != state.size {
-            return Err(Error::invalid(
-                "The file changed while it was being sent: choose it again.",
-                "Le fichier a changé pendant l'envoi : choisissez-le de nouveau.",
-            ));
-        }
-        tokio::io::AsyncSeekExt::seek(&mut file, SeekFrom::Start(offset)).await?;
-        let part = tokio::io::AsyncReadExt::take(file, len as u64);
-        let bytes = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(part, 256 * 1024));
+        let read = Arc::new(AtomicU64::new(0));
+        let bytes = reqwest::Body::wrap_stream(ReadAhead::start(path, state.size, offset, len, read.clone())?);
         let began = Instant::now();
-        match tasks::cancellable(client.upload_chunk(planning_id, &state.upload_id, offset, bytes)).await {
+        let sending = client.upload_chunk(planning_id, &state.upload_id, offset, bytes);
+        match tasks::cancellable(reporting(sending, offset, state.size, &read)).await {
             Ok(now) => {
                 *state = now;
                 failures = 0;

@@ -313,7 +313,17 @@ fn check(
         return Ok(Vec::new());
     }
     let profiles = profiles_by_name(c, h, actor)?;
-    let taken = rows::login_keys(c, h)?;
+    // The file's logins already in the account, looked up by the account's index: the cost follows the file's size,
+    // not the account's.
+    let keys: Vec<String> = table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let cell = columns.get(&Column::Login).and_then(|&i| row.fields.get(i))?;
+            login(cell).ok().map(|l| l.to_lowercase())
+        })
+        .collect();
+    let taken = rows::taken_login_keys(c, h, &keys)?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut candidates = Vec::with_capacity(table.rows.len());
     for row in &table.rows {

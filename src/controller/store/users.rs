@@ -164,13 +164,22 @@ pub fn set_scope(c: &Connection, id: i64, scope: Option<&ConsoleScope>) -> Resul
     Ok(())
 }
 
-/// Every login of the account, lower-cased: one query where an import would otherwise ask once per row.
-pub fn login_keys(c: &Connection, hosting: &HostingNumber) -> Result<std::collections::HashSet<String>> {
-    let keys = c
-        .prepare_cached("SELECT login_key FROM users WHERE hosting_number = ?1")?
-        .query_map([hosting], |r| r.get(0))?
+/// Which of `keys` (lower-case logins) the account already has: one query, each key looked up in the account's
+/// index (an import would otherwise ask once per row, or read every login of a large account).
+pub fn taken_login_keys(
+    c: &Connection,
+    hosting: &HostingNumber,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let list = serde_json::to_string(keys).map_err(crate::error::Error::internal)?;
+    let taken = c
+        .prepare_cached(
+            "SELECT login_key FROM users
+             WHERE hosting_number = ?1 AND login_key IN (SELECT value FROM json_each(?2))",
+        )?
+        .query_map(params![hosting, list], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(keys)
+    Ok(taken)
 }
 
 pub fn login_taken(c: &Connection, hosting: &HostingNumber, login: &str) -> Result<bool> {

@@ -66,6 +66,38 @@ struct At {
     offset: u64,
 }
 
+/// What the receiving side hands the writer thread at once.
+const BUFFER: usize = 1 << 20;
+/// Buffers kept for the next ones: a large upload reuses a few mebibytes instead of mapping (and faulting in, then
+/// unmapping) a fresh one for every mebibyte that arrives.
+static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+const SPARE_MAX: usize = 8;
+
+fn spare_buffer() -> Vec<u8> {
+    let spare = SPARE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+    spare.unwrap_or_else(|| Vec::with_capacity(BUFFER + 64 * 1024))
+}
+
+/// A buffer on its way to the writer; it goes back among the spare ones once written.
+struct Pooled(Vec<u8>);
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let mut buffer = std::mem::take(&mut self.0);
+        buffer.clear();
+        let mut spare = SPARE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if spare.len() < SPARE_MAX && buffer.capacity() <= 2 * BUFFER {
+            spare.push(buffer);
+        }
+    }
+}
+
 /// One chunk, written as it arrives (at most `CHUNK_MAX` bytes): a writer thread appends and hashes while the next
 /// bytes are still being received.
 async fn chunk(
@@ -82,7 +114,7 @@ async fn chunk(
             format!("Un morceau indique où il commence (?offset=N) : {}", e.body_text()),
         )
     })?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::result::Result<Vec<u8>, String>>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::result::Result<Pooled, String>>(4);
     let controller = ctl.controller.clone();
     let writer = tokio::task::spawn_blocking(move || {
         controller.upload_chunk(
@@ -94,7 +126,7 @@ async fn chunk(
         )
     });
     let mut body = body;
-    let mut pending = Vec::with_capacity(1 << 20);
+    let mut pending = spare_buffer();
     let mut received = 0usize;
     let mut failed = None;
     loop {
@@ -112,9 +144,9 @@ async fn chunk(
                     break;
                 }
                 pending.extend_from_slice(&data);
-                if pending.len() >= 1 << 20 {
-                    let full = std::mem::replace(&mut pending, Vec::with_capacity(1 << 20));
-                    if tx.send(Ok(full)).await.is_err() {
+                if pending.len() >= BUFFER {
+                    let full = std::mem::replace(&mut pending, spare_buffer());
+                    if tx.send(Ok(Pooled(full))).await.is_err() {
                         break; // the writer refused the chunk: its answer says why
                     }
                 }
@@ -123,7 +155,7 @@ async fn chunk(
     }
     let last = match failed {
         Some(e) => Err(e),
-        None => Ok(pending),
+        None => Ok(Pooled(pending)),
     };
     let _ = tx.send(last).await;
     drop(tx);
