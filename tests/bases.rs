@@ -570,6 +570,30 @@ async fn a_planning_server_names_its_domain_and_ends_sessions_whose_access_chang
             .code,
         ErrorCode::SessionRequired
     );
+    // A deleted user's id can be given to the next user created: the session of the deleted one still ends.
+    let (reader, reader_pw, reader_id) = user_with_id(&m, id, "lecteur", "Consultation").await;
+    let reader_session = session_of(reader, reader_pw).await;
+    m.change_users(&UserChange::Delete { id: reader_id }).await.unwrap();
+    let (_, _, next_id) = user_with_id(&m, id, "remplacant", "Consultation").await;
+    assert_eq!(
+        next_id, reader_id,
+        "SQLite gave the id again (what this check is about)"
+    );
+    assert_eq!(
+        reader_session
+            .call_route(Method::GET, "/grid", None)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::SessionRequired
+    );
+
+    // The controller's own name is never a planning's (its certificate would name the controller).
+    let e = m
+        .apply(&ConfigChange::planning_domain(id, "lycee.example.fr"))
+        .await
+        .unwrap_err();
+    assert!(e.message_fr.contains("déjà utilisé"), "{}", e.message_fr);
 }
 
 /// Twelve "Créer une base" racing on one planning: each is put in service in its turn, whole; one stays in service,

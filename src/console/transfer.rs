@@ -80,15 +80,20 @@ fn next_chunk(current: usize, sent: usize, took: Duration) -> usize {
 }
 
 /// A part of a file, read by a blocking thread a few pieces ahead of the request body that sends them.
-struct ReadAhead(tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>);
+struct ReadAhead {
+    pieces: tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>,
+    /// What the connection has taken (the progress shown), not what was read ahead.
+    taken: Arc<AtomicU64>,
+}
 
 /// Read at once; `AHEAD` of them wait to be sent.
 const PIECE: usize = 1 << 20;
 const AHEAD: usize = 4;
 
 impl ReadAhead {
-    /// `len` bytes of `path` from `offset`; `read` counts what was taken. The file must still have `size` bytes.
-    fn start(path: &Path, size: u64, offset: u64, len: usize, read: Arc<AtomicU64>) -> Result<ReadAhead> {
+    /// `len` bytes of `path` from `offset`; `taken` counts what the connection took. The file must still have `size`
+    /// bytes.
+    fn start(path: &Path, size: u64, offset: u64, len: usize, taken: Arc<AtomicU64>) -> Result<ReadAhead> {
         let mut file = std::fs::File::open(path)?;
         if file.metadata()?.len() != size {
             return Err(Error::invalid(
@@ -108,7 +113,6 @@ impl ReadAhead {
                 buffer.resize(n, 0);
                 let piece = file.read_exact(&mut buffer).map(|()| buffer.split().freeze());
                 let failed = piece.is_err();
-                read.fetch_add(if failed { 0 } else { n as u64 }, Ordering::Relaxed);
                 // The request was dropped (cancelled, or the connection cut): stop reading.
                 if tx.blocking_send(piece).is_err() || failed {
                     return;
@@ -116,7 +120,7 @@ impl ReadAhead {
                 left -= n;
             }
         });
-        Ok(ReadAhead(rx))
+        Ok(ReadAhead { pieces: rx, taken })
     }
 }
 
@@ -124,7 +128,11 @@ impl futures_core::Stream for ReadAhead {
     type Item = std::io::Result<bytes::Bytes>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
+        let next = self.pieces.poll_recv(cx);
+        if let Poll::Ready(Some(Ok(piece))) = &next {
+            self.taken.fetch_add(piece.len() as u64, Ordering::Relaxed);
+        }
+        next
     }
 }
 
@@ -201,12 +209,13 @@ async fn send_chunks(client: &ControllerClient, planning_id: i64, path: &Path, s
                 failures = 0;
                 chunk = next_chunk(chunk, len, began.elapsed());
             }
-            // The connection dropped, or the controller has another offset (a chunk cut short): ask it where it
-            // is and go on from there.
+            // The connection dropped, the controller has another offset (a chunk cut short), or the chunk took
+            // longer than the controller's deadline (the link slowed down): ask it where it is and go on from there
+            // with small chunks.
             Err(e)
                 if matches!(
                     e.code,
-                    ErrorCode::Unreachable | ErrorCode::Conflict | ErrorCode::Internal
+                    ErrorCode::Unreachable | ErrorCode::Conflict | ErrorCode::Internal | ErrorCode::RequestTimeout
                 ) =>
             {
                 failures += 1;

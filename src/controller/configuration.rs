@@ -315,7 +315,8 @@ impl Controller {
             let mut coordinates = before.coordinates.clone();
             if let Some(domain) = &changes.domain {
                 if before.coordinates.as_ref().map(|k| k.domain.as_str()) != Some(domain.as_str()) {
-                    if domain_taken(c, domain.as_str(), h, Some(id))? {
+                    // The controller's own name would be in the planning server's certificate: never a planning's.
+                    if domain_taken(c, domain.as_str(), h, Some(id))? || domain.as_str() == self.domain() {
                         return Err(domain_taken_error(domain.as_str()));
                     }
                     let port = match &before.coordinates {

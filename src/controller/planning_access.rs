@@ -84,18 +84,20 @@ impl Controller {
     }
 
     /// The profile kind a user logged in on a planning server still has there: `None` once the user is disabled,
-    /// deleted or no longer assigned. Asked again whenever anything was committed since the last answer.
+    /// deleted (the login is compared too: a deleted user's id can be given to a new one) or no longer assigned.
+    /// Asked again whenever anything was committed since the last answer.
     pub fn planning_user_kind(
         &self,
         planning_id: i64,
         hosting: &HostingNumber,
         user_id: i64,
+        login: &str,
     ) -> Result<Option<ProfileKind>> {
         self.store.read(|c| {
             let Some(user) = users::get(c, hosting, user_id)? else {
                 return Ok(None);
             };
-            if user.disabled {
+            if user.disabled || user.login != login {
                 return Ok(None);
             }
             Ok(profiles::assigned(c, planning_id, user_id)?.map(|(_, kind)| kind))

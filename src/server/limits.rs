@@ -19,6 +19,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// Connections open at once from one address; beyond it, new ones are closed at once.
     pub max_connections_per_peer: usize,
+    /// Bytes each connection reads from its socket at once (allocated for its whole life): the controller's own
+    /// listener receives uploads; the public listeners (directories, planning servers) only small requests.
+    pub read_buffer: usize,
 }
 
 impl Default for Limits {
@@ -27,6 +30,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             max_connections: 1024,
             max_connections_per_peer: 256,
+            read_buffer: 64 * 1024,
         }
     }
 }

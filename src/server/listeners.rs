@@ -48,7 +48,11 @@ impl Listeners {
             controller,
             ip,
             running: Mutex::new(HashMap::new()),
-            limits,
+            // No upload comes in there: no more read buffer per connection than rustls's own reads.
+            limits: Limits {
+                read_buffer: super::RUSTLS_READ,
+                ..limits
+            },
         }
     }
 

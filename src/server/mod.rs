@@ -105,11 +105,11 @@ impl Served {
     }
 }
 
+/// What rustls asks of its socket at once: a smaller read buffer would only add a copy.
+pub(crate) const RUSTLS_READ: usize = 4096;
+
 /// Serves `app` over TLS on an already bound socket, within `limits`. Each request carries the connection's
 /// `ConnInfo`.
-/// What each connection reads from its socket at once, at most.
-const READ_BUFFER: usize = 64 * 1024;
-
 pub(crate) fn serve(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
@@ -121,6 +121,7 @@ pub(crate) fn serve(
     let (shutdown, mut stopped) = watch::channel(false);
     let slots = limits::ConnectionSlots::new(limits);
     let request_timeout = limits.request_timeout;
+    let read_buffer = limits.read_buffer;
     let task = tokio::spawn(async move {
         let mut accept_errors = limits::Throttled::new(Duration::from_secs(10));
         let mut pause = Duration::from_millis(50);
@@ -150,8 +151,8 @@ pub(crate) fn serve(
             tokio::spawn(async move {
                 let _slot = slot;
                 // rustls reads at most 4 KiB per call: behind this buffer a large upload costs one read system call
-                // per 64 KiB instead of one per 4 KiB.
-                let tcp = tokio::io::BufReader::with_capacity(READ_BUFFER, tcp);
+                // per `read_buffer` bytes instead of one per 4 KiB (at 4 KiB, reads go straight to the socket).
+                let tcp = tokio::io::BufReader::with_capacity(read_buffer.max(RUSTLS_READ), tcp);
                 let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer} failed: {e}"),

@@ -28,6 +28,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 struct Live {
     user_id: i64,
+    login: String,
     seat: Seat,
     kind: ProfileKind,
     last_seen: Instant,
@@ -147,7 +148,7 @@ impl PlanningServer {
         let token = super::bearer(headers).ok_or_else(session_required)?;
         let key = crate::controller::auth::token_hash(token);
         let version = self.controller.data_version()?;
-        let (user_id, kind) = {
+        let (user_id, login, kind) = {
             let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
             match sessions.get_mut(&key) {
                 Some(live) if live.last_seen.elapsed() < IDLE_TIMEOUT => {
@@ -155,7 +156,7 @@ impl PlanningServer {
                     if live.checked == version {
                         return Ok((key, live.kind));
                     }
-                    (live.user_id, live.kind)
+                    (live.user_id, live.login.clone(), live.kind)
                 }
                 Some(_) => {
                     sessions.remove(&key);
@@ -165,7 +166,7 @@ impl PlanningServer {
             }
         };
         let hosting = self.served()?.hosting;
-        let now = self.controller.planning_user_kind(self.id, &hosting, user_id)?;
+        let now = self.controller.planning_user_kind(self.id, &hosting, user_id, &login)?;
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         match now {
             // Same seat: the session goes on with the profile it has now.
@@ -273,6 +274,7 @@ async fn login(
             crate::controller::auth::token_hash(&token),
             Live {
                 user_id: user.user.id,
+                login: user.user.login.clone(),
                 seat,
                 kind: user.kind,
                 last_seen: Instant::now(),
@@ -311,11 +313,11 @@ async fn timetable_json(
 ) -> Result<Response> {
     s.session(&headers)?;
     let r = s.rendered().await?;
-    let Some(week) = week.map_err(|e| bad_week(&e.body_text()))?.0.week else {
+    let Some(week) = week.map_err(|_| bad_week(r.grid_value.weeks))?.0.week else {
         return Ok(json_bytes(r.timetable.clone()));
     };
     if week == 0 || week > r.grid_value.weeks {
-        return Err(bad_week(&format!("1 to {}", r.grid_value.weeks)));
+        return Err(bad_week(r.grid_value.weeks));
     }
     if let Some(bytes) = r.weeks.lock().unwrap_or_else(PoisonError::into_inner).get(&week) {
         return Ok(json_bytes(bytes.clone()));
@@ -332,10 +334,10 @@ async fn timetable_json(
     Ok(json_bytes(bytes))
 }
 
-fn bad_week(detail: &str) -> Error {
+fn bad_week(weeks: u32) -> Error {
     Error::invalid(
-        format!("A week is a number of the base's weeks ({detail})."),
-        format!("Une semaine est un numéro parmi les semaines de la base ({detail})."),
+        format!("A week is a number from 1 to {weeks}, the weeks of the base in service."),
+        format!("Une semaine est un numéro de 1 à {weeks}, les semaines de la base en service."),
     )
 }
 

@@ -43,11 +43,17 @@ impl PlanningCert {
 
     fn current(&self) -> Result<Arc<CertifiedKey>> {
         // A planning with no domain yet (or gone) is reached on loopback only: the loopback names do.
-        let domain = self
-            .controller
-            .planning_served(self.planning_id)?
-            .and_then(|s| s.domain)
-            .unwrap_or_else(|| "localhost".to_owned());
+        let served = match self.controller.planning_served(self.planning_id) {
+            Ok(served) => served,
+            Err(e) => {
+                // The database cannot be read just now: the certificate already issued still names the domain.
+                if let Some((_, cert)) = self.issued.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+                    return Ok(cert.clone());
+                }
+                return Err(e);
+            }
+        };
+        let domain = served.and_then(|s| s.domain).unwrap_or_else(|| "localhost".to_owned());
         let mut issued = self.issued.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((name, cert)) = issued.as_ref() {
             if *name == domain {
