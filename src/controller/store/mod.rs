@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     sql(include_str!("migrations/006_administrators.sql")),
     sql(include_str!("migrations/007_base_files.sql")),
     sql(include_str!("migrations/008_uploads.sql")),
+    sql(include_str!("migrations/009_users_status_check.sql")),
 ];
 
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations
@@ -160,6 +161,12 @@ impl Store {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Runs the migrations up to `target`. Some rebuild a table, which SQLite allows only with foreign keys off: they are
+/// off meanwhile, and `foreign_key_check` must find nothing before each migration commits.
+fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(Error::new(
@@ -173,21 +180,95 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         ));
     }
     let done = usize::try_from(current).map_err(Error::storage)?;
-    for (i, step) in MIGRATIONS.iter().enumerate().skip(done) {
+    if done >= target {
+        return Ok(());
+    }
+    conn.pragma_update(None, "foreign_keys", false)?;
+    for (i, step) in MIGRATIONS.iter().enumerate().take(target).skip(done) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(step.sql)?;
         if let Some(then) = step.then {
             then(&tx)?;
         }
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if broken > 0 {
+            return Err(Error::storage(format!(
+                "migration {} would leave {broken} broken references: nothing was changed",
+                i + 1
+            )));
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
     }
+    conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_users_rebuild_keeps_every_user_and_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        let mut old = connect(&path).unwrap();
+        migrate_to(&mut old, 8).unwrap();
+        old.execute_batch(
+            "INSERT INTO accounts (hosting_number, password_hash, invoice_hash, plannings_quota, created_at)
+             VALUES ('123456789012', 'p', 'i', 2, 0);
+             INSERT INTO users (id, hosting_number, login, login_key, first_name, last_name, status, password_hash,
+                                search_key, created_at, console_panes)
+             VALUES (7, '123456789012', 'Cmartin', 'cmartin', 'Claire', 'Martin', 'superadministrator', 'h', 'k', 1,
+                     'history');
+             INSERT INTO users (id, hosting_number, login, login_key, first_name, last_name, status, password_hash,
+                                search_key, parent_id, created_at)
+             VALUES (9, '123456789012', 'jdupont', 'jdupont', 'Jean', 'Dupont', 'user', 'h', 'k', 7, 2);",
+        )
+        .unwrap();
+        drop(old);
+        drop(Store::open(&path).unwrap());
+        let conn = connect(&path).unwrap();
+        let rows: Vec<(i64, String, Option<i64>, String)> = conn
+            .prepare("SELECT id, login, parent_id, console_panes FROM users ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (7, "Cmartin".into(), None, "history".into()),
+                (9, "jdupont".into(), Some(7), String::new())
+            ]
+        );
+        let sql: String = conn
+            .query_row("SELECT sql FROM sqlite_schema WHERE name = 'users'", [], |r| r.get(0))
+            .unwrap();
+        assert!(sql.contains("status = 'user' OR"), "{sql}");
+        // Every constraint still holds: the check, the unique login, the parent reference (foreign keys back on).
+        let insert = |status: &str, login: &str, parent: Option<i64>| {
+            conn.execute(
+                "INSERT INTO users (hosting_number, login, login_key, first_name, last_name, status, password_hash,
+                                    search_key, parent_id, created_at)
+                 VALUES ('123456789012', ?1, lower(?1), 'A', 'B', ?2, 'h', 'k', ?3, 3)",
+                rusqlite::params![login, status, parent],
+            )
+        };
+        assert!(insert("root", "x1", None).is_err(), "status checked");
+        assert!(insert("user", "CMARTIN", None).is_err(), "login unique");
+        assert!(insert("user", "x2", Some(999)).is_err(), "parent must exist");
+        insert("base_administrator", "x3", Some(7)).unwrap();
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 2, "users_by_last_name and users_by_parent");
+    }
 
     #[test]
     fn migrates_once_and_refuses_a_newer_schema() {
