@@ -61,6 +61,30 @@ async fn user_with_id(m: &ControllerClient, planning: i64, login: &str, profile:
     (login.into(), added.password.unwrap(), id)
 }
 
+/// planning01 at edt.lycee-hugo.fr, published as "Lycée Hugo", with one Modification seat and `consultation` others.
+async fn published_planning(m: &ControllerClient, consultation: u32) -> i64 {
+    let id = m.configuration().await.unwrap().plannings[0].id;
+    let publish = PlanningChanges {
+        web_publication: Some(true),
+        publication_name: Some("Lycée Hugo".into()),
+        ..Default::default()
+    };
+    let seats = Seats {
+        modification: 1,
+        consultation,
+    };
+    for change in [
+        ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"),
+        ConfigChange::ChangePlanning { id, changes: publish },
+        ConfigChange::Seats {
+            allocations: vec![SeatAllocation { planning_id: id, seats }],
+        },
+    ] {
+        m.apply(&change).await.unwrap();
+    }
+    id
+}
+
 fn https(ca: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .use_rustls_tls()
@@ -74,27 +98,7 @@ fn https(ca: &str) -> reqwest::Client {
 async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
     let tc = TestController::start().await;
     let m = tc.manager().await;
-    let id = m.configuration().await.unwrap().plannings[0].id;
-    m.apply(&ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"))
-        .await
-        .unwrap();
-    let publish = PlanningChanges {
-        web_publication: Some(true),
-        publication_name: Some("Lycée Hugo".into()),
-        ..Default::default()
-    };
-    m.apply(&ConfigChange::ChangePlanning { id, changes: publish })
-        .await
-        .unwrap();
-    let seats = Seats {
-        modification: 1,
-        consultation: 2,
-    };
-    m.apply(&ConfigChange::Seats {
-        allocations: vec![SeatAllocation { planning_id: id, seats }],
-    })
-    .await
-    .unwrap();
+    let id = published_planning(&m, 2).await;
 
     // Bad grids and names are refused beside their field; nothing is created.
     let tuesday = TimeGrid {
@@ -399,29 +403,7 @@ async fn a_folder_left_by_an_interrupted_change_is_removed_when_the_controller_s
 async fn a_planning_server_names_its_domain_and_ends_sessions_whose_access_changed() {
     let tc = TestController::start().await;
     let m = tc.manager().await;
-    let id = m.configuration().await.unwrap().plannings[0].id;
-    m.apply(&ConfigChange::planning_domain(id, "edt.lycee-hugo.fr"))
-        .await
-        .unwrap();
-    let publish = PlanningChanges {
-        web_publication: Some(true),
-        publication_name: Some("Lycée Hugo".into()),
-        ..Default::default()
-    };
-    m.apply(&ConfigChange::ChangePlanning { id, changes: publish })
-        .await
-        .unwrap();
-    m.apply(&ConfigChange::Seats {
-        allocations: vec![SeatAllocation {
-            planning_id: id,
-            seats: Seats {
-                modification: 1,
-                consultation: 1,
-            },
-        }],
-    })
-    .await
-    .unwrap();
+    let id = published_planning(&m, 1).await;
     // A school's base (two classes, 44 weeks), uploaded as a `.HHYP`.
     let files = tempfile::tempdir().unwrap();
     let hosting = planhost::ids::HostingNumber::parse(tc.credentials().0).unwrap();

@@ -10,16 +10,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-/// `dir/NAME.HHYP` for `hosting`, holding a new base `name` and `photo_bytes` pseudo-random bytes of photo.
-pub fn hhyp_file(dir: &Path, hosting: &str, name: &str, photo_bytes: usize) -> PathBuf {
-    let work = tempfile::tempdir_in(dir).unwrap();
-    let base = work.path().join("base.sqlite3");
+/// A new base at `path` on the school year 2026–2027's default grid.
+fn new_base(path: &Path, name: &str) -> Base {
     let grid = TimeGrid {
         first_monday: "2026-08-31".into(),
         last_sunday: "2027-07-04".into(),
         ..TimeGrid::default()
     };
-    drop(Base::create(&base, name, &grid).unwrap());
+    Base::create(path, name, &grid).unwrap()
+}
+
+/// `dir/NAME.HHYP` for `hosting`, holding a new base `name` and `photo_bytes` pseudo-random bytes of photo.
+pub fn hhyp_file(dir: &Path, hosting: &str, name: &str, photo_bytes: usize) -> PathBuf {
+    let work = tempfile::tempdir_in(dir).unwrap();
+    let base = work.path().join("base.sqlite3");
+    drop(new_base(&base, name));
     let photo = work.path().join("durand.jpg");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&photo).unwrap());
     let mut x = 0x2545_f491_4f6c_dd1d_u64;
@@ -120,12 +125,7 @@ pub fn school_timetable(groups: i64, weeks: u32) -> planhost::api::Timetable {
 pub fn school_hhyp(dir: &Path, hosting: &str, name: &str, groups: i64, weeks: u32) -> PathBuf {
     let work = tempfile::tempdir_in(dir).unwrap();
     let base = work.path().join("base.sqlite3");
-    let grid = TimeGrid {
-        first_monday: "2026-08-31".into(),
-        last_sunday: "2027-07-04".into(),
-        ..TimeGrid::default()
-    };
-    let mut made = Base::create(&base, name, &grid).unwrap();
+    let mut made = new_base(&base, name);
     made.add_timetable(&school_timetable(groups, weeks)).unwrap();
     drop(made);
     let file = dir.join(format!("{name}.HHYP"));
