@@ -33,14 +33,41 @@ impl ControllerClient {
         offset: u64,
         bytes: impl Into<reqwest::Body>,
     ) -> Result<UploadState> {
-        let bytes = bytes.into();
+        self.send_chunk(planning_id, upload, offset, None, bytes.into()).await
+    }
+
+    /// A chunk streamed from elsewhere, `len` bytes long: sent with its length rather than in HTTP chunks.
+    pub async fn upload_chunk_streamed(
+        &self,
+        planning_id: i64,
+        upload: &str,
+        offset: u64,
+        len: u64,
+        body: reqwest::Body,
+    ) -> Result<UploadState> {
+        self.send_chunk(planning_id, upload, offset, Some(len), body).await
+    }
+
+    async fn send_chunk(
+        &self,
+        planning_id: i64,
+        upload: &str,
+        offset: u64,
+        len: Option<u64>,
+        body: reqwest::Body,
+    ) -> Result<UploadState> {
         self.call_with(
             Method::PUT,
             &format!("/plannings/{planning_id}/uploads/{upload}"),
             |r| {
-                r.query(&[("offset", offset)])
-                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                    .body(bytes)
+                let r = r
+                    .query(&[("offset", offset)])
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
+                match len {
+                    Some(len) => r.header(reqwest::header::CONTENT_LENGTH, len),
+                    None => r,
+                }
+                .body(body)
             },
             None::<&()>,
         )

@@ -202,7 +202,7 @@ async fn send_chunks(client: &ControllerClient, planning_id: i64, path: &Path, s
         let read = Arc::new(AtomicU64::new(0));
         let bytes = reqwest::Body::wrap_stream(ReadAhead::start(path, state.size, offset, len, read.clone())?);
         let began = Instant::now();
-        let sending = client.upload_chunk(planning_id, &state.upload_id, offset, bytes);
+        let sending = client.upload_chunk_streamed(planning_id, &state.upload_id, offset, len as u64, bytes);
         match tasks::cancellable(reporting(sending, offset, state.size, &read)).await {
             Ok(now) => {
                 *state = now;
