@@ -319,7 +319,7 @@ fn check(
         .rows
         .iter()
         .filter_map(|row| {
-            let cell = columns.get(&Column::Login).and_then(|&i| row.fields.get(i))?;
+            let cell = columns.get(&Column::Login).and_then(|&i| row.field(i))?;
             login(cell).ok().map(|l| l.to_lowercase())
         })
         .collect();
@@ -327,26 +327,21 @@ fn check(
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut candidates = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
-        let cell = |col: Column| -> &str {
-            columns
-                .get(&col)
-                .and_then(|&i| row.fields.get(i))
-                .map_or("", String::as_str)
-        };
+        let cell = |col: Column| -> &str { columns.get(&col).and_then(|&i| row.field(i)).unwrap_or("") };
         // Every problem of the row, each with its column.
         let mut errs: Vec<(Column, Error)> = Vec::new();
-        if row.fields.iter().skip(table.header.len()).any(|f| !f.is_empty()) {
+        if row.fields().skip(table.header.len()).any(|f| !f.is_empty()) {
             errs.push((
                 Column::Login,
                 Error::invalid(
                     format!(
                         "This row has {} cells; the header has {}.",
-                        row.fields.len(),
+                        row.len(),
                         table.header.len()
                     ),
                     format!(
                         "Cette ligne a {} cellules ; l'en-tête en a {}.",
-                        row.fields.len(),
+                        row.len(),
                         table.header.len()
                     ),
                 ),
