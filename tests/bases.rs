@@ -85,6 +85,22 @@ async fn published_planning(m: &ControllerClient, consultation: u32) -> i64 {
     id
 }
 
+/// "Créer une base" on the school year's default grid.
+async fn create_base(
+    m: &ControllerClient,
+    planning: i64,
+    name: &str,
+) -> planhost::Result<planhost::api::PlanningBases> {
+    m.change_bases(
+        planning,
+        &BaseChange::Create {
+            name: name.into(),
+            grid: grid(),
+        },
+    )
+    .await
+}
+
 fn https(ca: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .use_rustls_tls()
@@ -349,15 +365,7 @@ async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
 
     // Three earlier bases are kept, no more; their folders go with them.
     for i in 0..4 {
-        m.change_bases(
-            id,
-            &BaseChange::Create {
-                name: format!("Base {i}"),
-                grid: grid(),
-            },
-        )
-        .await
-        .unwrap();
+        create_base(&m, id, &format!("Base {i}")).await.unwrap();
     }
     let bases = m.bases(id).await.unwrap();
     assert_eq!(bases.others.len(), 3);
@@ -591,16 +599,7 @@ async fn racing_creates_leave_one_base_in_service_and_three_kept_whole() {
     let racing: Vec<_> = (0..12)
         .map(|i| {
             let m = m.clone();
-            tokio::spawn(async move {
-                m.change_bases(
-                    id,
-                    &BaseChange::Create {
-                        name: format!("Base {i}"),
-                        grid: grid(),
-                    },
-                )
-                .await
-            })
+            tokio::spawn(async move { create_base(&m, id, &format!("Base {i}")).await })
         })
         .collect();
     for r in racing {
