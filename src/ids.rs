@@ -202,19 +202,23 @@ impl From<HostingNumber> for String {
     }
 }
 
+/// `text` in Unicode NFC. Most text is NFC already (all ASCII is): checked first, rebuilt only when it is not (a
+/// tenth of a bulk import otherwise).
+pub fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    if unicode_normalization::is_nfc(text) {
+        text.to_owned()
+    } else {
+        text.nfc().collect()
+    }
+}
+
 /// A name people read (a planning, a publication): trimmed, in Unicode NFC, 1 to `max` characters, with no control
 /// or format characters (no invisible or right-to-left marks) and no run of more than two combining marks, so that two
 /// names that look alike are the same name.
 pub fn display_name(input: &str, max: usize, what: (&str, &str)) -> Result<String> {
-    use unicode_normalization::UnicodeNormalization;
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    let trimmed = input.trim();
-    // Most names are already NFC (all ASCII ones are): normalising them again is a tenth of a bulk import.
-    let name: String = if unicode_normalization::is_nfc(trimmed) {
-        trimmed.to_owned()
-    } else {
-        trimmed.nfc().collect()
-    };
+    let name = nfc(input.trim());
     let len = name.chars().count();
     let (en, fr) = what;
     if len == 0 || len > max {

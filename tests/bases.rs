@@ -101,13 +101,33 @@ async fn create_base(
     .await
 }
 
+/// planning01's port.
+async fn planning_port(m: &ControllerClient) -> u16 {
+    m.configuration().await.unwrap().plannings[0]
+        .coordinates
+        .clone()
+        .unwrap()
+        .port
+}
+
+/// A client trusting only the controller's CA.
 fn https(ca: &str) -> reqwest::Client {
+    trusting(ca).build().unwrap()
+}
+
+/// The same, reaching `domain` on 127.0.0.1:`port` (as a resolver pointing the planning's domain here would).
+fn https_as(ca: &str, domain: &str, port: u16) -> reqwest::Client {
+    trusting(ca)
+        .resolve(domain, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .build()
+        .unwrap()
+}
+
+fn trusting(ca: &str) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-        .build()
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,11 +192,7 @@ async fn a_created_base_is_served_to_users_with_a_profile_within_the_seats() {
     assert!(tc.count("SELECT count(*) FROM history WHERE action = 'bases.create'") == 1);
 
     // Its planning server: no session, no timetable.
-    let port = m.configuration().await.unwrap().plannings[0]
-        .coordinates
-        .clone()
-        .unwrap()
-        .port;
+    let port = planning_port(&m).await;
     let address = format!("127.0.0.1:{port}");
     let ca = tc.ca_pem();
     let anonymous = ControllerClient::new(&address, &planhost::client::Trust::Pinned(ca.clone()), None).unwrap();
@@ -424,32 +440,19 @@ async fn a_planning_server_names_its_domain_and_ends_sessions_whose_access_chang
         )
         .await
         .unwrap();
-    let port = m.configuration().await.unwrap().plannings[0]
-        .coordinates
-        .clone()
-        .unwrap()
-        .port;
+    let port = planning_port(&m).await;
     let ca = tc.ca_pem();
     let token = |v: serde_json::Value| v["token"].as_str().unwrap().to_owned();
 
     // Reached by the planning's own domain, its server presents a certificate from the controller's CA naming it;
     // a new domain is named at the next connection, with no restart.
-    let by_name = |domain: &str, port: u16| {
-        reqwest::Client::builder()
-            .use_rustls_tls()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-            .resolve(domain, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
-            .build()
-            .unwrap()
-    };
-    let page = by_name("edt.lycee-hugo.fr", port)
+    let page = https_as(&ca, "edt.lycee-hugo.fr", port)
         .get(format!("https://edt.lycee-hugo.fr:{port}/Lyc%C3%A9e%20Hugo"))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let e = by_name("planning.lycee-hugo.fr", port)
+    let e = https_as(&ca, "planning.lycee-hugo.fr", port)
         .get(format!("https://planning.lycee-hugo.fr:{port}/Lyc%C3%A9e%20Hugo"))
         .send()
         .await
@@ -458,12 +461,8 @@ async fn a_planning_server_names_its_domain_and_ends_sessions_whose_access_chang
     m.apply(&ConfigChange::planning_domain(id, "planning.lycee-hugo.fr"))
         .await
         .unwrap();
-    let port = m.configuration().await.unwrap().plannings[0]
-        .coordinates
-        .clone()
-        .unwrap()
-        .port;
-    let page = by_name("planning.lycee-hugo.fr", port)
+    let port = planning_port(&m).await;
+    let page = https_as(&ca, "planning.lycee-hugo.fr", port)
         .get(format!("https://planning.lycee-hugo.fr:{port}/Lyc%C3%A9e%20Hugo"))
         .send()
         .await

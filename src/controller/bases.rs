@@ -86,7 +86,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 impl Controller {
-    pub(super) fn bases_dir(&self) -> PathBuf {
+    fn bases_dir(&self) -> PathBuf {
         self.dir.join(BASES_DIR)
     }
 
@@ -342,9 +342,16 @@ impl Controller {
 
     /// The file a planning server serves: (its id, its path).
     pub fn base_in_service(&self, planning_id: i64) -> Result<Option<(i64, PathBuf)>> {
-        let dir = self.bases_dir();
-        self.store
-            .read(|c| Ok(bases::in_service(c, planning_id)?.map(|f| (f.id, dir.join(f.folder).join(BASE_FILE)))))
+        self.store.read(|c| self.base_in_service_in(c, planning_id))
+    }
+
+    /// The same, within a read already open.
+    pub(super) fn base_in_service_in(
+        &self,
+        c: &rusqlite::Connection,
+        planning_id: i64,
+    ) -> Result<Option<(i64, PathBuf)>> {
+        Ok(bases::in_service(c, planning_id)?.map(|f| (f.id, self.bases_dir().join(f.folder).join(BASE_FILE))))
     }
 
     /// Removes the folders under `bases/` that no row names: what a change interrupted before its commit left. Called

@@ -96,7 +96,6 @@ pub struct Controller {
     server_cert: KeyedCert,
     settings: Settings,
     receiving: uploads::Receiving,
-    served: planning_access::ServedCache,
 }
 
 /// What the provider hands to a new customer, printed once.
@@ -240,7 +239,6 @@ impl Controller {
             },
             settings,
             receiving: uploads::Receiving::default(),
-            served: planning_access::ServedCache::default(),
         };
         Ok(controller)
     }

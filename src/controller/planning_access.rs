@@ -2,13 +2,11 @@
 //! password is checked under the same lock-out rules as the console's.
 
 use super::auth::Check;
-use super::store::{bases, plannings, profiles, users};
+use super::store::{plannings, profiles, users};
 use super::Controller;
 use crate::api::{ProfileKind, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::HostingNumber;
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 /// A user let in on a planning server, with the profile it has there.
 #[derive(Debug, Clone)]
@@ -59,16 +57,11 @@ impl Controller {
     /// queries; a change from this process or a provider command is seen by the next request.
     pub fn planning_served(&self, planning_id: i64) -> Result<Option<ServedPlanning>> {
         let version = self.store.data_version()?;
-        if let Some(hit) = self.served.get(version, planning_id) {
-            return Ok(hit);
-        }
-        let dir = self.bases_dir();
-        let found = self.store.read(|c| {
+        self.store.served_planning(version, planning_id, |c| {
             let Some(hosting) = plannings::hosting_of(c, planning_id)? else {
                 return Ok(None);
             };
-            let file =
-                bases::in_service(c, planning_id)?.map(|f| (f.id, dir.join(f.folder).join(super::bases::BASE_FILE)));
+            let file = self.base_in_service_in(c, planning_id)?;
             Ok(plannings::get(c, &hosting, planning_id)?.map(|row| ServedPlanning {
                 domain: row.planning.coordinates.map(|c| c.domain),
                 publication_name: row.planning.publication_name,
@@ -78,9 +71,7 @@ impl Controller {
                 file,
                 hosting,
             }))
-        })?;
-        self.served.put(version, planning_id, found.clone());
-        Ok(found)
+        })
     }
 
     /// The profile kind a user logged in on a planning server still has there: `None` once the user is disabled,
@@ -117,32 +108,4 @@ pub struct ServedPlanning {
     pub base: Option<String>,
     /// Its file: (id, path); none for a base recorded without one.
     pub file: Option<(i64, std::path::PathBuf)>,
-}
-
-/// `planning_served` answers for one `data_version`.
-#[derive(Default)]
-pub struct ServedCache {
-    inner: Mutex<(i64, HashMap<i64, Option<ServedPlanning>>)>,
-}
-
-impl ServedCache {
-    fn get(&self, version: i64, planning_id: i64) -> Option<Option<ServedPlanning>> {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if inner.0 != version {
-            return None;
-        }
-        inner.1.get(&planning_id).cloned()
-    }
-
-    fn put(&self, version: i64, planning_id: i64, value: Option<ServedPlanning>) {
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if inner.0 != version {
-            // Read after `version` was seen: only an older cache is replaced.
-            if inner.0 > version {
-                return;
-            }
-            *inner = (version, HashMap::new());
-        }
-        inner.1.insert(planning_id, value);
-    }
 }

@@ -28,14 +28,7 @@ const GENERATED_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstu
 
 /// A login: 2 to 40 letters, digits, `.`, `-`, `_` or `@`, starting with a letter or a digit.
 pub fn login(input: &str) -> Result<String> {
-    use unicode_normalization::UnicodeNormalization;
-    let trimmed = input.trim();
-    // Almost every login is NFC already (every ASCII one): only the others are rebuilt.
-    let login: String = if unicode_normalization::is_nfc(trimmed) {
-        trimmed.to_owned()
-    } else {
-        trimmed.nfc().collect()
-    };
+    let login = crate::ids::nfc(input.trim());
     let len = login.chars().count();
     let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@');
     let starts_well = login.chars().next().is_some_and(char::is_alphanumeric);

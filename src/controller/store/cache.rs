@@ -1,5 +1,5 @@
-//! The rows every authenticated request reads (its device, its session, its account's licence), kept in memory while
-//! the database's `data_version` stays the same. Any commit, from this process or another (a provider command
+//! The rows every authenticated request reads (its device, its session, its account's licence; a planning server's
+//! planning), kept in memory while the database's `data_version` stays the same. Any commit, from this process or another (a provider command
 //! revoking a device), changes that number and empties the cache before the next request reads it: a revocation,
 //! a logout or an expiry takes effect at once, and a request costs one `PRAGMA` instead of three queries.
 
@@ -7,6 +7,7 @@ use super::devices::{self, DeviceRow};
 use super::sessions::{self, SessionRow};
 use super::{accounts, users, Store};
 use crate::api::User;
+use crate::controller::planning_access::ServedPlanning;
 use crate::error::Result;
 use crate::ids::HostingNumber;
 use std::collections::HashMap;
@@ -30,6 +31,8 @@ struct Rows {
     licences: HashMap<HostingNumber, Option<i64>>,
     /// User id → the user, for the sessions of administrators.
     users: HashMap<(HostingNumber, i64), User>,
+    /// Planning id → what its planning server serves (asked on every request to it).
+    served: HashMap<i64, ServedPlanning>,
 }
 
 impl Rows {
@@ -106,6 +109,21 @@ impl Store {
             |r| r.users.get(&key).cloned(),
             |c| users::get(c, hosting, id),
             |r, v| insert(&mut r.users, key.clone(), v),
+        )
+    }
+
+    /// What planning `id`'s server serves, as `load` reads it.
+    pub fn served_planning(
+        &self,
+        version: i64,
+        id: i64,
+        load: impl FnOnce(&rusqlite::Connection) -> Result<Option<ServedPlanning>>,
+    ) -> Result<Option<ServedPlanning>> {
+        self.cached(
+            version,
+            |r| r.served.get(&id).cloned(),
+            load,
+            |r, v| insert(&mut r.served, id, v),
         )
     }
 
