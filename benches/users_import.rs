@@ -103,6 +103,13 @@ fn profils(round: usize) -> Vec<u8> {
     f.to_bytes()
 }
 
+/// Each side starts on a quiet machine: what the last one left running in the background (the controller's WAL
+/// checkpoint, the kernel writing back dirty pages) is not counted against the next.
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -130,6 +137,7 @@ fn main() {
         let csv = tmp.path().join(format!("users-{round}.csv"));
         std::fs::write(&csv, &text).unwrap();
 
+        settle();
         let start = Instant::now();
         let checked = rt
             .block_on(m.client.import_users(text.clone().into_bytes(), true))
@@ -137,15 +145,18 @@ fn main() {
         checks.push(start.elapsed().as_secs_f64() * 1000.0);
         assert_eq!((checked.problem_count, checked.rows as usize), (0, ROWS));
 
+        settle();
         let start = Instant::now();
         let report = rt.block_on(m.client.import_users(text.into_bytes(), false)).unwrap();
         ours.push(start.elapsed().as_secs_f64() * 1000.0);
         assert!(report.imported && report.created as usize == ROWS && report.passwords.len() == ROWS);
         assert_eq!(report.assigned as usize, ROWS.div_ceil(3));
 
+        settle();
         theirs.push(sqlite3_import(tmp.path(), &csv));
 
         let file = profils(round);
+        settle();
         let start = Instant::now();
         let preview = rt.block_on(m.client.import_profils(file.clone(), true)).unwrap();
         previews.push(start.elapsed().as_secs_f64() * 1000.0);

@@ -213,3 +213,72 @@ async fn two_imports_of_one_file_at_once_create_each_user_once() {
     assert_eq!(created, [(false, 0, 500), (true, 500, 0)]);
     assert_eq!(tc.count("SELECT count(*) FROM users"), 500);
 }
+
+/// The controller writes rows while later ones are still being checked: a problem far down the file must undo every
+/// user and assignment already written, and the problems still come by line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_problem_after_a_thousand_good_rows_undoes_them_all() {
+    let tc = TestController::start().await;
+    let m = tc.manager().await;
+    let existing = m
+        .import_users(
+            b"login,first_name,last_name\ndeja1,Anne,Un\ndeja2,Anne,Deux\n".to_vec(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(existing.imported);
+    let (users, assignments) = (
+        tc.count("SELECT count(*) FROM users"),
+        tc.count("SELECT count(*) FROM assignments"),
+    );
+    let mut file = String::from("login;prenom;nom;email;statut;acces_console;planning;profil\n");
+    for i in 0..1500 {
+        // Line i + 2: a login already in the account (written to the unique index first), a login twice in the
+        // file, the other login already in the account (found once the writer had stopped), a bad e-mail.
+        let login = match i {
+            1100 => "DEJA1".to_owned(),
+            1200 => "user7".to_owned(),
+            1300 => "deja2".to_owned(),
+            _ => format!("user{i}"),
+        };
+        let email = if i == 1400 { "x@" } else { "" };
+        file.push_str(&format!("{login};Prénom;Nom {i};{email};;;planning01;Consultation\n"));
+    }
+    let report = m.import_users(file.into_bytes(), false).await.unwrap();
+    let found: Vec<(u64, &str, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.line, p.column.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1102, "login", "DEJA1"),
+            (1202, "login", "user7"),
+            (1302, "login", "deja2"),
+            (1402, "email", "x@"),
+        ]
+    );
+    assert!(report.problems[0].message.contains("already used in this account"));
+    assert!(report.problems[1].message_fr.contains("déjà à la ligne 9"));
+    assert!(report.problems[2].message.contains("already used in this account"));
+    assert!(!report.imported && report.passwords.is_empty() && report.created == 0);
+    assert_eq!(tc.count("SELECT count(*) FROM users"), users, "no user kept");
+    assert_eq!(
+        tc.count("SELECT count(*) FROM assignments"),
+        assignments,
+        "no assignment kept"
+    );
+
+    // Checked only, the same file says the same.
+    let mut check = String::from("login;prenom;nom\n");
+    for i in 0..1500 {
+        check.push_str(&format!(
+            "{};Prénom;Nom\n",
+            if i == 1499 { "deja2".into() } else { format!("c{i}") }
+        ));
+    }
+    let checked = m.import_users(check.into_bytes(), true).await.unwrap();
+    assert_eq!((checked.problem_count, checked.problems[0].line), (1, 1501));
+}

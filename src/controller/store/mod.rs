@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod bases;
 mod cache;
+mod checkpoint;
 pub mod devices;
 pub mod history;
 pub mod lockouts;
@@ -61,6 +62,7 @@ pub struct Store {
     /// Its `PRAGMA data_version` changes whenever any other connection, in this process or another, commits.
     watch: Mutex<Connection>,
     cache: cache::RowCache,
+    checkpointer: checkpoint::Checkpointer,
 }
 
 /// Reader connections: enough for the cores to read side by side.
@@ -101,6 +103,7 @@ impl Store {
         // of the users' indexes, and would otherwise spill them to the WAL before the commit.
         writer.pragma_update(None, "cache_size", -32768)?;
         migrate(&mut writer)?;
+        let checkpointer = checkpoint::Checkpointer::start(path, &writer)?;
         let readers = (0..reader_count())
             .map(|_| connect(path).map(Mutex::new))
             .collect::<Result<_>>()?;
@@ -110,6 +113,7 @@ impl Store {
             next_reader: AtomicUsize::new(0),
             watch: Mutex::new(connect(path)?),
             cache: cache::RowCache::default(),
+            checkpointer,
         })
     }
 
@@ -144,6 +148,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        self.checkpointer.after_commit(&conn);
         Ok(value)
     }
 
@@ -155,6 +160,7 @@ impl Store {
         let (value, keep) = f(&tx)?;
         if keep {
             tx.commit()?;
+            self.checkpointer.after_commit(&conn);
         }
         Ok(value)
     }
@@ -291,6 +297,47 @@ mod tests {
         let err = Store::open(&path).err().expect("newer schema refused");
         assert_eq!(err.code, ErrorCode::UnsupportedVersion);
         assert!(err.message.contains("newer"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_long_commit_is_copied_back_by_the_checkpoint_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let blob = vec![7u8; 4000];
+        let fill = |rows: usize| {
+            store
+                .write(|c| {
+                    c.execute("CREATE TABLE IF NOT EXISTS scratch (b BLOB)", [])?;
+                    for _ in 0..rows {
+                        c.execute("INSERT INTO scratch VALUES (?1)", [&blob])?;
+                    }
+                    Ok(())
+                })
+                .unwrap()
+        };
+        fill(10);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(store.checkpointer.done(), 0, "a short commit wakes nothing");
+        let before = std::fs::metadata(&path).unwrap().len();
+        fill(1500);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while store.checkpointer.done() == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint after a 1,500-page commit"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let after = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            after >= before + 1500 * 4000,
+            "the log copied into the file: {before} -> {after}"
+        );
+        let n: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(n, 1510);
     }
 
     #[test]

@@ -114,7 +114,53 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+/// What `insert` derives from a user's fields; an import computes them on another thread than the writer's.
+pub struct Keys {
+    login_key: String,
+    search_key: String,
+}
+
+impl Keys {
+    pub fn of(u: &Insert<'_>) -> Keys {
+        Keys {
+            login_key: u.login.to_lowercase(),
+            search_key: search_key(u.login, u.first_name, u.last_name, u.email),
+        }
+    }
+}
+
 pub fn insert(c: &Connection, hosting: &HostingNumber, u: &Insert<'_>, now: i64) -> Result<i64> {
+    let id = insert_row(c, hosting, u, &Keys::of(u), now)?;
+    if u.scope.is_some() {
+        set_scope(c, id, u.scope)?;
+    }
+    Ok(id)
+}
+
+/// As `insert`, with the keys already made, and `None` when the login is already in the account (the unique index
+/// says so: no lookup before).
+pub fn insert_new(
+    c: &Connection,
+    hosting: &HostingNumber,
+    u: &Insert<'_>,
+    keys: &Keys,
+    now: i64,
+) -> Result<Option<i64>> {
+    let id = match insert_row(c, hosting, u, keys, now) {
+        Err(rusqlite::Error::SqliteFailure(e, Some(message)))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE && message.contains("login_key") =>
+        {
+            return Ok(None)
+        }
+        other => other?,
+    };
+    if u.scope.is_some() {
+        set_scope(c, id, u.scope)?;
+    }
+    Ok(Some(id))
+}
+
+fn insert_row(c: &Connection, hosting: &HostingNumber, u: &Insert<'_>, keys: &Keys, now: i64) -> rusqlite::Result<i64> {
     // Cached: an import inserts thousands in one transaction.
     c.prepare_cached(
         "INSERT INTO users (hosting_number, login, login_key, first_name, last_name, email, status, console_access,
@@ -124,7 +170,7 @@ pub fn insert(c: &Connection, hosting: &HostingNumber, u: &Insert<'_>, now: i64)
     .execute(params![
         hosting,
         u.login,
-        u.login.to_lowercase(),
+        keys.login_key,
         u.first_name,
         u.last_name,
         u.email,
@@ -132,15 +178,11 @@ pub fn insert(c: &Connection, hosting: &HostingNumber, u: &Insert<'_>, now: i64)
         u.console_access,
         u.must_change_password,
         u.password_hash,
-        search_key(u.login, u.first_name, u.last_name, u.email),
+        keys.search_key,
         u.parent_id,
         now
     ])?;
-    let id = c.last_insert_rowid();
-    if u.scope.is_some() {
-        set_scope(c, id, u.scope)?;
-    }
-    Ok(id)
+    Ok(c.last_insert_rowid())
 }
 
 /// Writes what an administrator's console access covers (nothing without console access).
