@@ -26,6 +26,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A step of the upload: when it began, and the CPU seconds the console and the controller had used by then.
+type Mark = (TaskStep, Instant, f64, f64);
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
@@ -82,10 +85,32 @@ impl PeakRss {
     }
 }
 
-/// Each side starts with no dirty page waiting to be written back: the file just generated (round 1) or what the
-/// other side wrote would otherwise be flushed to disk during the next side's transfer and slow it.
+/// Each side starts with no dirty page waiting to be written back (the file just generated, or what the other side
+/// wrote, would otherwise be flushed during the next side's transfer), and with the same kind of free memory. This VM
+/// reports freed pages to its host (`page_reporting`): a page freed a few seconds ago costs a host fault when touched
+/// again, a page freed just now does not. Without waiting, whichever side happened to run right after the other
+/// deleted its gibibyte wrote into warm pages and the other into cold ones (measured: 0.9 s against 2.1 s for the
+/// same upload). So: wait until the reporting has gone quiet.
 fn settle() {
     assert!(Command::new("sync").status().unwrap().success());
+    let reported = || std::fs::read_to_string("/sys/module/page_reporting/parameters/reported_kib").ok();
+    let Some(mut last) = reported() else { return };
+    let (mut quiet, deadline) = (0, Instant::now() + Duration::from_secs(15));
+    while quiet < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = reported();
+        quiet = if now.as_ref() == Some(&last) { quiet + 1 } else { 0 };
+        last = now.unwrap_or_default();
+    }
+}
+
+/// CPU seconds (user + system) `pid` has used so far, every thread included.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let f: Vec<f64> = after.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    f.get(11).zip(f.get(12)).map_or(0.0, |(u, s)| (u + s) / 100.0)
 }
 
 fn children_of(pid: u32) -> Vec<u32> {
@@ -137,12 +162,15 @@ fn main() {
     let mib_s = |secs: f64| size as f64 / secs / f64::from(1 << 20);
     let (mut checks, mut sends, mut finishes, mut totals, mut curls) = (vec![], vec![], vec![], vec![], vec![]);
     let (mut console_rss, mut controller_rss, mut nginx_rss) = (vec![], vec![], vec![]);
+    let (mut our_cpu, mut their_cpu, mut split_cpu) = (vec![], vec![], vec![]);
     let me = std::process::id();
     for round in 0..rounds {
         // planhost: the console's upload, each phase timed from its progress reports.
         settle();
-        let marks: Arc<Mutex<Vec<(TaskStep, Instant)>>> = Arc::default();
+        let marks: Arc<Mutex<Vec<Mark>>> = Arc::default();
         let seen = marks.clone();
+        let timeline: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::default();
+        let line = timeline.clone();
         let tasks = Tasks::default();
         let (ours, theirs) = (PeakRss::start(vec![me]), PeakRss::start(vec![controller_pid]));
         let began = Instant::now();
@@ -150,9 +178,12 @@ fn main() {
             .block_on(tasks.run(
                 "bench",
                 move |p| {
+                    if p.step == TaskStep::Uploading {
+                        line.lock().unwrap().push((Instant::now(), p.done.unwrap_or(0)));
+                    }
                     let mut v = seen.lock().unwrap();
-                    if v.last().is_none_or(|(s, _)| *s != p.step) {
-                        v.push((p.step, Instant::now()));
+                    if v.last().is_none_or(|(s, ..)| *s != p.step) {
+                        v.push((p.step, Instant::now(), cpu_secs(me), cpu_secs(controller_pid)));
                     }
                 },
                 planhost::console::transfer::upload(&m.client, &hosting, planning, &file),
@@ -167,22 +198,41 @@ fn main() {
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|(s, _)| *s == step)
-                .map(|(_, t)| *t)
+                .find(|(s, ..)| *s == step)
+                .map(|(_, t, console, controller)| (*t, (*console, *controller)))
                 .unwrap()
         };
-        let (sending, checking) = (at(TaskStep::Uploading), at(TaskStep::CheckingOnController));
+        let ((sending, cpu_before), (checking, cpu_after)) =
+            (at(TaskStep::Uploading), at(TaskStep::CheckingOnController));
+        our_cpu.push((cpu_after.0 - cpu_before.0) + (cpu_after.1 - cpu_before.1));
+        split_cpu.push((cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1));
         checks.push((sending - began).as_secs_f64());
         sends.push((checking - sending).as_secs_f64());
         finishes.push((ended - checking).as_secs_f64());
         totals.push((ended - began).as_secs_f64());
 
+        if std::env::var_os("PLANHOST_BENCH_TIMELINE").is_some() {
+            let t = timeline.lock().unwrap();
+            let (t0, mut last) = (t[0].0, (t[0].0, 0u64));
+            let steps: Vec<String> = t
+                .iter()
+                .map(|&(at, done)| {
+                    let rate = (done - last.1) as f64 / (at - last.0).as_secs_f64().max(1e-9) / f64::from(1 << 20);
+                    last = (at, done);
+                    format!("{:.1}s:{rate:.0}", (at - t0).as_secs_f64())
+                })
+                .collect();
+            println!("MiB/s over time: {}", steps.join(" "));
+        }
+
         // curl → nginx.
         settle();
         let peak = PeakRss::start(nginx_pids.clone());
+        let nginx_cpu = || nginx_pids.iter().map(|&p| cpu_secs(p)).sum::<f64>();
+        let nginx_before = nginx_cpu();
         let began = Instant::now();
-        let out = Command::new("curl")
-            .args(["-sS", "--fail", "-o", "/dev/null", "-T"])
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%U %S", "curl", "-sS", "--fail", "-o", "/dev/null", "-T"])
             .arg(&file)
             .arg("--cacert")
             .arg(&ca)
@@ -194,16 +244,28 @@ fn main() {
             .output()
             .expect("curl");
         curls.push(began.elapsed().as_secs_f64());
+        let curl_cpu: f64 = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|x| x.parse::<f64>().ok())
+            .sum();
+        their_cpu.push(curl_cpu + nginx_cpu() - nginx_before);
         nginx_rss.push(peak.above_rest_mib());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let stored = tmp.path().join(format!("nginx/www/upload/round{round}.HHYP"));
         assert_eq!(std::fs::metadata(&stored).unwrap().len(), size);
         std::fs::remove_file(stored).unwrap();
         println!(
-            "round {}: planhost sending {:.2} s, curl {:.2} s",
+            "round {}: planhost sending {:.2} s ({:.2} s of CPU: console {:.2}, controller {:.2}), curl → nginx {:.2} s ({:.2} s of CPU)",
             round + 1,
             sends[round],
-            curls[round]
+            our_cpu[round],
+            split_cpu[round].0,
+            split_cpu[round].1,
+            curls[round],
+            their_cpu[round]
         );
     }
     let (send, curl) = (median(sends.clone()), median(curls.clone()));
@@ -233,6 +295,11 @@ fn main() {
         mib_s(curl)
     );
     println!("sending throughput ÷ curl→nginx                   {:>7.2}", curl / send);
+    println!(
+        "CPU seconds while sending: planhost (console + controller) {:.2}, curl + nginx {:.2}",
+        median(our_cpu),
+        median(their_cpu)
+    );
     println!(
         "peak RSS above rest: console {:.1} MiB, controller {:.1} MiB, nginx {:.1} MiB",
         median(console_rss),

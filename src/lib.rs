@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod base;
+pub mod buffers;
 pub mod cli;
 pub mod client;
 pub mod console;

@@ -89,6 +89,7 @@ struct ReadAhead {
 /// Read at once; `AHEAD` of them wait to be sent.
 const PIECE: usize = 1 << 20;
 const AHEAD: usize = 4;
+static PIECES: crate::buffers::Pool = crate::buffers::Pool::new(PIECE, 2 * AHEAD);
 
 impl ReadAhead {
     /// `len` bytes of `path` from `offset`; `taken` counts what the connection took. The file must still have `size`
@@ -104,14 +105,18 @@ impl ReadAhead {
         file.seek(SeekFrom::Start(offset))?;
         let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
         tokio::task::spawn_blocking(move || {
-            let mut buffer = bytes::BytesMut::new();
             let mut left = len;
             while left > 0 {
                 let n = left.min(PIECE);
-                // Takes back the room of pieces already sent and dropped.
-                buffer.reserve(n);
-                buffer.resize(n, 0);
-                let piece = file.read_exact(&mut buffer).map(|()| buffer.split().freeze());
+                // Read into a kept buffer (no zeroing, no fresh pages), back in the pool once the connection took it.
+                let mut buffer = PIECES.take();
+                let piece = (&mut file)
+                    .take(n as u64)
+                    .read_to_end(buffer.vec())
+                    .and_then(|read| match read == n {
+                        true => Ok(bytes::Bytes::from_owner(buffer)),
+                        false => Err(std::io::ErrorKind::UnexpectedEof.into()),
+                    });
                 let failed = piece.is_err();
                 // The request was dropped (cancelled, or the connection cut): stop reading.
                 if tx.blocking_send(piece).is_err() || failed {

@@ -23,6 +23,11 @@ use std::sync::{Arc, Mutex};
 
 pub const UPLOADS_DIR: &str = "uploads";
 /// The most one chunk request may carry; the console sends less on a slow link.
+/// Bytes handed to the kernel per write. Linux gives a 1 MiB write a 1 MiB page-cache folio, taken from free
+/// blocks that a VM with free page reporting has returned to its host: each one faults in again. Measured with `dd`
+/// on this machine after the reporting went quiet: 1 MiB writes 460–720 MB/s, 256 KiB writes 5.3 GB/s.
+const WRITE_AT_ONCE: usize = 256 * 1024;
+
 pub const CHUNK_MAX: usize = 64 << 20;
 /// An unfinished upload is forgotten after this long.
 const KEEP_UNFINISHED_SECS: i64 = 7 * 24 * 3600;
@@ -216,7 +221,9 @@ impl Controller {
                     format!("Plus d'octets ont été envoyés que les {} annoncés.", row.size),
                 ));
             }
-            file.write_all(data)?;
+            for part in data.chunks(WRITE_AT_ONCE) {
+                file.write_all(part)?;
+            }
             offset += data.len() as u64;
         }
         self.state(&row)

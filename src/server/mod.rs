@@ -2,6 +2,7 @@
 //! handshake lets a client without a certificate through, because enrolment needs none; every other route refuses it
 //! (see `routes`). A certificate from another CA fails the handshake itself.
 
+mod greedy;
 mod limits;
 mod listeners;
 mod planning;
@@ -190,7 +191,7 @@ pub(crate) fn serve(
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(request_timeout)
-                    .serve_connection(TokioIo::new(tls), service);
+                    .serve_connection(TokioIo::new(greedy::Greedy(tls)), service);
                 tokio::pin!(conn);
                 tokio::select! {
                     r = conn.as_mut() => if let Err(e) = r { tracing::debug!("connection {peer}: {e}") },

@@ -4,6 +4,7 @@
 use super::access::{route, Access, Route, Target};
 use super::{parse, Authed, Ctl};
 use crate::api::{Pane, UploadStart};
+use crate::buffers::{Pool, Pooled};
 use crate::controller::uploads::CHUNK_MAX;
 use crate::error::{Error, Result};
 use axum::body::{Body, Bytes};
@@ -66,37 +67,9 @@ struct At {
     offset: u64,
 }
 
-/// What the receiving side hands the writer thread at once.
-const BUFFER: usize = 1 << 20;
-/// Buffers kept for the next ones: a large upload reuses a few mebibytes instead of mapping (and faulting in, then
-/// unmapping) a fresh one for every mebibyte that arrives.
-static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-const SPARE_MAX: usize = 8;
-
-fn spare_buffer() -> Vec<u8> {
-    let spare = SPARE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
-    spare.unwrap_or_else(|| Vec::with_capacity(BUFFER + 64 * 1024))
-}
-
-/// A buffer on its way to the writer; it goes back among the spare ones once written.
-struct Pooled(Vec<u8>);
-
-impl AsRef<[u8]> for Pooled {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        let mut buffer = std::mem::take(&mut self.0);
-        buffer.clear();
-        let mut spare = SPARE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if spare.len() < SPARE_MAX && buffer.capacity() <= 2 * BUFFER {
-            spare.push(buffer);
-        }
-    }
-}
+/// What the receiving side hands the writer thread at once; a few kept for the next ones (a large upload reuses
+/// a few mebibytes instead of faulting in a fresh one for every mebibyte that arrives).
+static BUFFERS: Pool = Pool::new(1 << 20, 8);
 
 /// One chunk, written as it arrives (at most `CHUNK_MAX` bytes): a writer thread appends and hashes while the next
 /// bytes are still being received.
@@ -126,10 +99,10 @@ async fn chunk(
         )
     });
     let mut body = body;
-    let mut pending = spare_buffer();
+    let mut pending = BUFFERS.take();
     let mut received = 0usize;
     let mut failed = None;
-    loop {
+    'frames: loop {
         match body.frame().await {
             None => break,
             Some(Err(e)) => {
@@ -143,11 +116,14 @@ async fn chunk(
                     failed = Some(format!("a chunk carries at most {CHUNK_MAX} bytes"));
                     break;
                 }
-                pending.extend_from_slice(&data);
-                if pending.len() >= BUFFER {
-                    let full = std::mem::replace(&mut pending, spare_buffer());
-                    if tx.send(Ok(Pooled(full))).await.is_err() {
-                        break; // the writer refused the chunk: its answer says why
+                let mut rest: &[u8] = &data;
+                while !rest.is_empty() {
+                    rest = pending.fill(rest);
+                    if pending.is_full() {
+                        let full = std::mem::replace(&mut pending, BUFFERS.take());
+                        if tx.send(Ok(full)).await.is_err() {
+                            break 'frames; // the writer refused the chunk: its answer says why
+                        }
                     }
                 }
             }
@@ -155,7 +131,7 @@ async fn chunk(
     }
     let last = match failed {
         Some(e) => Err(e),
-        None => Ok(Pooled(pending)),
+        None => Ok(pending),
     };
     let _ = tx.send(last).await;
     drop(tx);
