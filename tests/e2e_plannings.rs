@@ -26,6 +26,34 @@ async fn set(c: &fantoccini::Client, id: &str, value: &str) {
     c.execute(&script, vec![]).await.unwrap();
 }
 
+/// The text of the option chosen in a list.
+async fn chosen(c: &fantoccini::Client, id: &str) -> String {
+    let script = format!("const e = document.getElementById({id:?}); return e.selectedOptions[0].text;");
+    c.execute(&script, vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The grid dialog with a first Monday after the last Sunday, no working day, no sequence and 50 minutes in 12 steps.
+async fn every_grid_error(c: &fantoccini::Client, ui: &Ui<'_>) {
+    set(c, "grid-first-monday", "2026-08-31").await;
+    set(c, "grid-last-sunday", "2027-07-04").await;
+    set(c, "grid-first-monday", "2027-08-30").await;
+    c.execute(
+        "document.querySelectorAll('[id^=grid-day-]').forEach(e => { if (e.checked) e.click(); })",
+        vec![],
+    )
+    .await
+    .unwrap();
+    set(c, "grid-sequences", "0").await;
+    set(c, "grid-minutes", "50").await;
+    set(c, "grid-steps", "12").await;
+    assert!(ui.exists("grid-dialog").await);
+}
+
 /// Opens `url` in headless Chromium (Debian's package) with `home` as its home, trusting only `ca` besides the
 /// system's roots, `domain` resolved to 127.0.0.1; saves a screenshot and returns the page's DOM as rendered.
 fn chromium_page(
@@ -134,33 +162,70 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     assert_eq!(ui.text("bases-publication").await.lines().next().unwrap(), "Lycée Hugo");
     ui.shots("70-plannings-no-base", None).await;
 
-    // The grid dialog starts from the school year; a Tuesday is said beside the first Monday, nothing is created.
+    // The grid dialog starts from the school year. Its dates are chosen from lists written in the console's language
+    // (not the system's), so a Tuesday cannot be given for the first Monday.
     ui.click("base-create").await;
     assert!(
         ui.text("grid-weeks").await.contains("semaines"),
         "a school year is previewed at once"
     );
-    set(&c, "grid-first-monday", "2026-09-01").await;
-    assert!(ui
-        .text_contains("grid-first_monday-error", "lundi")
-        .await
-        .contains("n'est pas un lundi"));
-    assert!(!ui.exists("grid-sequence-1").await, "no preview of a wrong grid");
+    set(&c, "grid-first-monday", "2026-08-31").await;
+    assert_eq!(chosen(&c, "grid-first-monday").await, "lundi 31 août 2026");
+    // Every field that can be wrong at once, wrong: each problem beside its field, nothing created.
+    every_grid_error(&c, &ui).await;
     ui.type_in("grid-name", "Lycée Hugo 2026").await;
     ui.click("grid-validate").await;
+    assert!(ui
+        .text_contains("grid-last_sunday-error", "dernier dimanche")
+        .await
+        .contains("de 1 à 62 semaines"));
+    for field in ["working_days", "sequences_per_day", "steps_per_sequence"] {
+        assert!(ui.exists(&format!("grid-{field}-error")).await, "{field}");
+    }
+    assert!(!ui.exists("grid-sequence-1").await, "no preview of a wrong grid");
     assert!(ui.exists("grid-dialog").await);
     let db = tmp.path().join("controller/controller.sqlite3");
     assert_eq!(count(&db, "SELECT count(*) FROM base_files"), 0, "nothing created");
-    dialog_shots(&c, &ui, "71-grid-refused-date").await;
-    // Fixed, with ten 50-minute sequences in two steps from 08:15: the day is previewed.
+    dialog_shots(&c, &ui, "71-grid-every-error").await;
+    // The same in English: the dialog covers the language choice, so it is closed, and opened again after.
+    ui.click("grid-cancel").await;
+    ui.wait("lang-switch").await.select_by_value("en").await.unwrap();
+    ui.click("base-create").await;
+    set(&c, "grid-first-monday", "2026-08-31").await;
+    assert_eq!(chosen(&c, "grid-first-monday").await, "Monday 31 August 2026");
+    every_grid_error(&c, &ui).await;
+    ui.click("grid-validate").await;
+    assert!(ui
+        .text_contains("grid-last_sunday-error", "last Sunday")
+        .await
+        .contains("1 to 62 weeks"));
+    for (width, height) in [(800, 600), (1280, 860)] {
+        c.set_window_size(width, height).await.unwrap();
+        ui.shot(&format!("71-grid-every-error-en-{width}x{height}")).await;
+    }
+    ui.click("grid-cancel").await;
+    ui.wait("lang-switch").await.select_by_value("fr").await.unwrap();
+    ui.click("base-create").await;
+    // Right, with ten 50-minute sequences in two steps from 08:15, Monday to Friday: the day is previewed.
     set(&c, "grid-first-monday", "2026-08-31").await;
     set(&c, "grid-last-sunday", "2027-07-04").await;
+    assert_eq!(
+        chosen(&c, "grid-last-sunday").await,
+        "dimanche 4 juillet 2027 (44 semaines)"
+    );
+    c.execute(
+        "document.querySelectorAll('[id^=grid-day-]').forEach((e, i) => { if (e.checked !== i < 5) e.click(); })",
+        vec![],
+    )
+    .await
+    .unwrap();
     set(&c, "grid-sequences", "10").await;
     set(&c, "grid-first-start", "08:15").await;
     set(&c, "grid-minutes", "50").await;
     set(&c, "grid-steps", "2").await;
     assert_eq!(ui.text_contains("grid-sequence-10", "16:35").await, "15:45 – 16:35");
     assert!(ui.text("grid-weeks").await.contains("44 semaines"));
+    ui.type_in("grid-name", "Lycée Hugo 2026").await;
     dialog_shots(&c, &ui, "72-grid-preview").await;
     ui.click("grid-validate").await;
     assert!(ui.text("dialog-message").await.contains("Lycée Hugo 2026"));
