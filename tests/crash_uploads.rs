@@ -1,6 +1,6 @@
-//! "Charger une base" with the controller killed (SIGKILL) at random instants of the upload, the check and the swap,
-//! 100 times: the planning serves the previous base or the new one, whole, never a mix, and the console's upload
-//! resumes against the restarted controller and ends with the new base in service.
+//! "Charger une base" and "Créer une base" with the controller killed (SIGKILL) at random instants, 100 times each:
+//! the planning serves the previous base or the new one, whole, never a mix; the console's upload resumes against
+//! the restarted controller and ends with the new base in service.
 
 mod common;
 
@@ -142,5 +142,100 @@ async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resu
         i64::try_from(after_sweep).unwrap(),
         rows,
         "{folders} folders before the sweep"
+    );
+}
+
+/// "Créer une base" with the controller killed (SIGKILL) at random instants, 100 times: the planning serves the
+/// previous base or the new one, whole; created again after the restart (what the user does when the console says
+/// the controller went away), the new base goes in service; the folders of creations cut short are swept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn a_base_creation_killed_at_any_instant_leaves_the_old_or_the_new_base_whole() {
+    use planhost::api::{BaseChange, TimeGrid};
+    let tc = TestController::start().await;
+    let (hosting, password, invoice) = {
+        let (h, p, i) = tc.credentials();
+        (h.to_owned(), p.to_owned(), i.to_owned())
+    };
+    let data = tc.dir.path().join("ctl");
+    let (_dir, mut process) = tc.into_process().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let console = Arc::new(Console::open(cfg.path()).unwrap());
+    console
+        .enrol(&process.address, &hosting, &password, &invoice, None)
+        .await
+        .unwrap();
+    console
+        .login(&process.address, &hosting, &password, None)
+        .await
+        .unwrap();
+    let licence = console.licence().await.unwrap();
+    console.accept_licence(licence.version).await.unwrap();
+    let planning = console.configuration().await.unwrap().plannings[0].id;
+    let create = |name: String| {
+        let console = console.clone();
+        async move {
+            let grid = TimeGrid {
+                first_monday: "2026-08-31".into(),
+                last_sunday: "2027-07-04".into(),
+                ..TimeGrid::default()
+            };
+            console.change_bases(planning, &BaseChange::Create { name, grid }).await
+        }
+    };
+    let began = Instant::now();
+    create("Base 000".into()).await.unwrap();
+    let round_ms = u64::try_from(began.elapsed().as_millis()).unwrap().max(5);
+
+    let mut seed = u64::from(std::process::id()) | 1;
+    let mut random = move |below: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % below.max(1)
+    };
+    let (mut before, mut after) = (0, 0);
+    let mut previous = "Base 000".to_owned();
+    for round in 1..=100 {
+        let name = format!("Base {round:03}");
+        let creating = tokio::spawn(create(name.clone()));
+        tokio::time::sleep(Duration::from_micros(random(round_ms * 1200))).await;
+        process.kill_9();
+        let answered = creating.await.unwrap();
+
+        let (serving, path) = in_service(&data, planning).expect("a base stays in service");
+        assert!(
+            serving == previous || serving == name,
+            "round {round}: {serving} in service"
+        );
+        let meta = Base::verify(&path).unwrap_or_else(|e| panic!("round {round}: {}", e.message));
+        assert_eq!(meta.name, serving);
+        if answered.is_ok() {
+            assert_eq!(serving, name, "round {round}: answered, so in service");
+        }
+        process.restart_after_kill();
+        if serving == name {
+            after += 1;
+        } else {
+            before += 1;
+            let bases = create(name.clone())
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: {}", e.message));
+            assert_eq!(bases.in_service.unwrap().name, name, "round {round}");
+        }
+        previous = name;
+    }
+    println!("100 kills: {before} before the new base went in service, {after} after (a creation takes {round_ms} ms)");
+    assert!(before > 0 && after > 0, "kills land on both sides of the swap");
+    let rows = rusqlite::Connection::open(data.join("controller.sqlite3"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM base_files", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    process.restart_after_kill();
+    let folders = std::fs::read_dir(data.join("bases")).unwrap().count();
+    assert_eq!(
+        i64::try_from(folders).unwrap(),
+        rows,
+        "one folder per kept base after the sweep"
     );
 }

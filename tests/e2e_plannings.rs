@@ -192,7 +192,7 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     ui.wait("lang-switch").await.select_by_value("en").await.unwrap();
     ui.click("base-create").await;
     set(&c, "grid-first-monday", "2026-08-31").await;
-    assert_eq!(chosen(&c, "grid-first-monday").await, "Monday 31 August 2026");
+    assert_eq!(chosen(&c, "grid-first-monday").await, "Monday, 31 August 2026");
     every_grid_error(&c, &ui).await;
     ui.click("grid-validate").await;
     assert!(ui
@@ -267,6 +267,51 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
         "Lycée Hugo 2026"
     );
     ui.shots("76-earlier-base-restored", Some("plannings-section")).await;
+
+    // Forty plannings (a school group): the list holds them all, and the last one, with no base yet, is shown.
+    let licence = std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+        .args(["account", "set-licence", "--data"])
+        .arg(tmp.path().join("controller"))
+        .args([account["hosting_number"].as_str().unwrap(), "--plannings", "40"])
+        .args(["--modification", "20", "--consultation", "200"])
+        .status()
+        .unwrap();
+    assert!(licence.success());
+    let console = planhost::console::Console::open(&config).unwrap();
+    for i in 2..=40 {
+        let name = Some(format!("Collège Jean Moulin {i:02}"));
+        console.apply(&ConfigChange::AddPlanning { name }).await.unwrap();
+    }
+    let last = console.configuration().await.unwrap().plannings[39].id;
+    drop(console);
+    ui.click("pane-configuration").await;
+    ui.click("pane-plannings").await;
+    ui.wait("bases-publication").await;
+    let options = c
+        .execute(
+            "return document.getElementById('bases-planning').options.length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(options, 40);
+    set(&c, "bases-planning", &last.to_string()).await;
+    assert!(ui
+        .text_contains("bases-none", "Aucune base")
+        .await
+        .contains("Aucune base"));
+    let heading = c
+        .execute(
+            "return document.querySelector('#plannings-section h2').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        heading.as_str().unwrap().ends_with("Collège Jean Moulin 40"),
+        "{heading}"
+    );
+    ui.shots("78-plannings-forty", Some("plannings-section")).await;
     c.close().await.unwrap();
 }
 

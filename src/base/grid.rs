@@ -27,6 +27,11 @@ pub fn minutes_of(text: &str) -> Option<u16> {
     (h < 24 && m < 60 && text.trim().len() == 5).then_some(h * 60 + m)
 }
 
+/// A date as each language writes it in a sentence: 30 August 2027, 30/08/2027.
+fn in_words(d: Date) -> (String, String) {
+    (d.strftime("%-d %B %Y").to_string(), d.strftime("%d/%m/%Y").to_string())
+}
+
 pub fn hh_mm(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
@@ -37,9 +42,10 @@ fn weeks(grid: &TimeGrid, problems: &mut Vec<Error>) -> u32 {
         if d.weekday() == Weekday::Monday {
             Ok(d)
         } else {
+            let (en, fr) = in_words(d);
             Err(Error::invalid(
-                format!("{d} is not a Monday: the grid starts on a Monday."),
-                format!("Le {d} n'est pas un lundi : la grille commence un lundi."),
+                format!("{en} is not a Monday: the grid starts on a Monday."),
+                format!("Le {fr} n'est pas un lundi : la grille commence un lundi."),
             )
             .on("first_monday"))
         }
@@ -48,9 +54,10 @@ fn weeks(grid: &TimeGrid, problems: &mut Vec<Error>) -> u32 {
         if d.weekday() == Weekday::Sunday {
             Ok(d)
         } else {
+            let (en, fr) = in_words(d);
             Err(Error::invalid(
-                format!("{d} is not a Sunday: the grid ends on a Sunday."),
-                format!("Le {d} n'est pas un dimanche : la grille se termine un dimanche."),
+                format!("{en} is not a Sunday: the grid ends on a Sunday."),
+                format!("Le {fr} n'est pas un dimanche : la grille se termine un dimanche."),
             )
             .on("last_sunday"))
         }
@@ -66,10 +73,11 @@ fn weeks(grid: &TimeGrid, problems: &mut Vec<Error>) -> u32 {
     let days = last.since(first).map_or(-1, |s| i64::from(s.get_days()));
     let weeks = (days + 1) / 7;
     if days < 0 || !(1..=i64::from(MAX_WEEKS)).contains(&weeks) {
+        let ((first_en, first_fr), (last_en, last_fr)) = (in_words(first), in_words(last));
         problems.push(
             Error::invalid(
-                format!("From {first} to {last}: a grid spans 1 to {MAX_WEEKS} weeks, the last Sunday after the first Monday."),
-                format!("Du {first} au {last} : une grille couvre de 1 à {MAX_WEEKS} semaines, le dernier dimanche après le premier lundi."),
+                format!("From {first_en} to {last_en}: a grid spans 1 to {MAX_WEEKS} weeks, the last Sunday after the first Monday."),
+                format!("Du {first_fr} au {last_fr} : une grille couvre de 1 à {MAX_WEEKS} semaines, le dernier dimanche après le premier lundi."),
             )
             .on("last_sunday"),
         );
@@ -257,6 +265,15 @@ mod tests {
             first_monday: "2026-09-01".into(),
             ..year()
         };
+        let said = &check(&g).problems[0];
+        assert_eq!(
+            (said.message.as_str(), said.message_fr.as_str()),
+            (
+                "1 September 2026 is not a Monday: the grid starts on a Monday.",
+                "Le 01/09/2026 n'est pas un lundi : la grille commence un lundi."
+            ),
+            "dates written as people write them, not as ISO"
+        );
         assert_eq!(fields(g), ["first_monday"], "a Tuesday");
         let g = TimeGrid {
             last_sunday: "2027-07-03".into(),
