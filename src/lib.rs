@@ -14,6 +14,7 @@ pub mod hhyp;
 pub mod ids;
 pub mod local;
 pub mod pki;
+pub mod prepare;
 pub mod profils;
 pub mod provider;
 pub mod secrets;

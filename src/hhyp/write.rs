@@ -1,6 +1,7 @@
-//! Writes a `.HHYP`: hashes every entry, writes the manifest then the entries to `<name>.part` beside the target,
-//! syncs it, checks it with the verifier, and only then renames it to its final name. Cancelled or failed, the part
-//! file is removed: no half-written file ever carries the final name.
+//! Writes a `.HHYP`: every entry hashed and compressed in one read, on every core; the manifest then the entries
+//! written to `<name>.part` beside the target, synced, checked with the verifier, and only then renamed to its final
+//! name. Cancelled or failed, the part file and the spool are removed: no half-written file ever carries the final
+//! name.
 
 use super::{
     already_compressed, safe_path, verify, Limits, Manifest, ManifestEntry, ANNEXES, BASE, FORMAT, MANIFEST, VERSION,
@@ -12,7 +13,7 @@ use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
 
@@ -23,19 +24,31 @@ pub struct Annex {
     pub file: PathBuf,
 }
 
-/// Bytes read so far out of the total (every source is read twice: to hash it, then to pack it).
+/// Bytes done so far out of the total: every source is read once (hashed and compressed together), then its packed
+/// form is copied into the archive.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 const CHUNK: usize = 256 * 1024;
 
-fn hash_file(
-    path: &Path,
-    done: &mut u64,
-    total: u64,
-    progress: Progress,
+/// One source read once: hashed and written into a worker's spool archive (compressed unless already compressed).
+fn spool_entry(
+    spool: &mut zip::ZipWriter<BufWriter<File>>,
+    path: &str,
+    file: &Path,
+    done: &AtomicU64,
+    report: &dyn Fn(u64),
     cancel: &AtomicBool,
 ) -> Result<(u64, String)> {
-    let mut f = File::open(path)?;
+    let options = SimpleFileOptions::default().large_file(true);
+    let options = if already_compressed(path) {
+        options.compression_method(CompressionMethod::Stored)
+    } else {
+        options
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(6))
+    };
+    spool.start_file(path, options).map_err(zip_error)?;
+    let mut f = File::open(file)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     let mut size = 0u64;
@@ -48,14 +61,19 @@ fn hash_file(
             break;
         }
         hasher.update(&buf[..n]);
+        spool.write_all(&buf[..n])?;
         size += n as u64;
-        *done += n as u64;
-        progress(*done, total);
+        report(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
     }
     Ok((size, crate::pki::hex(&hasher.finalize(), false, None)))
 }
 
 /// Packs `base` (a base file) and `annexes` for `hosting` into `out`; returns the manifest written.
+///
+/// Every core takes sources, largest first, and reads each once: hashed and compressed together into its own spool
+/// archive (in a folder beside `out`, removed after). The manifest (which needs every hash) is then written first,
+/// and each spooled entry copied after it as it is, without compressing it again. Memory stays a few buffers per
+/// core whatever the sizes.
 pub fn write(
     out: &Path,
     hosting: &HostingNumber,
@@ -79,67 +97,71 @@ pub fn write(
         }
         sources.push((path, &a.file));
     }
-    let total = sources
+    let sizes = sources
         .iter()
         .map(|(_, f)| std::fs::metadata(f).map(|m| m.len()))
-        .sum::<std::io::Result<u64>>()?
-        * 2;
-    let mut done = 0;
-    let mut entries = Vec::with_capacity(sources.len());
-    for (path, file) in &sources {
-        let (size, sha256) = hash_file(file, &mut done, total, progress, cancel)?;
-        entries.push(ManifestEntry {
-            path: path.clone(),
-            size,
-            sha256,
-        });
-    }
-    let manifest = Manifest {
-        format: FORMAT.into(),
-        version: VERSION,
-        hosting_number: hosting.as_str().to_owned(),
-        base_name: meta.name,
-        created: crate::time_fmt::rfc3339(crate::time_fmt::now_unix()),
-        generator: format!("Planhost {}", env!("CARGO_PKG_VERSION")),
-        entries,
-    };
+        .collect::<std::io::Result<Vec<u64>>>()?;
+    let total = sizes.iter().sum::<u64>() * 2;
     let part = out.with_extension("HHYP.part");
-    let written = (|| -> Result<()> {
-        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(CHUNK, File::create(&part)?));
-        let deflated = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(6))
-            .large_file(true);
-        let stored = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Stored)
-            .large_file(true);
-        zip.start_file(MANIFEST, deflated).map_err(zip_error)?;
-        zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?)?;
-        let mut buf = vec![0u8; CHUNK];
-        for ((path, file), entry) in sources.iter().zip(&manifest.entries) {
-            let options = if already_compressed(path) { stored } else { deflated };
-            zip.start_file(path.as_str(), options).map_err(zip_error)?;
-            let mut f = File::open(file)?;
-            let mut copied = 0u64;
-            loop {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(Error::cancelled());
-                }
-                let n = f.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                zip.write_all(&buf[..n])?;
-                copied += n as u64;
-                done += n as u64;
-                progress(done, total);
+    let spool_dir = out.with_extension("HHYP.spool");
+    let written = (|| -> Result<Manifest> {
+        std::fs::create_dir(&spool_dir).or_else(|e| match e.kind() {
+            // Left by a run that was killed: nothing in it is worth keeping.
+            std::io::ErrorKind::AlreadyExists => {
+                std::fs::remove_dir_all(&spool_dir).and_then(|()| std::fs::create_dir(&spool_dir))
             }
-            if copied != entry.size {
+            _ => Err(e),
+        })?;
+        let spooled = spool_all(&spool_dir, &sources, &sizes, total, progress, cancel)?;
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            hosting_number: hosting.as_str().to_owned(),
+            base_name: meta.name.clone(),
+            created: crate::time_fmt::rfc3339(crate::time_fmt::now_unix()),
+            generator: format!("Planhost {}", env!("CARGO_PKG_VERSION")),
+            entries: sources
+                .iter()
+                .zip(&spooled.entries)
+                .map(|((path, _), (size, sha256))| ManifestEntry {
+                    path: path.clone(),
+                    size: *size,
+                    sha256: sha256.clone(),
+                })
+                .collect(),
+        };
+        for ((path, file), (size, entry)) in sources.iter().zip(sizes.iter().zip(&manifest.entries)) {
+            if entry.size != *size {
                 return Err(Error::invalid(
                     format!("{} changed while it was being packed: pack it again.", file.display()),
                     format!("{} a changé pendant l'empaquetage : recommencez.", file.display()),
                 ));
             }
+            debug_assert_eq!(&entry.path, path);
+        }
+        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(CHUNK, File::create(&part)?));
+        let deflated = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(6));
+        zip.start_file(MANIFEST, deflated).map_err(zip_error)?;
+        zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?)?;
+        let mut archives = spooled
+            .spools
+            .iter()
+            .map(|p| {
+                let f = File::open(p)?;
+                zip::ZipArchive::new(std::io::BufReader::with_capacity(CHUNK, f)).map_err(zip_error)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut done = total / 2;
+        for (i, (spool, index)) in spooled.places.iter().enumerate() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::cancelled());
+            }
+            let entry = archives[*spool].by_index_raw(*index).map_err(zip_error)?;
+            zip.raw_copy_file(entry).map_err(zip_error)?;
+            done += sizes[i];
+            progress(done, total);
         }
         let file = zip
             .finish()
@@ -147,11 +169,14 @@ pub fn write(
             .into_inner()
             .map_err(|e| Error::storage(e.into_error()))?;
         file.sync_all()?;
+        drop(archives);
+        let _ = std::fs::remove_dir_all(&spool_dir);
         verify(&part, hosting, &Limits::default(), None)?;
-        Ok(())
+        Ok(manifest)
     })();
+    let _ = std::fs::remove_dir_all(&spool_dir);
     match written {
-        Ok(()) => {
+        Ok(manifest) => {
             std::fs::rename(&part, out)?;
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 let _ = File::open(dir).and_then(|d| d.sync_all());
@@ -163,6 +188,88 @@ pub fn write(
             Err(e)
         }
     }
+}
+
+/// What the workers produced: each source's (size, SHA-256) in the sources' order, where its packed form is (which
+/// spool, which entry), and the spool files.
+struct Spooled {
+    entries: Vec<(u64, String)>,
+    places: Vec<(usize, usize)>,
+    spools: Vec<PathBuf>,
+}
+
+fn spool_all(
+    dir: &Path,
+    sources: &[(String, &Path)],
+    sizes: &[u64],
+    total: u64,
+    progress: Progress,
+    cancel: &AtomicBool,
+) -> Result<Spooled> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .min(sources.len())
+        .max(1);
+    // Largest first: the last to start are the small ones, so no core is left alone with a big one at the end.
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(0);
+    // Progress from any worker, at most every few MiB.
+    let reported = AtomicU64::new(0);
+    let report = |now: u64| {
+        let last = reported.load(Ordering::Relaxed);
+        if now >= last + (4 << 20) || now == total / 2 {
+            reported.store(now, Ordering::Relaxed);
+            progress(now, total);
+        }
+    };
+    type Done = Vec<(usize, usize, (u64, String))>;
+    let results: Vec<Result<Done>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|k| {
+                let (next, done, order, report) = (&next, &done, &order, &report);
+                scope.spawn(move || -> Result<Done> {
+                    let spool = File::create(dir.join(format!("{k}.zip")))?;
+                    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(CHUNK, spool));
+                    let mut mine = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = order.get(n) else { break };
+                        let (path, file) = &sources[i];
+                        let entry = spool_entry(&mut zip, path, file, done, report, cancel);
+                        if entry.is_err() {
+                            // The others stop at their next piece.
+                            next.store(order.len(), Ordering::Relaxed);
+                        }
+                        mine.push((i, mine.len(), entry?));
+                    }
+                    zip.finish().map_err(zip_error)?.flush()?;
+                    Ok(mine)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::internal("a packing thread panicked")))
+            })
+            .collect()
+    });
+    let mut entries = vec![(0, String::new()); sources.len()];
+    let mut places = vec![(0, 0); sources.len()];
+    for (k, result) in results.into_iter().enumerate() {
+        for (i, index, entry) in result? {
+            entries[i] = entry;
+            places[i] = (k, index);
+        }
+    }
+    Ok(Spooled {
+        entries,
+        places,
+        spools: (0..workers).map(|k| dir.join(format!("{k}.zip"))).collect(),
+    })
 }
 
 pub(super) fn zip_error(e: zip::result::ZipError) -> Error {

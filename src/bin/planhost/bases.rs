@@ -7,6 +7,45 @@ use planhost::console::Console;
 use planhost::tasks::TaskStep;
 use planhost::{Error, ErrorCode, Result};
 
+/// A time grid on the command line (`bases create`, `prepare new`).
+#[derive(clap::Args)]
+pub struct GridArgs {
+    /// The first week's Monday, YYYY-MM-DD.
+    #[arg(long)]
+    first_monday: String,
+    /// The last week's Sunday, YYYY-MM-DD (1 to 62 weeks).
+    #[arg(long)]
+    last_sunday: String,
+    /// Working days, 1 = Monday … 7 = Sunday.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
+    days: Vec<u8>,
+    #[arg(long, default_value_t = 8)]
+    sequences: u8,
+    /// The first sequence's start, HH:MM.
+    #[arg(long, default_value = "08:00")]
+    start: String,
+    /// A sequence's length in minutes.
+    #[arg(long, default_value_t = 55)]
+    minutes: u16,
+    /// Steps per sequence: 1, 2, 3, 4, 6 or 12.
+    #[arg(long, default_value_t = 1)]
+    steps: u8,
+}
+
+impl GridArgs {
+    pub fn grid(self) -> TimeGrid {
+        TimeGrid {
+            first_monday: self.first_monday,
+            last_sunday: self.last_sunday,
+            working_days: self.days,
+            sequences_per_day: self.sequences,
+            first_start: self.start,
+            sequence_minutes: self.minutes,
+            steps_per_sequence: self.steps,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum BasesCommand {
     /// The base in service and the earlier ones the planning keeps.
@@ -22,26 +61,8 @@ pub enum BasesCommand {
         /// The base's name (also its file name).
         #[arg(long)]
         name: String,
-        /// The first week's Monday, YYYY-MM-DD.
-        #[arg(long)]
-        first_monday: String,
-        /// The last week's Sunday, YYYY-MM-DD (1 to 62 weeks).
-        #[arg(long)]
-        last_sunday: String,
-        /// Working days, 1 = Monday … 7 = Sunday.
-        #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
-        days: Vec<u8>,
-        #[arg(long, default_value_t = 8)]
-        sequences: u8,
-        /// The first sequence's start, HH:MM.
-        #[arg(long, default_value = "08:00")]
-        start: String,
-        /// A sequence's length in minutes.
-        #[arg(long, default_value_t = 55)]
-        minutes: u16,
-        /// Steps per sequence: 1, 2, 3, 4, 6 or 12.
-        #[arg(long, default_value_t = 1)]
-        steps: u8,
+        #[command(flatten)]
+        grid: GridArgs,
     },
     /// Send a .HHYP file and put it in service once the controller has checked it. Sent again after an interruption,
     /// the same file resumes where it stopped; Ctrl-C cancels.
@@ -116,7 +137,7 @@ fn describe(p: &PlanningBases) -> String {
 }
 
 /// Runs a transfer as a task: progress on the terminal (stderr, only when it is one), Ctrl-C cancels.
-async fn with_progress<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+pub async fn with_progress<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     use std::io::{IsTerminal, Write};
     let tasks = std::sync::Arc::new(planhost::tasks::Tasks::default());
     let on_terminal = std::io::stderr().is_terminal();
@@ -190,27 +211,9 @@ pub async fn run(console: &Console, json: bool, command: BasesCommand) -> Result
             return Ok(());
         }
         BasesCommand::List { planning } => console.bases(planning_id(console, &planning).await?).await?,
-        BasesCommand::Create {
-            planning,
-            name,
-            first_monday,
-            last_sunday,
-            days,
-            sequences,
-            start,
-            minutes,
-            steps,
-        } => {
-            let grid = TimeGrid {
-                first_monday,
-                last_sunday,
-                working_days: days,
-                sequences_per_day: sequences,
-                first_start: start,
-                sequence_minutes: minutes,
-                steps_per_sequence: steps,
-            };
+        BasesCommand::Create { planning, name, grid } => {
             let id = planning_id(console, &planning).await?;
+            let grid = grid.grid();
             console.change_bases(id, &BaseChange::Create { name, grid }).await?
         }
         BasesCommand::Restore { planning, id } => {

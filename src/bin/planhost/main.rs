@@ -4,6 +4,7 @@
 mod bases;
 mod configuration;
 mod connexion;
+mod prepare;
 mod profiles;
 mod profils;
 mod users;
@@ -61,6 +62,11 @@ enum Command {
         command: profils::ProfilsCommand,
     },
     /// Mes plannings: a planning's bases — list, create with a time grid, put an earlier one back in service.
+    /// Préparation hors ligne: a base prepared with no controller, its annexes, and its .HHYP for a hosting number.
+    Prepare {
+        #[command(subcommand)]
+        command: prepare::PrepareCommand,
+    },
     Bases {
         #[command(subcommand)]
         command: bases::BasesCommand,
@@ -106,10 +112,15 @@ fn prompt(label: &str, secret: bool) -> Result<String> {
 
 async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
+    // Offline preparation needs no console settings, no controller and no session.
+    let command = match cli.command {
+        Command::Prepare { command } => return prepare::run(json, command).await,
+        other => other,
+    };
     let console = Console::open(&cli.config_dir.unwrap_or_else(default_config_dir))?;
     // A console shipped by a provider knows its controller (provider file beside this program or $PLANHOST_PROVIDER).
     console.adopt_provider(None)?;
-    match cli.command {
+    match command {
         Command::Connexion(command) => connexion::run(&console, json, command).await,
         Command::Config { command } => configuration::config(&console, json, command).await,
         Command::Plannings { command } => configuration::plannings(&console, json, command).await,
@@ -118,6 +129,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Assign(args) => profiles::assign(&console, json, args).await,
         Command::Profils { command } => profils::run(&console, json, command).await,
         Command::Bases { command } => bases::run(&console, json, command).await,
+        Command::Prepare { .. } => unreachable!("answered above"),
     }
 }
 

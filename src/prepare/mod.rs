@@ -1,0 +1,188 @@
+//! Préparation hors ligne: a base prepared with no controller, in a folder of its own (a "workspace"):
+//! `base.sqlite3` (the base format the controller serves), `annexes/` (the files added, copied in), and packed into
+//! a `.HHYP` for a hosting number by the same writer and verifier the controller uses. Nothing here needs a network.
+
+use crate::api::TimeGrid;
+use crate::base::{Base, BaseMeta};
+use crate::error::{Error, ErrorCode, Result};
+use crate::hhyp::{self, Annex, Manifest, Progress};
+use crate::ids::HostingNumber;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use ts_rs::TS;
+
+const BASE: &str = "base.sqlite3";
+const ANNEXES: &str = "annexes";
+
+/// What a prepared base holds, as the pane and `planhost prepare summary` show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PreparedSummary {
+    pub folder: String,
+    pub name: String,
+    pub weeks: u32,
+    pub courses: u32,
+    pub placements: u32,
+    pub teachers: u32,
+    pub annexes: u32,
+    /// The base and its annexes, in bytes.
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+pub struct Workspace {
+    dir: PathBuf,
+}
+
+impl Workspace {
+    /// A new prepared base in `dir` (created; refused if it exists and is not empty).
+    pub fn create(dir: &Path, name: &str, grid: &TimeGrid) -> Result<Workspace> {
+        if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("{} is not empty: choose a new folder for a new base.", dir.display()),
+                format!(
+                    "{} n'est pas vide : choisissez un nouveau dossier pour une nouvelle base.",
+                    dir.display()
+                ),
+            ));
+        }
+        std::fs::create_dir_all(dir.join(ANNEXES))?;
+        let made = Base::create(&dir.join(BASE), name, grid);
+        if let Err(e) = made {
+            let _ = std::fs::remove_dir_all(dir.join(ANNEXES));
+            return Err(e);
+        }
+        Ok(Workspace { dir: dir.to_owned() })
+    }
+
+    /// A prepared base made earlier (its base file checked).
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let base = dir.join(BASE);
+        if !base.is_file() {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("{} holds no prepared base ({BASE}).", dir.display()),
+                format!("{} ne contient pas de base préparée ({BASE}).", dir.display()),
+            ));
+        }
+        Base::verify(&base)?;
+        Ok(Workspace { dir: dir.to_owned() })
+    }
+
+    pub fn base_path(&self) -> PathBuf {
+        self.dir.join(BASE)
+    }
+
+    pub fn meta(&self) -> Result<BaseMeta> {
+        Base::verify(&self.base_path())
+    }
+
+    /// Copies `file` in as an annex named `name` (its file name if none; `/` makes sub-folders, as `photos/a.jpg`).
+    /// A name already there, or one that is not a plain relative path, is refused and nothing is copied.
+    pub fn add_annex(&self, file: &Path, name: Option<&str>) -> Result<String> {
+        let name = match name {
+            Some(n) => n.trim().to_owned(),
+            None => file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        if !hhyp::safe_path(&format!("{}/{name}", hhyp::ANNEXES.trim_end_matches('/'))) || name.is_empty() {
+            return Err(Error::invalid(
+                format!("“{name}” cannot name an annex: a relative path, without “..”."),
+                format!("« {name} » ne peut pas nommer une annexe : un chemin relatif, sans « .. »."),
+            ));
+        }
+        if !file.is_file() {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("{} is not a file.", file.display()),
+                format!("{} n'est pas un fichier.", file.display()),
+            ));
+        }
+        let target = self.dir.join(ANNEXES).join(&name);
+        if target.exists() {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("An annex is already named {name}: remove it or choose another name."),
+                format!("Une annexe s'appelle déjà {name} : retirez-la ou choisissez un autre nom."),
+            ));
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        // Copied under a temporary name first: an interrupted copy never passes for the annex.
+        let part = target.with_extension("part-copy");
+        std::fs::copy(file, &part)
+            .and_then(|_| std::fs::rename(&part, &target))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&part);
+            })?;
+        Ok(name)
+    }
+
+    /// Every annex, by name.
+    pub fn annexes(&self) -> Result<Vec<Annex>> {
+        let root = self.dir.join(ANNEXES);
+        let mut found = Vec::new();
+        let mut folders = vec![root.clone()];
+        while let Some(folder) = folders.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries {
+                let entry = entry?;
+                let kind = entry.file_type()?;
+                let path = entry.path();
+                if kind.is_dir() {
+                    folders.push(path);
+                } else if kind.is_file() && path.extension().is_none_or(|e| e != "part-copy") {
+                    let name = path
+                        .strip_prefix(&root)
+                        .map_err(Error::internal)?
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    found.push(Annex { name, file: path });
+                }
+            }
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(found)
+    }
+
+    pub fn summary(&self) -> Result<PreparedSummary> {
+        let base = Base::open_read_only(&self.base_path())?;
+        let (meta, grid, counts) = (base.meta()?, base.grid()?, base.counts()?);
+        let annexes = self.annexes()?;
+        let mut bytes = std::fs::metadata(self.base_path())?.len();
+        for a in &annexes {
+            bytes += std::fs::metadata(&a.file)?.len();
+        }
+        Ok(PreparedSummary {
+            folder: self.dir.display().to_string(),
+            name: meta.name,
+            weeks: crate::base::grid::check(&grid).weeks,
+            courses: counts.courses,
+            placements: counts.placements,
+            teachers: counts.teachers,
+            annexes: u32::try_from(annexes.len()).unwrap_or(u32::MAX),
+            bytes,
+        })
+    }
+
+    /// The `.HHYP` for `hosting` at `out`: written beside it under a temporary name, checked with the controller's
+    /// verifier, then renamed.
+    pub fn pack(
+        &self,
+        hosting: &HostingNumber,
+        out: &Path,
+        progress: Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Manifest> {
+        hhyp::write(out, hosting, &self.base_path(), &self.annexes()?, progress, cancel)
+    }
+}

@@ -1,0 +1,213 @@
+//! Préparation hors ligne with no controller: a prepared base in its folder, annexes copied in (bad names, missing
+//! files and duplicates refused with nothing copied), its summary, and its `.HHYP` for a hosting number — packed on
+//! every core, checked by the controller's verifier, readable by `unzip`; the same through `planhost prepare`.
+
+use planhost::api::TimeGrid;
+use planhost::hhyp;
+use planhost::ids::HostingNumber;
+use planhost::prepare::Workspace;
+use planhost::ErrorCode;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+fn grid() -> TimeGrid {
+    TimeGrid {
+        first_monday: "2026-08-31".into(),
+        last_sunday: "2027-07-04".into(),
+        ..TimeGrid::default()
+    }
+}
+
+#[test]
+fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("hugo");
+    let w = Workspace::create(&dir, "Lycée Hugo 2026", &grid()).unwrap();
+    let photo = tmp.path().join("durand.jpg");
+    std::fs::write(&photo, b"\xFF\xD8\xFF\xE0 a photo").unwrap();
+    let notes = tmp.path().join("consignes.txt");
+    std::fs::write(&notes, "Consignes de rentrée\n".repeat(1000)).unwrap();
+    assert_eq!(
+        w.add_annex(&photo, Some("photos/durand.jpg")).unwrap(),
+        "photos/durand.jpg"
+    );
+    assert_eq!(w.add_annex(&notes, None).unwrap(), "consignes.txt");
+
+    // Refused, and nothing copied: a name already there, a path out of the folder, a file that is not there.
+    let again = w.add_annex(&notes, None).unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict);
+    for bad in ["../evil.txt", "/etc/passwd", "a/../../b", ""] {
+        let e = w.add_annex(&notes, Some(bad)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{bad}");
+    }
+    let missing = w.add_annex(&tmp.path().join("absent.pdf"), None).unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+    let names: Vec<String> = w.annexes().unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["consignes.txt", "photos/durand.jpg"]);
+    assert!(!tmp.path().join("evil.txt").exists());
+
+    let summary = Workspace::open(&dir).unwrap().summary().unwrap();
+    assert_eq!(
+        (summary.name.as_str(), summary.weeks, summary.annexes),
+        ("Lycée Hugo 2026", 44, 2)
+    );
+    assert!(summary.bytes > 20_000);
+
+    // A new base refuses a folder that holds something.
+    let e = Workspace::create(&dir, "Autre", &grid()).err().unwrap();
+    assert_eq!(e.code, ErrorCode::Conflict);
+
+    let hosting = HostingNumber::parse("123456789012").unwrap();
+    let out = tmp.path().join("Lycée Hugo 2026.HHYP");
+    let manifest = w.pack(&hosting, &out, &|_, _| {}, &AtomicBool::new(false)).unwrap();
+    let paths: Vec<&str> = manifest.entries.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["base.sqlite3", "annexes/consignes.txt", "annexes/photos/durand.jpg"]
+    );
+    let verified = hhyp::verify(&out, &hosting, &hhyp::Limits::default(), None).unwrap();
+    assert_eq!(verified.manifest, manifest);
+    let unzip = Command::new("unzip").arg("-t").arg(&out).output().unwrap();
+    assert!(unzip.status.success(), "{}", String::from_utf8_lossy(&unzip.stdout));
+    let listed = Command::new("unzip").arg("-v").arg(&out).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let line = |name: &str| {
+        listed
+            .lines()
+            .find(|l| l.ends_with(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("annexes/photos/durand.jpg").contains("Stored"), "{listed}");
+    assert!(line("annexes/consignes.txt").contains("Defl"), "{listed}");
+    // Only the base folder and the file: no part file, no spool.
+    let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["Lycée Hugo 2026.HHYP", "consignes.txt", "durand.jpg", "hugo"]);
+}
+
+#[test]
+fn many_annexes_pack_in_parallel_in_the_manifests_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = Workspace::create(&tmp.path().join("w"), "Parallèle", &grid()).unwrap();
+    for i in 0..60 {
+        let f = tmp.path().join(format!("doc{i:02}.txt"));
+        std::fs::write(&f, format!("document {i}\n").repeat(100 * (i + 1))).unwrap();
+        w.add_annex(&f, Some(&format!("docs/doc{i:02}.txt"))).unwrap();
+    }
+    let hosting = HostingNumber::parse("123456789012").unwrap();
+    let out = tmp.path().join("p.HHYP");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let manifest = w
+        .pack(
+            &hosting,
+            &out,
+            &|done, total| seen.lock().unwrap().push((done, total)),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(manifest.entries.len(), 61);
+    assert!(manifest.entries[1..].windows(2).all(|p| p[0].path < p[1].path));
+    let seen = seen.into_inner().unwrap();
+    let &(last, total) = seen.last().unwrap();
+    assert_eq!(last, total, "progress ends at its total");
+    assert!(
+        seen.windows(2).all(|p| p[0].0 <= p[1].0 || p[1].0 > total / 2),
+        "{seen:?}"
+    );
+    // Each entry's bytes are the annex's bytes.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("annexes/docs/doc07.txt").unwrap(), &mut text).unwrap();
+    assert_eq!(text, "document 7\n".repeat(800));
+}
+
+#[test]
+fn the_command_line_prepares_and_packs_with_no_controller() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_planhost"))
+            .env("PLANHOST_CONFIG_DIR", tmp.path().join("nothing-configured"))
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let made = ok(&[
+        "--json",
+        "prepare",
+        "new",
+        "base",
+        "--name",
+        "Collège Moulin",
+        "--first-monday",
+        "2026-08-31",
+        "--last-sunday",
+        "2027-07-04",
+    ]);
+    assert_eq!(
+        (made["name"].as_str(), made["weeks"].as_u64()),
+        (Some("Collège Moulin"), Some(44))
+    );
+    std::fs::write(tmp.path().join("plan.pdf"), b"%PDF-1.7 a plan").unwrap();
+    let added = ok(&[
+        "--json",
+        "prepare",
+        "annex",
+        "add",
+        "base",
+        "plan.pdf",
+        "--as",
+        "documents/plan.pdf",
+    ]);
+    assert_eq!(added["added"][0], "documents/plan.pdf");
+    assert_eq!(ok(&["--json", "prepare", "summary", "base"])["annexes"], 1);
+
+    // A wrong hosting number is refused before anything is written.
+    let refused = run(&[
+        "--json",
+        "prepare",
+        "pack",
+        "base",
+        "--hosting-number",
+        "12345",
+        "-o",
+        "x.HHYP",
+    ]);
+    assert!(!refused.status.success());
+    let e: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(e["code"], "invalid_input", "{e}");
+    assert!(!tmp.path().join("x.HHYP").exists());
+
+    let packed = ok(&[
+        "--json",
+        "prepare",
+        "pack",
+        "base",
+        "--hosting-number",
+        "123456789012",
+        "-o",
+        "moulin.HHYP",
+    ]);
+    assert_eq!(packed["entries"], 2);
+    let hosting = HostingNumber::parse("123456789012").unwrap();
+    hhyp::verify(
+        &tmp.path().join("moulin.HHYP"),
+        &hosting,
+        &hhyp::Limits::default(),
+        None,
+    )
+    .unwrap();
+}
