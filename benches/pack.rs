@@ -7,7 +7,8 @@
 //! - zip: `zip -r -6 -q`; 7z: `7z a -bd` (LZMA2, its default level, its own threads). Their peak memory comes from
 //!   `/usr/bin/time -f %M`; planhost's is sampled from this process's RSS above what it used before packing.
 //!
-//! Run: `scripts/bench` (or `cargo bench --bench pack`; PLANHOST_BENCH_ROUNDS, PLANHOST_BENCH_DIR).
+//! Run: `scripts/bench` (or `cargo bench --bench pack`; PLANHOST_BENCH_ROUNDS, PLANHOST_BENCH_DIR;
+//! PLANHOST_BENCH_REFERENCES=0 for planhost alone).
 
 #[path = "../tests/support/hhyp_files.rs"]
 mod hhyp_files;
@@ -53,7 +54,7 @@ fn reference_mix(dir: &Path) -> (PathBuf, Vec<hhyp::Annex>) {
         ..TimeGrid::default()
     };
     let mut made = Base::create(&base, "Cité scolaire Hugo 2026", &grid).unwrap();
-    made.add_timetable(&hhyp_files::school_timetable(1500, 44)).unwrap();
+    made.add_timetable(&hhyp_files::school_timetable(3300, 44)).unwrap();
     drop(made);
     let mut annexes = Vec::new();
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
@@ -158,6 +159,8 @@ fn main() {
         generating.elapsed().as_secs_f64()
     );
     let hosting = HostingNumber::parse("123456789012").unwrap();
+    // PLANHOST_BENCH_REFERENCES=0 runs planhost alone (to profile it).
+    let references = std::env::var("PLANHOST_BENCH_REFERENCES").map_or(true, |v| v != "0");
     // Debian's 7zip package names it 7zz; p7zip-full's 7z.
     let seven = ["7z", "7zz"]
         .into_iter()
@@ -190,6 +193,10 @@ fn main() {
         our_size = std::fs::metadata(&out).unwrap().len();
         std::fs::remove_file(&out).unwrap();
 
+        if !references {
+            println!("round {}: planhost {:.2} s", round + 1, ours[round]);
+            continue;
+        }
         settle();
         let (secs, mem) = timed(dir, "zip", &["-r", "-6", "-q", "out.zip", "base.sqlite3", "annexes"]);
         zips.push(secs);
@@ -210,6 +217,14 @@ fn main() {
             zips[round],
             sevens[round]
         );
+    }
+    if !references {
+        println!(
+            "planhost (.HHYP) {:.2} s, {:.1} MB",
+            median(ours),
+            our_size as f64 / 1e6
+        );
+        return;
     }
     let (o, z) = (median(ours), median(zips));
     println!(

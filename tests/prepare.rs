@@ -2,7 +2,10 @@
 //! files and duplicates refused with nothing copied), its summary, and its `.HHYP` for a hosting number — packed on
 //! every core, checked by the controller's verifier, readable by `unzip`; the same through `planhost prepare`.
 
+mod common;
+
 use planhost::api::TimeGrid;
+use planhost::base::Base;
 use planhost::hhyp;
 use planhost::ids::HostingNumber;
 use planhost::prepare::Workspace;
@@ -210,4 +213,64 @@ fn the_command_line_prepares_and_packs_with_no_controller() {
         None,
     )
     .unwrap();
+}
+
+/// The round trip: a base prepared offline, with a timetable and an annex, packed, loaded on a controller with the
+/// console's own upload, and put in service: the controller serves the very same timetable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn a_base_prepared_offline_is_served_with_the_same_timetable() {
+    let tc = common::TestController::start().await;
+    let (hosting, password, invoice) = tc.credentials();
+    let address = tc.address();
+    let cfg = tempfile::tempdir().unwrap();
+    let console = planhost::console::Console::open(cfg.path()).unwrap();
+    console.enrol(&address, hosting, password, invoice, None).await.unwrap();
+    console.login(&address, hosting, password, None).await.unwrap();
+    let licence = console.licence().await.unwrap();
+    console.accept_licence(licence.version).await.unwrap();
+    let planning = console.configuration().await.unwrap().plannings[0].id;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let w = Workspace::create(&tmp.path().join("prep"), "Préparée hors ligne", &grid()).unwrap();
+    let timetable = common::hhyp_files::school_timetable(6, 44);
+    Base::open(&w.base_path()).unwrap().add_timetable(&timetable).unwrap();
+    let photo = tmp.path().join("durand.jpg");
+    std::fs::write(&photo, b"\xFF\xD8\xFF\xE0 a photo").unwrap();
+    w.add_annex(&photo, Some("photos/durand.jpg")).unwrap();
+    let local = Base::open_read_only(&w.base_path()).unwrap().timetable().unwrap();
+    let out = tmp.path().join("prep.HHYP");
+    w.pack(
+        &HostingNumber::parse(hosting).unwrap(),
+        &out,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+
+    let bases = console.upload_base(planning, &out).await.unwrap();
+    let served = bases.in_service.expect("in service");
+    assert_eq!((served.name.as_str(), served.weeks), ("Préparée hors ligne", 44));
+    let db = rusqlite::Connection::open(tc.dir.path().join("ctl/controller.sqlite3")).unwrap();
+    let folder: String = db
+        .query_row(
+            "SELECT f.folder FROM base_files f JOIN bases b ON b.file_id = f.id WHERE b.planning_id = ?1",
+            [planning],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let in_service = tc.dir.path().join("ctl/bases").join(folder);
+    let remote = Base::open_read_only(&in_service.join("base.sqlite3"))
+        .unwrap()
+        .timetable()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&remote).unwrap(),
+        serde_json::to_value(&local).unwrap()
+    );
+    assert!(!remote.courses.is_empty());
+    assert_eq!(
+        std::fs::read(in_service.join("annexes/photos/durand.jpg")).unwrap(),
+        std::fs::read(&photo).unwrap()
+    );
 }

@@ -147,6 +147,9 @@ impl Base {
     /// (`PRAGMA integrity_check`), a known schema, its meta and a valid grid.
     pub fn verify(path: &Path) -> Result<BaseMeta> {
         let base = Base::open_read_only(path)?;
+        // The check walks every table and index once per index: with SQLite's default 2 MiB cache a large base is
+        // read again and again (measured: 3.6 s for a 91 MB base). Pages are only taken as they are read.
+        base.conn.pragma_update(None, "cache_size", -262_144)?;
         let check: String = base
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))

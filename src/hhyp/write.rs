@@ -82,7 +82,9 @@ pub fn write(
     progress: Progress,
     cancel: &AtomicBool,
 ) -> Result<Manifest> {
-    let meta = Base::verify(base)?;
+    // Its name for the manifest; the whole check (integrity, schema, grid) runs once, on the packed copy, by the
+    // verifier at the end.
+    let meta = Base::open_read_only(base)?.meta()?;
     let mut sources: Vec<(String, &Path)> = vec![(BASE.to_owned(), base)];
     for a in annexes {
         let path = format!("{ANNEXES}{}", a.name);
