@@ -433,3 +433,26 @@ fn the_verifier_survives_random_damage_for_a_bounded_time() {
     println!("{tries} damaged files in {secs} s, {refused} refused");
     assert!(tries > 50 && refused > tries / 2, "{tries} tries, {refused} refused");
 }
+
+/// The source base is checked while it is packed: a damaged one is refused with the verifier's own reason, and
+/// nothing is left (no output, no part file, no spool).
+#[test]
+fn a_damaged_base_is_refused_by_the_writer_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = base(dir.path());
+    let mut bytes = std::fs::read(&good).unwrap();
+    let n = bytes.len();
+    bytes[n / 2..n / 2 + 2048].fill(0x5A);
+    let damaged = dir.path().join("damaged.sqlite3");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let out = dir.path().join("d.HHYP");
+    let e = hhyp::write(&out, &hosting(), &damaged, &[], &|_, _| {}, &AtomicBool::new(false)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+    assert!(e.message_fr.contains("endommagée"), "{}", e.message_fr);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["damaged.sqlite3", "lycee.sqlite3"]);
+}

@@ -60,7 +60,7 @@ pub fn verify(path: &Path, hosting: &HostingNumber, limits: &Limits, extract_to:
             ),
         ));
     }
-    let verified = verify_and_extract(path, hosting, limits, extract_to);
+    let verified = verify_and_extract(path, hosting, limits, extract_to, None);
     if let (Err(_), Some(dir)) = (&verified, extract_to) {
         // Refused: nothing of it is left behind (the folder did not exist before this call).
         let _ = std::fs::remove_dir_all(dir);
@@ -68,11 +68,24 @@ pub fn verify(path: &Path, hosting: &HostingNumber, limits: &Limits, extract_to:
     verified
 }
 
+/// A base whose SQLite checks (`Base::verify`) already passed, known by the SHA-256 of the very bytes checked.
+pub(super) struct CheckedBase {
+    pub sha256: String,
+    pub meta: BaseMeta,
+}
+
+/// `verify`, for the writer's own output: when the packed base has the SHA-256 of a base already checked (the
+/// source, checked while it was being packed), its SQLite checks are not run a second time on the same bytes.
+pub(super) fn verify_packed(path: &Path, hosting: &HostingNumber, checked: &CheckedBase) -> Result<Verified> {
+    verify_and_extract(path, hosting, &Limits::default(), None, Some(checked))
+}
+
 fn verify_and_extract(
     path: &Path,
     hosting: &HostingNumber,
     limits: &Limits,
     extract_to: Option<&Path>,
+    checked: Option<&CheckedBase>,
 ) -> Result<Verified> {
     let file = File::open(path)?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
@@ -231,9 +244,12 @@ fn verify_and_extract(
         ));
     }
     // The base is checked as SQLite: from the extracted copy, or from a temporary one.
-    let base = match extract_to {
-        Some(dir) => Base::verify(&dir.join(BASE))?,
-        None => {
+    let same_bytes = checked.filter(|c| c.sha256.eq_ignore_ascii_case(declared[BASE].1));
+    let base = match (extract_to, same_bytes) {
+        // Every entry's bytes matched the manifest's SHA-256 above: these are the bytes checked.
+        (_, Some(c)) => c.meta.clone(),
+        (Some(dir), None) => Base::verify(&dir.join(BASE))?,
+        (None, None) => {
             let tmp = tempfile::NamedTempFile::new()?;
             let mut entry = zip.by_name(BASE).map_err(zip_error)?;
             std::io::copy(&mut (&mut entry).take(declared[BASE].0), &mut tmp.as_file())?;

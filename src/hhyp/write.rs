@@ -3,6 +3,7 @@
 //! name. Cancelled or failed, the part file and the spool are removed: no half-written file ever carries the final
 //! name.
 
+use super::verify::{verify_packed, CheckedBase};
 use super::{
     already_compressed, safe_path, verify, Limits, Manifest, ManifestEntry, ANNEXES, BASE, FORMAT, MANIFEST, VERSION,
 };
@@ -114,7 +115,16 @@ pub fn write(
             }
             _ => Err(e),
         })?;
-        let spooled = spool_all(&spool_dir, &sources, &sizes, total, progress, cancel)?;
+        // The source base's SQLite checks run on their own thread while the workers pack.
+        let (spooled, checked) = std::thread::scope(|scope| {
+            let checking = scope.spawn(|| check_source(base));
+            let spooled = spool_all(&spool_dir, &sources, &sizes, total, progress, cancel);
+            let checked = checking
+                .join()
+                .unwrap_or_else(|_| Err(Error::internal("the base check panicked")));
+            (spooled, checked)
+        });
+        let (spooled, checked) = (spooled?, checked?);
         let manifest = Manifest {
             format: FORMAT.into(),
             version: VERSION,
@@ -173,7 +183,10 @@ pub fn write(
         file.sync_all()?;
         drop(archives);
         let _ = std::fs::remove_dir_all(&spool_dir);
-        verify(&part, hosting, &Limits::default(), None)?;
+        match &checked {
+            Some(c) => verify_packed(&part, hosting, c)?,
+            None => verify(&part, hosting, &Limits::default(), None)?,
+        };
         Ok(manifest)
     })();
     let _ = std::fs::remove_dir_all(&spool_dir);
@@ -190,6 +203,28 @@ pub fn write(
             Err(e)
         }
     }
+}
+
+/// The source base checked as the verifier checks a base, with the SHA-256 of what was checked: hashed before and
+/// after, so a file changed meanwhile is not taken for the one checked (the packed copy is then checked in full).
+fn check_source(base: &Path) -> Result<Option<CheckedBase>> {
+    let sha256 = |path: &Path| -> Result<String> {
+        let mut f = File::open(path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(crate::pki::hex(&hasher.finalize(), false, None))
+    };
+    let before = sha256(base)?;
+    let meta = Base::verify(base)?;
+    let after = sha256(base)?;
+    Ok((before == after).then_some(CheckedBase { sha256: before, meta }))
 }
 
 /// What the workers produced: each source's (size, SHA-256) in the sources' order, where its packed form is (which
