@@ -21,9 +21,20 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 async fn set(c: &fantoccini::Client, id: &str, value: &str) {
     let script = format!(
         "const e = document.getElementById({id:?}); e.value = {value:?}; \
-         e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+         e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }})); \
+         return e.value;"
     );
-    c.execute(&script, vec![]).await.unwrap();
+    let took = c.execute(&script, vec![]).await.unwrap();
+    assert_eq!(took.as_str(), Some(value), "{id} has no choice {value}");
+}
+
+/// The school year the grid dialog starts from (the core's own), its week count, and the Monday after it.
+fn school_year() -> (String, String, u32, String) {
+    let year = planhost::base::grid::current_school_year();
+    let weeks = planhost::base::grid::check(&year).weeks;
+    let last: jiff::civil::Date = year.last_sunday.parse().unwrap();
+    let after = last.checked_add(jiff::Span::new().days(1)).unwrap().to_string();
+    (year.first_monday, year.last_sunday, weeks, after)
 }
 
 /// The text of the option chosen in a list.
@@ -39,9 +50,10 @@ async fn chosen(c: &fantoccini::Client, id: &str) -> String {
 
 /// The grid dialog with a first Monday after the last Sunday, no working day, no sequence and 50 minutes in 12 steps.
 async fn every_grid_error(c: &fantoccini::Client, ui: &Ui<'_>) {
-    set(c, "grid-first-monday", "2026-08-31").await;
-    set(c, "grid-last-sunday", "2027-07-04").await;
-    set(c, "grid-first-monday", "2027-08-30").await;
+    let (first, last, _, after) = school_year();
+    set(c, "grid-first-monday", &first).await;
+    set(c, "grid-last-sunday", &last).await;
+    set(c, "grid-first-monday", &after).await;
     c.execute(
         "document.querySelectorAll('[id^=grid-day-]').forEach(e => { if (e.checked) e.click(); })",
         vec![],
@@ -169,8 +181,10 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
         ui.text("grid-weeks").await.contains("semaines"),
         "a school year is previewed at once"
     );
-    set(&c, "grid-first-monday", "2026-08-31").await;
-    assert_eq!(chosen(&c, "grid-first-monday").await, "lundi 31 août 2026");
+    let (first, last, weeks, _) = school_year();
+    set(&c, "grid-first-monday", &first).await;
+    let label = chosen(&c, "grid-first-monday").await;
+    assert!(label.starts_with("lundi ") && label.ends_with(&first[..4]), "{label}");
     // Every field that can be wrong at once, wrong: each problem beside its field, nothing created.
     every_grid_error(&c, &ui).await;
     ui.type_in("grid-name", "Lycée Hugo 2026").await;
@@ -191,8 +205,9 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     ui.click("grid-cancel").await;
     ui.wait("lang-switch").await.select_by_value("en").await.unwrap();
     ui.click("base-create").await;
-    set(&c, "grid-first-monday", "2026-08-31").await;
-    assert_eq!(chosen(&c, "grid-first-monday").await, "Monday, 31 August 2026");
+    set(&c, "grid-first-monday", &first).await;
+    let label = chosen(&c, "grid-first-monday").await;
+    assert!(label.starts_with("Monday") && label.ends_with(&first[..4]), "{label}");
     every_grid_error(&c, &ui).await;
     ui.click("grid-validate").await;
     assert!(ui
@@ -207,11 +222,12 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     ui.wait("lang-switch").await.select_by_value("fr").await.unwrap();
     ui.click("base-create").await;
     // Right, with ten 50-minute sequences in two steps from 08:15, Monday to Friday: the day is previewed.
-    set(&c, "grid-first-monday", "2026-08-31").await;
-    set(&c, "grid-last-sunday", "2027-07-04").await;
-    assert_eq!(
-        chosen(&c, "grid-last-sunday").await,
-        "dimanche 4 juillet 2027 (44 semaines)"
+    set(&c, "grid-first-monday", &first).await;
+    set(&c, "grid-last-sunday", &last).await;
+    let label = chosen(&c, "grid-last-sunday").await;
+    assert!(
+        label.starts_with("dimanche ") && label.ends_with(&format!("{} ({weeks} semaines)", &last[..4])),
+        "{label}"
     );
     c.execute(
         "document.querySelectorAll('[id^=grid-day-]').forEach((e, i) => { if (e.checked !== i < 5) e.click(); })",
@@ -224,7 +240,7 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     set(&c, "grid-minutes", "50").await;
     set(&c, "grid-steps", "2").await;
     assert_eq!(ui.text_contains("grid-sequence-10", "16:35").await, "15:45 – 16:35");
-    assert!(ui.text("grid-weeks").await.contains("44 semaines"));
+    assert!(ui.text("grid-weeks").await.contains(&format!("{weeks} semaines")));
     ui.type_in("grid-name", "Lycée Hugo 2026").await;
     dialog_shots(&c, &ui, "72-grid-preview").await;
     ui.click("grid-validate").await;
@@ -232,7 +248,10 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     ui.click("notice-ok").await;
     assert_eq!(ui.text("base-in-service-name").await, "Lycée Hugo 2026");
     assert_eq!(ui.text("bases-status").await, "En ligne");
-    assert!(ui.text("base-in-service-facts").await.contains("44 semaines"));
+    assert!(ui
+        .text("base-in-service-facts")
+        .await
+        .contains(&format!("{weeks} semaines")));
     ui.shots("73-base-in-service", Some("plannings-section")).await;
 
     // Its public page opens in headless Chromium by the planning's own domain (resolved to loopback), over TLS with

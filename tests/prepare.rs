@@ -45,8 +45,31 @@ fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
     }
     let missing = w.add_annex(&tmp.path().join("absent.pdf"), None).unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
+    // Several files: all or none.
+    let e = w
+        .add_annexes(&[
+            (notes.as_path(), Some("b.txt")),
+            (tmp.path().join("absent.pdf").as_path(), None),
+        ])
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    // A hidden name that looks like a copy under way would be left out of the .HHYP: refused.
+    assert!(w.add_annex(&notes, Some(".x.part-copy")).is_err());
     let names: Vec<String> = w.annexes().unwrap().into_iter().map(|a| a.name).collect();
     assert_eq!(names, ["consignes.txt", "photos/durand.jpg"]);
+    // A folder of annexes that is a link to elsewhere: nothing is written through it, and the base refuses to pack.
+    #[cfg(unix)]
+    {
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("annexes/linked")).unwrap();
+        let e = w.add_annex(&notes, Some("linked/n.txt")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        assert!(w.annexes().unwrap_err().message.contains("link"));
+        std::fs::remove_file(dir.join("annexes/linked")).unwrap();
+        std::fs::remove_dir(&outside).unwrap();
+    }
     assert!(!tmp.path().join("evil.txt").exists());
 
     let summary = Workspace::open(&dir).unwrap().summary().unwrap();
@@ -61,6 +84,18 @@ fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
     assert_eq!(e.code, ErrorCode::Conflict);
 
     let hosting = HostingNumber::parse("123456789012").unwrap();
+    // An output that cannot take the name (a folder is there): refused, and no temporary file left.
+    std::fs::create_dir(tmp.path().join("taken.HHYP")).unwrap();
+    let e = w
+        .pack(
+            &hosting,
+            &tmp.path().join("taken.HHYP"),
+            &|_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Storage, "{}", e.message);
+    std::fs::remove_dir(tmp.path().join("taken.HHYP")).unwrap();
     let out = tmp.path().join("Lycée Hugo 2026.HHYP");
     let manifest = w.pack(&hosting, &out, &|_, _| {}, &AtomicBool::new(false)).unwrap();
     let paths: Vec<&str> = manifest.entries.iter().map(|e| e.path.as_str()).collect();

@@ -235,10 +235,11 @@ async fn a_problem_after_a_thousand_good_rows_undoes_them_all() {
     let mut file = String::from("login;prenom;nom;email;statut;acces_console;planning;profil\n");
     for i in 0..1500 {
         // Line i + 2: a login already in the account (written to the unique index first), a login twice in the
-        // file, the other login already in the account (found once the writer had stopped), a bad e-mail.
+        // file (in another case), the other login already in the account (found once the writer had stopped), a bad
+        // e-mail.
         let login = match i {
             1100 => "DEJA1".to_owned(),
-            1200 => "user7".to_owned(),
+            1200 => "USER7".to_owned(),
             1300 => "deja2".to_owned(),
             _ => format!("user{i}"),
         };
@@ -255,7 +256,7 @@ async fn a_problem_after_a_thousand_good_rows_undoes_them_all() {
         found,
         [
             (1102, "login", "DEJA1"),
-            (1202, "login", "user7"),
+            (1202, "login", "USER7"),
             (1302, "login", "deja2"),
             (1402, "email", "x@"),
         ]
@@ -271,7 +272,7 @@ async fn a_problem_after_a_thousand_good_rows_undoes_them_all() {
         "no assignment kept"
     );
 
-    // Checked only, the same file says the same.
+    // Checked only (nothing written), a login already in the account is found on the last line.
     let mut check = String::from("login;prenom;nom\n");
     for i in 0..1500 {
         check.push_str(&format!(

@@ -22,12 +22,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub const UPLOADS_DIR: &str = "uploads";
-/// The most one chunk request may carry; the console sends less on a slow link.
 /// Bytes handed to the kernel per write. Linux gives a 1 MiB write a 1 MiB page-cache folio, taken from free
 /// blocks that a VM with free page reporting has returned to its host: each one faults in again. Measured with `dd`
 /// on this machine after the reporting went quiet: 1 MiB writes 460–720 MB/s, 256 KiB writes 5.3 GB/s.
 const WRITE_AT_ONCE: usize = 256 * 1024;
 
+/// The most one chunk request may carry; the console sends less on a slow link.
 pub const CHUNK_MAX: usize = 64 << 20;
 /// An unfinished upload is forgotten after this long.
 const KEEP_UNFINISHED_SECS: i64 = 7 * 24 * 3600;

@@ -1,7 +1,7 @@
 //! Writes a `.HHYP`: every entry hashed and compressed in one read, on every core; the manifest then the entries
-//! written to `<name>.part` beside the target, synced, checked with the verifier, and only then renamed to its final
-//! name. Cancelled or failed, the part file and the spool are removed: no half-written file ever carries the final
-//! name.
+//! written to a hidden temporary file beside the target, synced, checked with the verifier, and only then renamed to
+//! its final name. Cancelled or failed, the temporary file and the spool are removed: no half-written file ever
+//! carries the final name.
 
 use super::verify::{verify_packed, CheckedBase};
 use super::{
@@ -105,16 +105,26 @@ pub fn write(
         .map(|(_, f)| std::fs::metadata(f).map(|m| m.len()))
         .collect::<std::io::Result<Vec<u64>>>()?;
     let total = sizes.iter().sum::<u64>() * 2;
-    let part = out.with_extension("HHYP.part");
-    let spool_dir = out.with_extension("HHYP.spool");
+    // Temporary names of their own (two packs to the same name never touch each other's files), hidden, beside the
+    // output so that the last step is a rename on the same disk; both removed whatever happens.
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let stem = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let part = tempfile::Builder::new()
+        .prefix(&format!(".{stem}."))
+        .suffix(".part")
+        .tempfile_in(&dir)?;
+    let spool = tempfile::Builder::new()
+        .prefix(&format!(".{stem}."))
+        .suffix(".spool")
+        .tempdir_in(&dir)?;
+    let spool_dir = spool.path().to_owned();
     let written = (|| -> Result<Manifest> {
-        std::fs::create_dir(&spool_dir).or_else(|e| match e.kind() {
-            // Left by a run that was killed: nothing in it is worth keeping.
-            std::io::ErrorKind::AlreadyExists => {
-                std::fs::remove_dir_all(&spool_dir).and_then(|()| std::fs::create_dir(&spool_dir))
-            }
-            _ => Err(e),
-        })?;
         // The source base's SQLite checks run on their own thread while the workers pack.
         let (spooled, checked) = std::thread::scope(|scope| {
             let checking = scope.spawn(|| check_source(base));
@@ -151,7 +161,7 @@ pub fn write(
             }
             debug_assert_eq!(&entry.path, path);
         }
-        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(CHUNK, File::create(&part)?));
+        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(CHUNK, part.reopen()?));
         let deflated = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
             .compression_level(Some(6));
@@ -182,27 +192,17 @@ pub fn write(
             .map_err(|e| Error::storage(e.into_error()))?;
         file.sync_all()?;
         drop(archives);
-        let _ = std::fs::remove_dir_all(&spool_dir);
         match &checked {
-            Some(c) => verify_packed(&part, hosting, c)?,
-            None => verify(&part, hosting, &Limits::default(), None)?,
+            Some(c) => verify_packed(part.path(), hosting, c)?,
+            None => verify(part.path(), hosting, &Limits::default(), None)?,
         };
         Ok(manifest)
     })();
-    let _ = std::fs::remove_dir_all(&spool_dir);
-    match written {
-        Ok(manifest) => {
-            std::fs::rename(&part, out)?;
-            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-                let _ = File::open(dir).and_then(|d| d.sync_all());
-            }
-            Ok(manifest)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&part);
-            Err(e)
-        }
-    }
+    drop(spool);
+    let manifest = written?;
+    part.persist(out).map_err(|e| Error::storage(e.error))?;
+    let _ = File::open(&dir).and_then(|d| d.sync_all());
+    Ok(manifest)
 }
 
 /// The source base checked as the verifier checks a base, with the SHA-256 of what was checked: hashed before and
@@ -256,8 +256,13 @@ fn spool_all(
     let reported = AtomicU64::new(0);
     let report = |now: u64| {
         let last = reported.load(Ordering::Relaxed);
-        if now >= last + (4 << 20) || now == total / 2 {
-            reported.store(now, Ordering::Relaxed);
+        // One worker reports at a time, and never less than what was reported before.
+        let due = now >= last + (4 << 20) || now == total / 2;
+        if due
+            && reported
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
             progress(now, total);
         }
     };
@@ -276,7 +281,7 @@ fn spool_all(
                         let (path, file) = &sources[i];
                         let entry = spool_entry(&mut zip, path, file, done, report, cancel);
                         if entry.is_err() {
-                            // The others stop at their next piece.
+                            // The others stop once their current file is done.
                             next.store(order.len(), Ordering::Relaxed);
                         }
                         mine.push((i, mine.len(), entry?));

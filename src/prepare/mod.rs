@@ -14,6 +14,8 @@ use ts_rs::TS;
 
 const BASE: &str = "base.sqlite3";
 const ANNEXES: &str = "annexes";
+/// The end of an annex's name while it is being copied in.
+const COPYING: &str = ".part-copy";
 
 /// What a prepared base holds, as the pane and `planhost prepare summary` show it.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -67,7 +69,8 @@ impl Workspace {
                 format!("{} ne contient pas de base préparée ({BASE}).", dir.display()),
             ));
         }
-        Base::verify(&base)?;
+        // What it is and its schema; the whole check (integrity, grid) runs when it is packed.
+        Base::open_read_only(&base)?;
         Ok(Workspace { dir: dir.to_owned() })
     }
 
@@ -76,77 +79,126 @@ impl Workspace {
     }
 
     pub fn meta(&self) -> Result<BaseMeta> {
-        Base::verify(&self.base_path())
+        Base::open_read_only(&self.base_path())?.meta()
     }
 
     /// Copies `file` in as an annex named `name` (its file name if none; `/` makes sub-folders, as `photos/a.jpg`).
     /// A name already there, or one that is not a plain relative path, is refused and nothing is copied.
     pub fn add_annex(&self, file: &Path, name: Option<&str>) -> Result<String> {
-        let name = match name {
-            Some(n) => n.trim().to_owned(),
-            None => file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        };
-        if !hhyp::safe_path(&format!("{}/{name}", hhyp::ANNEXES.trim_end_matches('/'))) || name.is_empty() {
-            return Err(Error::invalid(
-                format!("“{name}” cannot name an annex: a relative path, without “..”."),
-                format!("« {name} » ne peut pas nommer une annexe : un chemin relatif, sans « .. »."),
-            ));
-        }
-        if !file.is_file() {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                format!("{} is not a file.", file.display()),
-                format!("{} n'est pas un fichier.", file.display()),
-            ));
-        }
-        let target = self.dir.join(ANNEXES).join(&name);
-        if target.exists() {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                format!("An annex is already named {name}: remove it or choose another name."),
-                format!("Une annexe s'appelle déjà {name} : retirez-la ou choisissez un autre nom."),
-            ));
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        // Copied under a temporary name first: an interrupted copy never passes for the annex.
-        let part = target.with_extension("part-copy");
-        std::fs::copy(file, &part)
-            .and_then(|_| std::fs::rename(&part, &target))
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&part);
-            })?;
-        Ok(name)
+        let mut added = self.add_annexes(&[(file, name)])?;
+        Ok(added.remove(0))
     }
 
-    /// Every annex, by name.
+    /// Copies several files in, all or none: every one is checked before the first is copied, and those copied are
+    /// removed again if a later copy fails.
+    pub fn add_annexes(&self, files: &[(&Path, Option<&str>)]) -> Result<Vec<String>> {
+        let mut planned: Vec<(String, &Path, PathBuf)> = Vec::new();
+        for &(file, name) in files {
+            let name = match name {
+                Some(n) => n.trim().to_owned(),
+                None => file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            };
+            let last = name.rsplit('/').next().unwrap_or("");
+            let copying = last.starts_with('.') && last.ends_with(COPYING);
+            if name.is_empty() || copying || !hhyp::safe_path(&format!("{}{name}", hhyp::ANNEXES)) {
+                return Err(Error::invalid(
+                    format!("“{name}” cannot name an annex: a relative path, without “..”."),
+                    format!("« {name} » ne peut pas nommer une annexe : un chemin relatif, sans « .. »."),
+                ));
+            }
+            if !file.is_file() {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    format!("{} is not a file.", file.display()),
+                    format!("{} n'est pas un fichier.", file.display()),
+                ));
+            }
+            let target = self.dir.join(ANNEXES).join(&name);
+            if target.symlink_metadata().is_ok() || planned.iter().any(|(n, ..)| *n == name) {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("An annex is already named {name}: remove it or choose another name."),
+                    format!("Une annexe s'appelle déjà {name} : retirez-la ou choisissez un autre nom."),
+                ));
+            }
+            planned.push((name, file, target));
+        }
+        let root = self.dir.join(ANNEXES).canonicalize()?;
+        let mut copied: Vec<PathBuf> = Vec::new();
+        let result = (|| -> Result<()> {
+            for (name, file, target) in &planned {
+                let parent = target.parent().unwrap_or(&root);
+                std::fs::create_dir_all(parent)?;
+                // A folder of the workspace that is a link to elsewhere would take the copy out of it.
+                if !parent.canonicalize()?.starts_with(&root) {
+                    return Err(Error::invalid(
+                        format!("{name} would be written out of the prepared base's annexes folder (a link)."),
+                        format!("{name} serait écrite hors du dossier des annexes de la base préparée (un lien)."),
+                    ));
+                }
+                // Copied under a hidden temporary name first: an interrupted copy never passes for the annex.
+                let file_name = target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let part = parent.join(format!(".{file_name}{COPYING}"));
+                std::fs::copy(file, &part)
+                    .and_then(|_| std::fs::rename(&part, target))
+                    .inspect_err(|_| {
+                        let _ = std::fs::remove_file(&part);
+                    })?;
+                copied.push(target.clone());
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            for target in copied {
+                let _ = std::fs::remove_file(target);
+            }
+            return Err(e);
+        }
+        Ok(planned.into_iter().map(|(name, ..)| name).collect())
+    }
+
+    /// Every annex, by name. A link or an unreadable folder under `annexes/` is an error: it would be left out of
+    /// the `.HHYP` without a word.
     pub fn annexes(&self) -> Result<Vec<Annex>> {
         let root = self.dir.join(ANNEXES);
         let mut found = Vec::new();
         let mut folders = vec![root.clone()];
         while let Some(folder) = folders.pop() {
-            let Ok(entries) = std::fs::read_dir(&folder) else {
-                continue;
-            };
-            for entry in entries {
+            for entry in std::fs::read_dir(&folder)? {
                 let entry = entry?;
                 let kind = entry.file_type()?;
                 let path = entry.path();
+                let name = path
+                    .strip_prefix(&root)
+                    .map_err(Error::internal)?
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 if kind.is_dir() {
                     folders.push(path);
-                } else if kind.is_file() && path.extension().is_none_or(|e| e != "part-copy") {
-                    let name = path
-                        .strip_prefix(&root)
-                        .map_err(Error::internal)?
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    found.push(Annex { name, file: path });
+                } else if kind.is_file() {
+                    // A copy cut short by a crash: not an annex.
+                    let copying = name
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|n| n.starts_with('.') && n.ends_with(COPYING));
+                    if !copying {
+                        found.push(Annex { name, file: path });
+                    }
+                } else {
+                    return Err(Error::invalid(
+                        format!("annexes/{name} is a link or a special file: an annex is a plain file."),
+                        format!(
+                            "annexes/{name} est un lien ou un fichier spécial : une annexe est un fichier ordinaire."
+                        ),
+                    ));
                 }
             }
         }

@@ -61,12 +61,12 @@ enum Command {
         #[command(subcommand)]
         command: profils::ProfilsCommand,
     },
-    /// Mes plannings: a planning's bases — list, create with a time grid, put an earlier one back in service.
     /// Préparation hors ligne: a base prepared with no controller, its annexes, and its .HHYP for a hosting number.
     Prepare {
         #[command(subcommand)]
         command: prepare::PrepareCommand,
     },
+    /// Mes plannings: a planning's bases — list, create with a time grid, put an earlier one back in service.
     Bases {
         #[command(subcommand)]
         command: bases::BasesCommand,

@@ -43,7 +43,8 @@ pub enum PrepareCommand {
 
 #[derive(Subcommand)]
 pub enum AnnexCommand {
-    /// Copies files in as annexes (under their own names, or `--as` for one file; `photos/a.jpg` makes a sub-folder).
+    /// Copies files in as annexes, all or none (under their own names, or `--as` for one file; `photos/a.jpg` makes a
+    /// sub-folder).
     Add {
         dir: PathBuf,
         files: Vec<PathBuf>,
@@ -90,10 +91,10 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                     "--as nomme un seul fichier : donnez un seul fichier avec.",
                 ));
             }
-            let mut added = Vec::new();
-            for file in &files {
-                added.push(w.add_annex(file, name.as_deref())?);
-            }
+            // All or none: every file checked before the first is copied.
+            let asked: Vec<(&std::path::Path, Option<&str>)> =
+                files.iter().map(|f| (f.as_path(), name.as_deref())).collect();
+            let added = w.add_annexes(&asked)?;
             print(json, &serde_json::json!({ "added": added }), |_| {
                 format!("{} {}", tr("Added:", "Ajoutées :"), added.join(", "))
             });
