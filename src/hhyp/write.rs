@@ -34,19 +34,22 @@ const CHUNK: usize = 256 * 1024;
 /// One source read once: hashed and written into a worker's spool archive (compressed unless already compressed).
 fn spool_entry(
     spool: &mut zip::ZipWriter<BufWriter<File>>,
-    path: &str,
-    file: &Path,
+    (path, file, expected): (&str, &Path, u64),
     done: &AtomicU64,
     report: &dyn Fn(u64),
     cancel: &AtomicBool,
 ) -> Result<(u64, String)> {
-    let options = SimpleFileOptions::default().large_file(true);
+    // ZIP64 fields only where needed: 2,500 small entries would otherwise carry 100 kB of them. A file that grows
+    // past 4 GiB while it is packed is refused (its size changed).
+    let options = SimpleFileOptions::default().large_file(expected >= u64::from(u32::MAX));
     let options = if already_compressed(path) {
         options.compression_method(CompressionMethod::Stored)
     } else {
+        // zlib-rs's level 6 is zlib-ng's faster "medium" strategy: 4 % larger than Info-ZIP's -6 on a base;
+        // level 7 matches it for 10 % more time (measured on the pack bench); level 8 took 4× as long.
         options
             .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(6))
+            .compression_level(Some(7))
     };
     spool.start_file(path, options).map_err(zip_error)?;
     let mut f = File::open(file)?;
@@ -279,7 +282,7 @@ fn spool_all(
                         let n = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&i) = order.get(n) else { break };
                         let (path, file) = &sources[i];
-                        let entry = spool_entry(&mut zip, path, file, done, report, cancel);
+                        let entry = spool_entry(&mut zip, (path, file, sizes[i]), done, report, cancel);
                         if entry.is_err() {
                             // The others stop once their current file is done.
                             next.store(order.len(), Ordering::Relaxed);
