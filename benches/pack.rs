@@ -12,6 +12,8 @@
 
 #[path = "../tests/support/hhyp_files.rs"]
 mod hhyp_files;
+#[path = "support/memory.rs"]
+mod memory;
 
 use planhost::api::TimeGrid;
 use planhost::base::Base;
@@ -20,8 +22,7 @@ use planhost::ids::HostingNumber;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 const PHOTOS: usize = 2000;
@@ -98,17 +99,6 @@ fn reference_mix(dir: &Path) -> (PathBuf, Vec<hhyp::Annex>) {
     (base, annexes)
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
 /// Runs a packing command under `/usr/bin/time`; returns (seconds, peak RSS in MiB).
 fn timed(dir: &Path, program: &str, args: &[&str]) -> (f64, f64) {
     let began = Instant::now();
@@ -173,23 +163,11 @@ fn main() {
     for round in 0..rounds {
         settle();
         let out = dir.join("out.HHYP");
-        let rest = rss_kib();
-        let (stop, peak) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(rest)));
-        let sampler = {
-            let (stop, peak) = (stop.clone(), peak.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    peak.fetch_max(rss_kib(), Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            })
-        };
+        let peak = memory::PeakRss::start(vec![std::process::id()]);
         let began = Instant::now();
         hhyp::write(&out, &hosting, &base, &annexes, &|_, _| {}, &AtomicBool::new(false)).unwrap();
         ours.push(began.elapsed().as_secs_f64());
-        stop.store(true, Ordering::Relaxed);
-        sampler.join().unwrap();
-        our_mem.push(peak.load(Ordering::Relaxed).saturating_sub(rest) as f64 / 1024.0);
+        our_mem.push(peak.above_rest_mib());
         our_size = std::fs::metadata(&out).unwrap().len();
         std::fs::remove_file(&out).unwrap();
 

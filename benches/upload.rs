@@ -13,6 +13,8 @@
 
 #[path = "../tests/support/hhyp_files.rs"]
 mod hhyp_files;
+#[path = "support/memory.rs"]
+mod memory;
 #[path = "support/nginx.rs"]
 mod nginx;
 #[path = "../tests/support/session.rs"]
@@ -22,7 +24,6 @@ mod webdriver;
 
 use planhost::tasks::{TaskStep, Tasks};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,53 +37,6 @@ fn env_or(name: &str, default: usize) -> usize {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
-/// Samples the summed RSS of `pids` every 10 ms until stopped; returns the peak above the first sample, in MiB.
-struct PeakRss {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    rest: u64,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl PeakRss {
-    fn start(pids: Vec<u32>) -> PeakRss {
-        let total = move || pids.iter().map(|&p| rss_kib(p)).sum::<u64>();
-        let rest = total();
-        let (stop, peak) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(rest)));
-        let (s, p) = (stop.clone(), peak.clone());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                p.fetch_max(total(), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        });
-        PeakRss {
-            stop,
-            peak,
-            rest,
-            thread: Some(thread),
-        }
-    }
-    fn above_rest_mib(mut self) -> f64 {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        (self.peak.load(Ordering::Relaxed).saturating_sub(self.rest)) as f64 / 1024.0
-    }
 }
 
 /// Each side starts with no dirty page waiting to be written back (the file just generated, or what the other side
@@ -172,7 +126,10 @@ fn main() {
         let timeline: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::default();
         let line = timeline.clone();
         let tasks = Tasks::default();
-        let (ours, theirs) = (PeakRss::start(vec![me]), PeakRss::start(vec![controller_pid]));
+        let (ours, theirs) = (
+            memory::PeakRss::start(vec![me]),
+            memory::PeakRss::start(vec![controller_pid]),
+        );
         let began = Instant::now();
         let bases = rt
             .block_on(tasks.run(
@@ -227,7 +184,7 @@ fn main() {
 
         // curl → nginx.
         settle();
-        let peak = PeakRss::start(nginx_pids.clone());
+        let peak = memory::PeakRss::start(nginx_pids.clone());
         let nginx_cpu = || nginx_pids.iter().map(|&p| cpu_secs(p)).sum::<f64>();
         let nginx_before = nginx_cpu();
         let began = Instant::now();

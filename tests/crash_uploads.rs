@@ -42,19 +42,27 @@ async fn wait_for_upload(data: &Path) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "needs a Secret Service session: run scripts/test"]
-async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resumes() {
+/// A controller running as its own process (so it can be killed), and a console enrolled and logged in to it.
+struct Killable {
+    _dir: tempfile::TempDir,
+    process: common::process::ControllerProcess,
+    data: std::path::PathBuf,
+    hosting: String,
+    console: Arc<Console>,
+    planning: i64,
+    _cfg: tempfile::TempDir,
+}
+
+async fn killable() -> Killable {
     let tc = TestController::start().await;
     let (hosting, password, invoice) = {
         let (h, p, i) = tc.credentials();
         (h.to_owned(), p.to_owned(), i.to_owned())
     };
     let data = tc.dir.path().join("ctl");
-    let (_dir, mut process) = tc.into_process().await;
-    let cfg = tempfile::tempdir().unwrap();
-    let files = tempfile::tempdir().unwrap();
-    let console = Arc::new(Console::open(cfg.path()).unwrap());
+    let (_dir, process) = tc.into_process().await;
+    let _cfg = tempfile::tempdir().unwrap();
+    let console = Arc::new(Console::open(_cfg.path()).unwrap());
     console
         .enrol(&process.address, &hosting, &password, &invoice, None)
         .await
@@ -66,6 +74,30 @@ async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resu
     let licence = console.licence().await.unwrap();
     console.accept_licence(licence.version).await.unwrap();
     let planning = console.configuration().await.unwrap().plannings[0].id;
+    Killable {
+        _dir,
+        process,
+        data,
+        hosting,
+        console,
+        planning,
+        _cfg,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs a Secret Service session: run scripts/test"]
+async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resumes() {
+    let Killable {
+        _dir,
+        mut process,
+        data,
+        hosting,
+        console,
+        planning,
+        _cfg,
+    } = killable().await;
+    let files = tempfile::tempdir().unwrap();
 
     // One round without a kill, to know how long the controller's part of a round takes (from the moment it
     // records the upload: before that the console is checking the file on its own).
@@ -152,26 +184,15 @@ async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resu
 #[ignore = "needs a Secret Service session: run scripts/test"]
 async fn a_base_creation_killed_at_any_instant_leaves_the_old_or_the_new_base_whole() {
     use planhost::api::{BaseChange, TimeGrid};
-    let tc = TestController::start().await;
-    let (hosting, password, invoice) = {
-        let (h, p, i) = tc.credentials();
-        (h.to_owned(), p.to_owned(), i.to_owned())
-    };
-    let data = tc.dir.path().join("ctl");
-    let (_dir, mut process) = tc.into_process().await;
-    let cfg = tempfile::tempdir().unwrap();
-    let console = Arc::new(Console::open(cfg.path()).unwrap());
-    console
-        .enrol(&process.address, &hosting, &password, &invoice, None)
-        .await
-        .unwrap();
-    console
-        .login(&process.address, &hosting, &password, None)
-        .await
-        .unwrap();
-    let licence = console.licence().await.unwrap();
-    console.accept_licence(licence.version).await.unwrap();
-    let planning = console.configuration().await.unwrap().plannings[0].id;
+    let Killable {
+        _dir,
+        mut process,
+        data,
+        console,
+        planning,
+        _cfg,
+        ..
+    } = killable().await;
     let create = |name: String| {
         let console = console.clone();
         async move {

@@ -230,23 +230,11 @@ async fn the_controller_pane_creates_the_superadministrator_then_lists_and_manag
     assert_eq!(panes, "configuration plannings controller history");
 
     // Forty plannings, so that the scope editor below is seen with a school group's list.
-    let licence = std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
-        .args(["account", "set-licence", "--data"])
-        .arg(tmp.path().join("controller"))
-        .args([account["hosting_number"].as_str().unwrap(), "--plannings", "40"])
-        .args(["--modification", "20", "--consultation", "200"])
-        .status()
-        .unwrap();
-    assert!(licence.success());
-    let console = planhost::console::Console::open(&config).unwrap();
-    for i in 2..=40 {
-        let name = Some(format!("Collège Jean Moulin {i:02}"));
-        console
-            .apply(&planhost::api::ConfigChange::AddPlanning { name })
-            .await
-            .unwrap();
-    }
-    drop(console);
+    let hosting = account["hosting_number"].as_str().unwrap();
+    webdriver::forty_plannings(&tmp.path().join("controller"), hosting, &config, |i| {
+        format!("Collège Jean Moulin {i:02}")
+    })
+    .await;
 
     // Log out, log in as the superadministrator: its first connection from this machine asks the invoice number
     // (its own certificate: the hosting manager's is not its).

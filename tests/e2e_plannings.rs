@@ -288,19 +288,12 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     ui.shots("76-earlier-base-restored", Some("plannings-section")).await;
 
     // Forty plannings (a school group): the list holds them all, and the last one, with no base yet, is shown.
-    let licence = std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
-        .args(["account", "set-licence", "--data"])
-        .arg(tmp.path().join("controller"))
-        .args([account["hosting_number"].as_str().unwrap(), "--plannings", "40"])
-        .args(["--modification", "20", "--consultation", "200"])
-        .status()
-        .unwrap();
-    assert!(licence.success());
+    let hosting = account["hosting_number"].as_str().unwrap();
+    webdriver::forty_plannings(&tmp.path().join("controller"), hosting, &config, |i| {
+        format!("Collège Jean Moulin {i:02}")
+    })
+    .await;
     let console = planhost::console::Console::open(&config).unwrap();
-    for i in 2..=40 {
-        let name = Some(format!("Collège Jean Moulin {i:02}"));
-        console.apply(&ConfigChange::AddPlanning { name }).await.unwrap();
-    }
     let last = console.configuration().await.unwrap().plannings[39].id;
     drop(console);
     ui.click("pane-configuration").await;

@@ -139,3 +139,30 @@ pub async fn launch(driver: &Driver) -> Client {
     }
     panic!("WebDriver session: {last:?}")
 }
+
+/// Raises the account's licence to 40 plannings (20 Modification, 200 Consultation seats) with the provider's command,
+/// then adds plannings 2 to 40 named by `name` through the core the app uses (the session is in the keyring).
+pub async fn forty_plannings(controller_dir: &Path, hosting: &str, config: &Path, name: impl Fn(usize) -> String) {
+    let licence = Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
+        .args(["account", "set-licence", "--data"])
+        .arg(controller_dir)
+        .args([
+            hosting,
+            "--plannings",
+            "40",
+            "--modification",
+            "20",
+            "--consultation",
+            "200",
+        ])
+        .status()
+        .unwrap();
+    assert!(licence.success());
+    let console = planhost::console::Console::open(config).unwrap();
+    for i in 2..=40 {
+        console
+            .apply(&planhost::api::ConfigChange::AddPlanning { name: Some(name(i)) })
+            .await
+            .unwrap();
+    }
+}
