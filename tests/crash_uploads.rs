@@ -42,6 +42,29 @@ async fn wait_for_upload(data: &Path) {
     }
 }
 
+/// A fixed-seed xorshift: random instants that differ between runs only by the process id.
+fn random_below() -> impl FnMut(u64) -> u64 {
+    let mut seed = u64::from(std::process::id()) | 1;
+    move |below: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % below.max(1)
+    }
+}
+
+/// Restarted, the controller sweeps the base folders no row names: one folder per kept base remains.
+fn one_folder_per_kept_base_after_a_restart(process: &mut common::process::ControllerProcess, data: &Path) {
+    let before = std::fs::read_dir(data.join("bases")).unwrap().count();
+    let rows = rusqlite::Connection::open(data.join("controller.sqlite3"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM base_files", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    process.restart_after_kill();
+    let after = std::fs::read_dir(data.join("bases")).unwrap().count();
+    assert_eq!(i64::try_from(after).unwrap(), rows, "{before} folders before the sweep");
+}
+
 /// A controller running as its own process (so it can be killed), and a console enrolled and logged in to it.
 struct Killable {
     _dir: tempfile::TempDir,
@@ -109,13 +132,7 @@ async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resu
     upload.await.unwrap().unwrap();
     let round_ms = u64::try_from(began.elapsed().as_millis()).unwrap().max(20);
 
-    let mut seed = u64::from(std::process::id()) | 1;
-    let mut random = move |below: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % below.max(1)
-    };
+    let mut random = random_below();
     let (mut while_sending, mut while_checking, mut after_swap, mut resumed) = (0, 0, 0, 0);
     let mut previous = "Base 000".to_owned();
     for round in 1..=100 {
@@ -163,18 +180,7 @@ async fn an_upload_killed_at_any_instant_serves_the_old_or_the_new_base_and_resu
     );
     assert!(while_sending > 0 && resumed > 0, "some kills land mid-upload");
     // Folders left by interrupted checks are swept when the controller starts: one per kept base remains.
-    let folders = std::fs::read_dir(data.join("bases")).unwrap().count();
-    let rows = rusqlite::Connection::open(data.join("controller.sqlite3"))
-        .unwrap()
-        .query_row("SELECT count(*) FROM base_files", [], |r| r.get::<_, i64>(0))
-        .unwrap();
-    process.restart_after_kill();
-    let after_sweep = std::fs::read_dir(data.join("bases")).unwrap().count();
-    assert_eq!(
-        i64::try_from(after_sweep).unwrap(),
-        rows,
-        "{folders} folders before the sweep"
-    );
+    one_folder_per_kept_base_after_a_restart(&mut process, &data);
 }
 
 /// "Créer une base" with the controller killed (SIGKILL) at random instants, 100 times: the planning serves the
@@ -208,13 +214,7 @@ async fn a_base_creation_killed_at_any_instant_leaves_the_old_or_the_new_base_wh
     create("Base 000".into()).await.unwrap();
     let round_ms = u64::try_from(began.elapsed().as_millis()).unwrap().max(5);
 
-    let mut seed = u64::from(std::process::id()) | 1;
-    let mut random = move |below: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % below.max(1)
-    };
+    let mut random = random_below();
     let (mut before, mut after) = (0, 0);
     let mut previous = "Base 000".to_owned();
     for round in 1..=100 {
@@ -248,15 +248,5 @@ async fn a_base_creation_killed_at_any_instant_leaves_the_old_or_the_new_base_wh
     }
     println!("100 kills: {before} before the new base went in service, {after} after (a creation takes {round_ms} ms)");
     assert!(before > 0 && after > 0, "kills land on both sides of the swap");
-    let rows = rusqlite::Connection::open(data.join("controller.sqlite3"))
-        .unwrap()
-        .query_row("SELECT count(*) FROM base_files", [], |r| r.get::<_, i64>(0))
-        .unwrap();
-    process.restart_after_kill();
-    let folders = std::fs::read_dir(data.join("bases")).unwrap().count();
-    assert_eq!(
-        i64::try_from(folders).unwrap(),
-        rows,
-        "one folder per kept base after the sweep"
-    );
+    one_folder_per_kept_base_after_a_restart(&mut process, &data);
 }

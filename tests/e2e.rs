@@ -440,34 +440,14 @@ async fn forty_plannings_stay_a_compact_searchable_table_with_one_editor_open() 
     let tmp = tempfile::tempdir().unwrap();
     let (_controller, _, account, config) = enrolled_machine(tmp.path(), true);
     let hosting = account["hosting_number"].as_str().unwrap();
-    assert!(std::process::Command::new(env!("CARGO_BIN_EXE_planhost-controller"))
-        .args(["account", "set-licence", "--data"])
-        .arg(tmp.path().join("controller"))
-        .args([
-            hosting,
-            "--plannings",
-            "40",
-            "--modification",
-            "20",
-            "--consultation",
-            "200"
-        ])
-        .status()
-        .unwrap()
-        .success());
     // 39 more plannings through the same core the app uses (the command line's session is in the keyring).
+    webdriver::forty_plannings(&tmp.path().join("controller"), hosting, &config, |i| match i % 3 {
+        0 => format!("Collège Jean Moulin {i:02}"),
+        1 => format!("Lycée Victor Hugo {i:02}"),
+        _ => format!("École Jules Ferry {i:02}"),
+    })
+    .await;
     let console = planhost::console::Console::open(&config).unwrap();
-    for i in 2..=40 {
-        let name = match i % 3 {
-            0 => format!("Collège Jean Moulin {i:02}"),
-            1 => format!("Lycée Victor Hugo {i:02}"),
-            _ => format!("École Jules Ferry {i:02}"),
-        };
-        console
-            .apply(&ConfigChange::AddPlanning { name: Some(name) })
-            .await
-            .unwrap();
-    }
     let id = console.configuration().await.unwrap().plannings[4].id;
     console
         .apply(&ConfigChange::planning_domain(id, "moulin-annexe.example.fr"))
