@@ -9,7 +9,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::hhyp;
 use crate::ids::HostingNumber;
 use crate::tasks::{self, TaskStep};
-use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -33,20 +32,10 @@ const RETRIES: u32 = 6;
 /// The file's size and SHA-256, after the `.HHYP` verifier accepted it for `hosting`.
 fn check_file(path: &Path, hosting: &HostingNumber) -> Result<(u64, String, hhyp::Verified)> {
     let verified = hhyp::verify(path, hosting, &hhyp::Limits::default(), None)?;
-    let mut file = std::fs::File::open(path)?;
-    let mut sha = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        sha.update(&buf[..n]);
-        size += n as u64;
+    let (size, sha256) = hhyp::file_sha256(path, |size| {
         tasks::progress(TaskStep::CheckingFile, Some(size), None);
-    }
-    Ok((size, crate::pki::hex(&sha.finalize(), false, None), verified))
+    })?;
+    Ok((size, sha256, verified))
 }
 
 /// 250 ms, 500 ms, 1 s… 8 s: a controller restarting is back long before the last try.

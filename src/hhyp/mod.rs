@@ -43,6 +43,26 @@ pub struct ManifestEntry {
     pub sha256: String,
 }
 
+/// A file's size and SHA-256 (lower-case hex), `read` told the bytes read so far after each piece.
+pub fn file_sha256(path: &std::path::Path, mut read: impl FnMut(u64)) -> crate::Result<(u64, String)> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut sha = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        size += n as u64;
+        read(size);
+    }
+    Ok((size, crate::pki::hex(&sha.finalize(), false, None)))
+}
+
 /// Already compressed: stored as they are (compressing them again costs time and wins nothing).
 pub fn already_compressed(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();

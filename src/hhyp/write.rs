@@ -211,19 +211,7 @@ pub fn write(
 /// The source base checked as the verifier checks a base, with the SHA-256 of what was checked: hashed before and
 /// after, so a file changed meanwhile is not taken for the one checked (the packed copy is then checked in full).
 fn check_source(base: &Path) -> Result<Option<CheckedBase>> {
-    let sha256 = |path: &Path| -> Result<String> {
-        let mut f = File::open(path)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        Ok(crate::pki::hex(&hasher.finalize(), false, None))
-    };
+    let sha256 = |path: &Path| super::file_sha256(path, |_| {}).map(|(_, sha)| sha);
     let before = sha256(base)?;
     let meta = Base::verify(base)?;
     let after = sha256(base)?;
