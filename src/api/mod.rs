@@ -4,12 +4,14 @@
 mod access;
 mod bases;
 mod imports;
+mod prepare;
 mod profiles;
 mod profils;
 mod users;
 pub use access::*;
 pub use bases::*;
 pub use imports::*;
+pub use prepare::*;
 pub use profiles::*;
 pub use profils::*;
 pub use users::*;

@@ -28,7 +28,7 @@ pub fn minutes_of(text: &str) -> Option<u16> {
 }
 
 /// A date as each language writes it in a sentence: 30 August 2027, 30/08/2027.
-fn in_words(d: Date) -> (String, String) {
+pub(crate) fn in_words(d: Date) -> (String, String) {
     (d.strftime("%-d %B %Y").to_string(), d.strftime("%d/%m/%Y").to_string())
 }
 

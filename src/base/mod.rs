@@ -2,7 +2,10 @@
 //! its timetable. The controller, its planning servers, the `.HHYP` verifier and offline preparation all open bases
 //! with this code; its schema grows by numbered migrations, and a base written by a newer Planhost is refused.
 
+mod convert;
 pub mod grid;
+
+pub(crate) use convert::{Frame, Slot};
 
 use crate::api::{Course, Placement, Room, StudentGroup, Subject, Teacher, TimeGrid, Timetable, TimetableCounts};
 use crate::error::{Error, ErrorCode, Result};
@@ -12,7 +15,10 @@ use std::path::Path;
 use ts_rs::TS;
 
 pub const FORMAT: &str = "planhost.base";
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_base.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_base.sql"),
+    include_str!("migrations/002_unplaced.sql"),
+];
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const NAME_MAX: usize = 64;
@@ -287,6 +293,11 @@ impl Base {
             .optional()
             .map_err(|e| not_a_base(format!("its grid: {e}")))?
             .ok_or_else(|| not_a_base("no time grid"))
+    }
+
+    /// For the importers of offline preparation, which write in their own transaction.
+    pub(crate) fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub fn counts(&self) -> Result<TimetableCounts> {

@@ -2,11 +2,20 @@
 //! `base.sqlite3` (the base format the controller serves), `annexes/` (the files added, copied in), and packed into
 //! a `.HHYP` for a hosting number by the same writer and verifier the controller uses. Nothing here needs a network.
 
-use crate::api::TimeGrid;
+mod timetable;
+mod timetable_columns;
+mod users;
+
+pub use timetable_columns::{file_name as timetable_file_name, template as timetable_template};
+
+use crate::api::{
+    GridConversion, PreparedUser, PreparedUsersImport, TimeGrid, TimetableFile, TimetableImport, UnplacedCourse,
+};
 use crate::base::{Base, BaseMeta};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hhyp::{self, Annex, Manifest, Progress};
 use crate::ids::HostingNumber;
+use crate::profils::ProfilsFile;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -27,8 +36,23 @@ pub struct PreparedSummary {
     pub courses: u32,
     pub placements: u32,
     pub teachers: u32,
+    pub rooms: u32,
+    pub groups: u32,
+    pub subjects: u32,
+    /// Placements a grid change kept aside (listed by `unplaced`).
+    pub unplaced: u32,
+    pub users: u32,
     pub annexes: u32,
     /// The base and its annexes, in bytes.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub annex_files: Vec<PreparedAnnex>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PreparedAnnex {
+    pub name: String,
     #[ts(type = "number")]
     pub bytes: u64,
 }
@@ -163,6 +187,20 @@ impl Workspace {
         Ok(planned.into_iter().map(|(name, ..)| name).collect())
     }
 
+    /// Removes an annex by name.
+    pub fn remove_annex(&self, name: &str) -> Result<()> {
+        let found = self.annexes()?.into_iter().find(|a| a.name == name);
+        let Some(annex) = found else {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("No annex named {name}."),
+                format!("Aucune annexe ne s'appelle {name}."),
+            ));
+        };
+        std::fs::remove_file(annex.file)?;
+        Ok(())
+    }
+
     /// Every annex, by name. A link or an unreadable folder under `annexes/` is an error: it would be left out of
     /// the `.HHYP` without a word.
     pub fn annexes(&self) -> Result<Vec<Annex>> {
@@ -211,9 +249,17 @@ impl Workspace {
         let (meta, grid, counts) = (base.meta()?, base.grid()?, base.counts()?);
         let annexes = self.annexes()?;
         let mut bytes = std::fs::metadata(self.base_path())?.len();
+        let mut annex_files = Vec::with_capacity(annexes.len());
         for a in &annexes {
-            bytes += std::fs::metadata(&a.file)?.len();
+            let size = std::fs::metadata(&a.file)?.len();
+            bytes += size;
+            annex_files.push(PreparedAnnex {
+                name: a.name.clone(),
+                bytes: size,
+            });
         }
+        let unplaced = base.unplaced()?.len();
+        let users = users::stored(&self.dir, &meta.name)?.users.len();
         Ok(PreparedSummary {
             folder: self.dir.display().to_string(),
             name: meta.name,
@@ -221,9 +267,55 @@ impl Workspace {
             courses: counts.courses,
             placements: counts.placements,
             teachers: counts.teachers,
+            rooms: counts.rooms,
+            groups: counts.groups,
+            subjects: counts.subjects,
+            unplaced: u32::try_from(unplaced).unwrap_or(u32::MAX),
+            users: u32::try_from(users).unwrap_or(u32::MAX),
             annexes: u32::try_from(annexes.len()).unwrap_or(u32::MAX),
             bytes,
+            annex_files,
         })
+    }
+
+    /// Sets a new time grid, carrying the timetable into it; `apply` false only says what it would do.
+    pub fn change_grid(&self, grid: &TimeGrid, apply: bool) -> Result<GridConversion> {
+        Base::open(&self.base_path())?.change_grid(grid, apply)
+    }
+
+    pub fn grid(&self) -> Result<TimeGrid> {
+        Base::open_read_only(&self.base_path())?.grid()
+    }
+
+    /// Placements a grid change kept aside, with why.
+    pub fn unplaced(&self) -> Result<Vec<UnplacedCourse>> {
+        Base::open_read_only(&self.base_path())?.unplaced()
+    }
+
+    /// Reads timetable CSV files in, all or nothing (`write` false: checked only).
+    pub fn import_timetable(&self, files: &[(TimetableFile, &[u8])], write: bool) -> Result<TimetableImport> {
+        timetable::import(&self.base_path(), files, write)
+    }
+
+    /// The users kept with the base, with their profile.
+    pub fn users(&self) -> Result<Vec<PreparedUser>> {
+        Ok(users::list(&users::stored(&self.dir, &self.meta()?.name)?))
+    }
+
+    /// Reads a users file (the controller's users template) in, all or nothing (`write` false: checked only).
+    pub fn import_users(&self, csv: &[u8], write: bool) -> Result<PreparedUsersImport> {
+        users::import(&self.dir, &self.meta()?.name, csv, write)
+    }
+
+    pub fn remove_users(&self, logins: &[String]) -> Result<u32> {
+        users::remove(&self.dir, &self.meta()?.name, logins)
+    }
+
+    /// The users and their assignments as a `.profils` v1 file for the planning named `planning` (the base's name
+    /// when none).
+    pub fn export_profils(&self, planning: Option<&str>) -> Result<ProfilsFile> {
+        let name = self.meta()?.name;
+        users::export(&self.dir, &name, planning.unwrap_or(&name))
     }
 
     /// The `.HHYP` for `hosting` at `out`: written beside it under a temporary name, checked with the controller's

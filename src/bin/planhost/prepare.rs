@@ -1,13 +1,16 @@
-//! Préparation hors ligne: `planhost prepare new | annex add | summary | pack` on a folder holding a prepared base.
+//! Préparation hors ligne: `planhost prepare new | grid | import | annex | users | summary | pack | export-profils`
+//! on a folder holding a prepared base.
 //! Nothing here needs a controller, a session or a network.
 
 use crate::bases::GridArgs;
+use crate::users_import::problem_lines;
 use clap::Subcommand;
-use planhost::cli::{print, tr};
+use planhost::api::{GridConversion, TimetableFile, UnplacedCourse};
+use planhost::cli::{language, print, tr};
 use planhost::ids::HostingNumber;
-use planhost::prepare::{PreparedSummary, Workspace};
+use planhost::prepare::{timetable_file_name, timetable_template, PreparedSummary, Workspace};
 use planhost::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 #[derive(Subcommand)]
@@ -21,6 +24,55 @@ pub enum PrepareCommand {
         name: String,
         #[command(flatten)]
         grid: GridArgs,
+    },
+    /// Sets a new time grid and carries the timetable into it: what no longer fits is kept aside and listed, never
+    /// deleted. `--check` only says what it would do.
+    Grid {
+        dir: PathBuf,
+        #[command(flatten)]
+        grid: GridArgs,
+        #[arg(long)]
+        check: bool,
+    },
+    /// The placements a grid change kept aside, with why each no longer fits.
+    Unplaced { dir: PathBuf },
+    /// Reads the timetable from CSV files, one per template, all or nothing (`--check`: problems only).
+    Import {
+        dir: PathBuf,
+        #[arg(long)]
+        teachers: Option<PathBuf>,
+        #[arg(long)]
+        rooms: Option<PathBuf>,
+        #[arg(long)]
+        groups: Option<PathBuf>,
+        #[arg(long)]
+        subjects: Option<PathBuf>,
+        /// The courses and their weekly slots: replaces every course of the base.
+        #[arg(long)]
+        courses: Option<PathBuf>,
+        #[arg(long)]
+        check: bool,
+    },
+    /// Prints a timetable template (with its instructions) for a spreadsheet.
+    Template {
+        #[arg(value_enum)]
+        file: TemplateKind,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// The users kept with the prepared base.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Writes the users and their assignments as a .profils v1 file for the controller's import.
+    ExportProfils {
+        dir: PathBuf,
+        /// The planning's name on the controller (the base's name if none).
+        #[arg(long)]
+        planning: Option<String>,
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Annex files (photos, documents) of a prepared base.
     Annex {
@@ -53,11 +105,93 @@ pub enum AnnexCommand {
     },
     /// The annexes, by name.
     List { dir: PathBuf },
+    /// Removes an annex by name.
+    Remove { dir: PathBuf, name: String },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TemplateKind {
+    Teachers,
+    Rooms,
+    Groups,
+    Subjects,
+    Courses,
+    Users,
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Reads users from a CSV file (the `planhost users template`), all or nothing (`--check`: problems only).
+    Import {
+        dir: PathBuf,
+        file: PathBuf,
+        #[arg(long)]
+        check: bool,
+    },
+    /// The users, their status and profile.
+    List { dir: PathBuf },
+    /// Removes users by login.
+    Remove { dir: PathBuf, logins: Vec<String> },
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        planhost::Error::invalid(
+            format!("Cannot read {}: {e}", path.display()),
+            format!("Impossible de lire {} : {e}", path.display()),
+        )
+    })
+}
+
+fn unplaced_lines(list: &[UnplacedCourse]) -> Vec<String> {
+    let fr = language() == "fr";
+    list.iter()
+        .map(|u| {
+            let who = [u.subject.as_str(), u.teacher.as_str(), u.group.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let why = if fr { &u.reason_fr } else { &u.reason };
+            format!("{} {} ({} min) {who}: {why}", u.date, u.start, u.minutes)
+        })
+        .collect()
+}
+
+fn conversion_text(c: &GridConversion) -> String {
+    let mut lines = vec![match (c.applied, language() == "fr") {
+        (true, true) => format!(
+            "Grille changée : {} placements dans la nouvelle grille ({} replacés), {} mis de côté.",
+            c.placed,
+            c.placed_again,
+            c.unplaced.len()
+        ),
+        (true, false) => format!(
+            "Grid changed: {} placements in the new grid ({} placed again), {} kept aside.",
+            c.placed,
+            c.placed_again,
+            c.unplaced.len()
+        ),
+        (false, true) => format!(
+            "Rien n'a changé. Avec cette grille : {} placements ({} replacés), {} mis de côté.",
+            c.placed,
+            c.placed_again,
+            c.unplaced.len()
+        ),
+        (false, false) => format!(
+            "Nothing changed. With this grid: {} placements ({} placed again), {} kept aside.",
+            c.placed,
+            c.placed_again,
+            c.unplaced.len()
+        ),
+    }];
+    lines.extend(unplaced_lines(&c.unplaced));
+    lines.join("\n")
 }
 
 fn describe(s: &PreparedSummary) -> String {
     format!(
-        "{} ({})\n{} {}, {} {}, {} {}, {} {}\n{} {}, {:.1} MB",
+        "{} ({})\n{} {}, {} {}, {} {}, {} {}, {} {}\n{} {}, {} {}, {:.1} MB",
         s.name,
         s.folder,
         s.weeks,
@@ -68,6 +202,10 @@ fn describe(s: &PreparedSummary) -> String {
         tr("placements", "placements"),
         s.teachers,
         tr("teachers", "enseignants"),
+        s.unplaced,
+        tr("kept aside", "mis de côté"),
+        s.users,
+        tr("users", "utilisateurs"),
         s.annexes,
         tr("annexes", "annexes"),
         s.bytes as f64 / 1e6
@@ -97,6 +235,191 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
             let added = w.add_annexes(&asked)?;
             print(json, &serde_json::json!({ "added": added }), |_| {
                 format!("{} {}", tr("Added:", "Ajoutées :"), added.join(", "))
+            });
+        }
+        PrepareCommand::Grid { dir, grid, check } => {
+            let done = Workspace::open(&dir)?.change_grid(&grid.grid(), !check)?;
+            print(json, &done, conversion_text);
+        }
+        PrepareCommand::Unplaced { dir } => {
+            print(json, &Workspace::open(&dir)?.unplaced()?, |l| {
+                unplaced_lines(l).join("\n")
+            });
+        }
+        PrepareCommand::Import {
+            dir,
+            teachers,
+            rooms,
+            groups,
+            subjects,
+            courses,
+            check,
+        } => {
+            let w = Workspace::open(&dir)?;
+            let given = [
+                (TimetableFile::Teachers, teachers),
+                (TimetableFile::Rooms, rooms),
+                (TimetableFile::Groups, groups),
+                (TimetableFile::Subjects, subjects),
+                (TimetableFile::Courses, courses),
+            ];
+            let mut files = Vec::new();
+            for (kind, path) in given {
+                if let Some(path) = path {
+                    files.push((kind, read(&path)?));
+                }
+            }
+            if files.is_empty() {
+                return Err(planhost::Error::invalid(
+                    "Give at least one file: --teachers, --rooms, --groups, --subjects or --courses.",
+                    "Donnez au moins un fichier : --teachers, --rooms, --groups, --subjects ou --courses.",
+                ));
+            }
+            let borrowed: Vec<_> = files.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+            let report = w.import_timetable(&borrowed, !check)?;
+            print(json, &report, |r| {
+                let fr = language() == "fr";
+                let place = |f: TimetableFile| {
+                    let (en, fr_name) = timetable_file_name(f);
+                    if fr {
+                        fr_name
+                    } else {
+                        en
+                    }
+                };
+                let mut lines = problem_lines(r.problems.iter().map(|p| (place(p.file), &p.problem)), r.problem_count);
+                let counts = format!(
+                    "{} {}, {} {}, {} {}, {} {}, {} {} ({} {})",
+                    r.teachers,
+                    tr("teachers", "enseignants"),
+                    r.rooms,
+                    tr("rooms", "salles"),
+                    r.groups,
+                    tr("groups", "classes"),
+                    r.subjects,
+                    tr("subjects", "matières"),
+                    r.courses,
+                    tr("courses", "cours"),
+                    r.placements,
+                    tr("placements", "placements")
+                );
+                lines.push(match (r.problem_count > 0, r.written) {
+                    (true, _) => format!(
+                        "{} {}",
+                        r.problem_count,
+                        tr(
+                            "problem(s): nothing was imported.",
+                            "problème(s) : rien n'a été importé."
+                        )
+                    ),
+                    (false, true) => format!("{} {counts}", tr("Imported:", "Importé :")),
+                    (false, false) => format!(
+                        "{} {counts}",
+                        tr("Valid, nothing imported yet:", "Valide, rien n'est encore importé :")
+                    ),
+                });
+                lines.join("\n")
+            });
+            if report.problem_count > 0 {
+                std::process::exit(1);
+            }
+        }
+        PrepareCommand::Template { file, output } => {
+            let fr = language() == "fr";
+            let text = match file {
+                TemplateKind::Users => planhost::controller::users_import::template(fr),
+                TemplateKind::Teachers => timetable_template(TimetableFile::Teachers, fr),
+                TemplateKind::Rooms => timetable_template(TimetableFile::Rooms, fr),
+                TemplateKind::Groups => timetable_template(TimetableFile::Groups, fr),
+                TemplateKind::Subjects => timetable_template(TimetableFile::Subjects, fr),
+                TemplateKind::Courses => timetable_template(TimetableFile::Courses, fr),
+            };
+            match output {
+                Some(path) => crate::users_import::write(&path, &text)?,
+                None => print!("{}", text.trim_start_matches('\u{feff}')),
+            }
+        }
+        PrepareCommand::Users {
+            command: UsersCommand::Import { dir, file, check },
+        } => {
+            let report = Workspace::open(&dir)?.import_users(&read(&file)?, !check)?;
+            print(json, &report, |r| {
+                let mut lines = problem_lines(r.problems.iter().map(|p| ("", p)), r.problem_count);
+                lines.push(match (r.problem_count > 0, r.written) {
+                    (true, _) => format!(
+                        "{} {}",
+                        r.problem_count,
+                        tr(
+                            "problem(s): nothing was imported.",
+                            "problème(s) : rien n'a été importé."
+                        )
+                    ),
+                    (false, true) => format!("{} {}", r.added, tr("user(s) added.", "utilisateur(s) ajouté(s).")),
+                    (false, false) => format!(
+                        "{} {}",
+                        r.added,
+                        tr(
+                            "valid user(s), nothing imported yet.",
+                            "utilisateur(s) valide(s), rien n'est encore importé."
+                        )
+                    ),
+                });
+                lines.join("\n")
+            });
+            if report.problem_count > 0 {
+                std::process::exit(1);
+            }
+        }
+        PrepareCommand::Users {
+            command: UsersCommand::List { dir },
+        } => {
+            print(json, &Workspace::open(&dir)?.users()?, |list| {
+                list.iter()
+                    .map(|u| {
+                        let profile = u.profile.as_deref().unwrap_or("-");
+                        format!(
+                            "{:<24} {} {} ({}) {profile}",
+                            u.login,
+                            u.first_name,
+                            u.last_name,
+                            u.status.as_str()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PrepareCommand::Users {
+            command: UsersCommand::Remove { dir, logins },
+        } => {
+            let n = Workspace::open(&dir)?.remove_users(&logins)?;
+            print(json, &serde_json::json!({ "removed": n }), |_| {
+                format!("{n} {}", tr("removed.", "retiré(s)."))
+            });
+        }
+        PrepareCommand::ExportProfils { dir, planning, output } => {
+            let file = Workspace::open(&dir)?.export_profils(planning.as_deref())?;
+            crate::users_import::write(&output, &String::from_utf8_lossy(&file.to_bytes()))?;
+            print(
+                json,
+                &serde_json::json!({ "file": output.display().to_string(), "users": file.users.len() }),
+                |_| {
+                    format!(
+                        "{} {} ({} {})",
+                        tr("Written:", "Écrit :"),
+                        output.display(),
+                        file.users.len(),
+                        tr("users", "utilisateurs")
+                    )
+                },
+            );
+        }
+        PrepareCommand::Annex {
+            command: AnnexCommand::Remove { dir, name },
+        } => {
+            Workspace::open(&dir)?.remove_annex(&name)?;
+            print(json, &serde_json::json!({ "removed": name }), |_| {
+                format!("{} {name}", tr("Removed:", "Retirée :"))
             });
         }
         PrepareCommand::Annex {

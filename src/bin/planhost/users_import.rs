@@ -1,7 +1,7 @@
 //! `planhost users template` and `planhost users import FILE.csv`: problems by line and column, nothing imported
 //! unless every row is valid.
 
-use planhost::api::UsersImport;
+use planhost::api::{CsvProblem, UsersImport};
 use planhost::cli::{language, print, tr};
 use planhost::console::Console;
 use planhost::controller::users_import::{passwords_csv, template as template_text};
@@ -9,7 +9,7 @@ use planhost::csv_file::problems_csv;
 use planhost::{Error, Result};
 use std::path::Path;
 
-fn write(path: &Path, contents: &str) -> Result<()> {
+pub fn write(path: &Path, contents: &str) -> Result<()> {
     std::fs::write(path, contents).map_err(|e| {
         Error::invalid(
             format!("Cannot write {}: {e}", path.display()),
@@ -42,17 +42,28 @@ pub fn passwords_text(passwords: &[planhost::api::GeneratedPassword]) -> String 
     )
 }
 
-fn report_text(r: &UsersImport, check: bool) -> String {
+/// Problems as the terminal shows them, each after its `place` (a file's name, or nothing), then how many more.
+pub fn problem_lines<'a>(problems: impl Iterator<Item = (&'a str, &'a CsvProblem)>, count: u32) -> Vec<String> {
     let fr = language() == "fr";
     let mut out = Vec::new();
-    for p in &r.problems {
+    let mut shown = 0;
+    for (place, p) in problems {
+        shown += 1;
         let message = if fr { &p.message_fr } else { &p.message };
+        let place = if place.is_empty() {
+            String::new()
+        } else {
+            format!("{place}, ")
+        };
         out.push(match fr {
-            true => format!("ligne {}, colonne {} « {} » : {message}", p.line, p.column, p.value),
-            false => format!("line {}, column {} '{}': {message}", p.line, p.column, p.value),
+            true => format!(
+                "{place}ligne {}, colonne {} « {} » : {message}",
+                p.line, p.column, p.value
+            ),
+            false => format!("{place}line {}, column {} '{}': {message}", p.line, p.column, p.value),
         });
     }
-    let hidden = r.problem_count as usize - r.problems.len();
+    let hidden = count as usize - shown.min(count as usize);
     if hidden > 0 {
         out.push(if fr {
             format!("… et {hidden} autres problèmes.")
@@ -60,6 +71,12 @@ fn report_text(r: &UsersImport, check: bool) -> String {
             format!("… and {hidden} more problems.")
         });
     }
+    out
+}
+
+fn report_text(r: &UsersImport, check: bool) -> String {
+    let fr = language() == "fr";
+    let mut out = problem_lines(r.problems.iter().map(|p| ("", p)), r.problem_count);
     out.push(match (fr, r.problem_count > 0, check) {
         (true, true, _) => format!(
             "{} problème(s) sur {} lignes : rien n'a été importé.",

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::ids::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Column {
+pub(crate) enum Column {
     Login,
     FirstName,
     LastName,
@@ -19,7 +19,7 @@ pub(super) enum Column {
 }
 
 impl Column {
-    pub(super) const ALL: [Column; 8] = [
+    pub(crate) const ALL: [Column; 8] = [
         Column::Login,
         Column::FirstName,
         Column::LastName,
@@ -31,7 +31,7 @@ impl Column {
     ];
 
     /// The header names the templates use, (English, French).
-    pub(super) fn names(self) -> (&'static str, &'static str) {
+    pub(crate) fn names(self) -> (&'static str, &'static str) {
         match self {
             Column::Login => ("login", "identifiant"),
             Column::FirstName => ("first_name", "prenom"),
@@ -44,12 +44,12 @@ impl Column {
         }
     }
 
-    pub(super) fn required(self) -> bool {
+    pub(crate) fn required(self) -> bool {
         matches!(self, Column::Login | Column::FirstName | Column::LastName)
     }
 
     /// Recognises a header cell whatever its case, accents or separators, in French or English.
-    pub(super) fn recognise(cell: &str) -> Option<Column> {
+    pub(crate) fn recognise(cell: &str) -> Option<Column> {
         let key = header_key(cell);
         let extra = match key.as_str() {
             "mail" | "courriel" | "adressemail" | "adresseemail" => Some(Column::Email),
@@ -165,7 +165,7 @@ pub fn template(french: bool) -> String {
     out
 }
 
-pub(super) fn status(value: &str) -> std::result::Result<UserStatus, Error> {
+pub(crate) fn status(value: &str) -> std::result::Result<UserStatus, Error> {
     let key: String = fold(value)
         .chars()
         .map(|c| if c == '_' || c == '-' { ' ' } else { c })
@@ -185,7 +185,7 @@ pub(super) fn status(value: &str) -> std::result::Result<UserStatus, Error> {
     }
 }
 
-pub(super) fn yes_no(value: &str) -> std::result::Result<bool, Error> {
+pub(crate) fn yes_no(value: &str) -> std::result::Result<bool, Error> {
     match fold(value).as_str() {
         "" | "non" | "no" | "n" | "0" | "faux" | "false" => Ok(false),
         "oui" | "o" | "yes" | "y" | "1" | "x" | "vrai" | "true" => Ok(true),

@@ -7,7 +7,7 @@
 //! problems, and rolls everything back.
 
 mod check;
-mod columns;
+pub(crate) mod columns;
 
 pub use columns::template;
 
