@@ -213,6 +213,106 @@ fn the_command_line_prepares_and_packs_with_no_controller() {
     assert_eq!(added["added"][0], "documents/plan.pdf");
     assert_eq!(ok(&["--json", "prepare", "summary", "base"])["annexes"], 1);
 
+    // The timetable from the templates, the users, a grid change: every command with no controller.
+    let prepared = common::prepared_csv::all_files();
+    for (kind, bytes) in &prepared {
+        std::fs::write(tmp.path().join(format!("{kind:?}.csv")), bytes).unwrap();
+    }
+    let bad_courses = "matiere;jour;heure;duree\nPHILO;lundi;08:00;55\n";
+    std::fs::write(tmp.path().join("bad.csv"), bad_courses).unwrap();
+    let import = |courses: &str| {
+        run(&[
+            "--json",
+            "prepare",
+            "import",
+            "base",
+            "--teachers",
+            "Teachers.csv",
+            "--rooms",
+            "Rooms.csv",
+            "--groups",
+            "Groups.csv",
+            "--subjects",
+            "Subjects.csv",
+            "--courses",
+            courses,
+        ])
+    };
+    let refused = import("bad.csv");
+    assert!(!refused.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(
+        (r["written"].as_bool(), r["problems"][0]["file"].as_str()),
+        (Some(false), Some("courses"))
+    );
+    assert_eq!(
+        ok(&["--json", "prepare", "summary", "base"])["teachers"],
+        0,
+        "nothing written"
+    );
+    assert!(import("Courses.csv").status.success());
+    let summary = ok(&["--json", "prepare", "summary", "base"]);
+    assert_eq!(
+        (summary["teachers"].as_u64(), summary["courses"].as_u64()),
+        (Some(2), Some(2))
+    );
+    std::fs::write(tmp.path().join("users.csv"), common::prepared_csv::USERS).unwrap();
+    assert_eq!(
+        ok(&["--json", "prepare", "users", "import", "base", "users.csv"])["added"],
+        3
+    );
+    assert_eq!(
+        ok(&["--json", "prepare", "users", "list", "base"])
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    ok(&[
+        "--json",
+        "prepare",
+        "export-profils",
+        "base",
+        "--planning",
+        "planning01",
+        "-o",
+        "base.profils",
+    ]);
+    let profils =
+        planhost::profils::ProfilsFile::read(&std::fs::read(tmp.path().join("base.profils")).unwrap()).unwrap();
+    assert_eq!(
+        (profils.users.len(), profils.plannings[0].name.as_str()),
+        (3, "planning01")
+    );
+    let grid = ok(&[
+        "--json",
+        "prepare",
+        "grid",
+        "base",
+        "--first-monday",
+        "2026-08-31",
+        "--last-sunday",
+        "2027-01-31",
+    ]);
+    assert_eq!(
+        (grid["applied"].as_bool(), grid["unplaced"].as_array().map(Vec::len)),
+        (Some(true), Some(22))
+    );
+    assert_eq!(
+        ok(&["--json", "prepare", "unplaced", "base"]).as_array().unwrap().len(),
+        22
+    );
+    let template = |lang: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_planhost"))
+            .env("LC_ALL", lang)
+            .args(["prepare", "template", "courses"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(template("en_GB.UTF-8").contains("\nsubject,teacher,group,room,day,start,minutes,weeks\r\n"));
+    assert!(template("fr_FR.UTF-8").contains("\nmatiere;enseignant;classe;salle;jour;heure;duree;semaines\r\n"));
+
     // A wrong hosting number is refused before anything is written.
     let refused = run(&[
         "--json",
@@ -250,8 +350,9 @@ fn the_command_line_prepares_and_packs_with_no_controller() {
     .unwrap();
 }
 
-/// The round trip: a base prepared offline, with a timetable and an annex, packed, loaded on a controller with the
-/// console's own upload, and put in service: the controller serves the very same timetable.
+/// The round trip: a base prepared offline, its timetable and users from CSV files, with an annex, packed, loaded on
+/// a controller with the console's own upload, and put in service: the controller serves the very same timetable;
+/// its `.profils` loaded on the controller gives the same users and assignments.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Secret Service session: run scripts/test"]
 async fn a_base_prepared_offline_is_served_with_the_same_timetable() {
@@ -268,8 +369,13 @@ async fn a_base_prepared_offline_is_served_with_the_same_timetable() {
 
     let tmp = tempfile::tempdir().unwrap();
     let w = Workspace::create(&tmp.path().join("prep"), "Préparée hors ligne", &grid()).unwrap();
-    let timetable = common::hhyp_files::school_timetable(6, 44);
-    Base::open(&w.base_path()).unwrap().add_timetable(&timetable).unwrap();
+    let imported = w.import_timetable(&common::prepared_csv::all_files(), true).unwrap();
+    assert!(imported.written, "{:?}", imported.problems);
+    assert!(
+        w.import_users(common::prepared_csv::USERS.as_bytes(), true)
+            .unwrap()
+            .written
+    );
     let photo = tmp.path().join("durand.jpg");
     std::fs::write(&photo, b"\xFF\xD8\xFF\xE0 a photo").unwrap();
     w.add_annex(&photo, Some("photos/durand.jpg")).unwrap();
@@ -308,4 +414,43 @@ async fn a_base_prepared_offline_is_served_with_the_same_timetable() {
         std::fs::read(in_service.join("annexes/photos/durand.jpg")).unwrap(),
         std::fs::read(&photo).unwrap()
     );
+
+    // The users, exported for the planning the base went to, loaded with the controller's own .profils import.
+    let name = console.configuration().await.unwrap().plannings[0].name.clone();
+    let profils = w.export_profils(Some(&name)).unwrap();
+    let loaded = console.import_profils(profils.to_bytes(), false).await.unwrap();
+    assert!(loaded.applied && loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let back = console.export_profils().await.unwrap();
+    let users = |f: &planhost::profils::ProfilsFile| {
+        let mut u: Vec<_> = f
+            .users
+            .iter()
+            .filter(|u| profils.users.iter().any(|p| p.login == u.login))
+            .map(|u| {
+                (
+                    u.login.clone(),
+                    u.first_name.clone(),
+                    u.last_name.clone(),
+                    u.email.clone(),
+                    u.status.clone(),
+                )
+            })
+            .collect();
+        u.sort();
+        u
+    };
+    assert_eq!(users(&back), users(&profils));
+    assert_eq!(users(&back).len(), 3);
+    let assignments = |f: &planhost::profils::ProfilsFile| {
+        let mut a: Vec<_> = f
+            .plannings
+            .iter()
+            .filter(|p| p.name == name)
+            .flat_map(|p| p.assignments.iter().map(|a| (a.login.clone(), a.profile.clone())))
+            .collect();
+        a.sort();
+        a
+    };
+    assert_eq!(assignments(&back), assignments(&profils));
+    assert_eq!(assignments(&back).len(), 2);
 }

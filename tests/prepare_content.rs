@@ -8,32 +8,16 @@ use planhost::prepare::Workspace;
 use planhost::profils::ProfilsFile;
 use std::path::Path;
 
+#[path = "support/prepared_csv.rs"]
+mod prepared_csv;
+use prepared_csv::all_files;
+
 fn grid() -> TimeGrid {
     TimeGrid {
         first_monday: "2026-08-31".into(),
         last_sunday: "2027-07-04".into(),
         ..TimeGrid::default()
     }
-}
-
-const TEACHERS: &str = "code;nom;prenom\nDUR;Durand;Élodie\nLEF;Lefèvre;Marc\n";
-const ROOMS: &str = "nom;capacite\nSalle 101;30\nCDI;\n";
-const GROUPS: &str = "nom\n2nde A\n1re B\n";
-const SUBJECTS: &str = "code;libelle\nMATHS;Mathématiques\nFR;Français\n";
-/// Two weekly courses: maths Mondays 08:00 for 55 minutes all year; French Tuesdays 08:55 for two sequences, weeks
-/// 1 to 20.
-const COURSES: &str = "matiere;enseignant;classe;salle;jour;heure;duree;semaines\n\
-                       MATHS;DUR;2nde A;Salle 101;lundi;08:00;55;\n\
-                       FR;LEF;1re B;CDI;mardi;8h55;1h50;1-20\n";
-
-fn all_files() -> Vec<(TimetableFile, &'static [u8])> {
-    vec![
-        (TimetableFile::Courses, COURSES.as_bytes()),
-        (TimetableFile::Teachers, TEACHERS.as_bytes()),
-        (TimetableFile::Rooms, ROOMS.as_bytes()),
-        (TimetableFile::Groups, GROUPS.as_bytes()),
-        (TimetableFile::Subjects, SUBJECTS.as_bytes()),
-    ]
 }
 
 fn timetable_bytes(w: &Workspace) -> String {

@@ -3,6 +3,8 @@
 
 #[path = "../support/hhyp_files.rs"]
 pub mod hhyp_files;
+#[path = "../support/prepared_csv.rs"]
+pub mod prepared_csv;
 pub mod process;
 
 use planhost::api::{EnrolRequest, EnrolResponse, LoginRequest};
