@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use ts_rs::TS;
@@ -31,6 +32,8 @@ pub enum TaskStep {
     CheckingOnController,
     /// A base is being saved as a `.HHYP` (`done` of `total` bytes).
     Downloading,
+    /// A prepared base is being packed into a `.HHYP` (`done` of `total` bytes), then checked.
+    Packing,
 }
 
 /// One progress report, sent to whoever started the task.
@@ -150,6 +153,43 @@ pub async fn cancellable<T>(work: impl Future<Output = Result<T>>) -> Result<T> 
     }
 }
 
+/// Runs blocking `work` on a thread of its own as part of the current task: what it reports goes out as `step`, and
+/// cancelling the task raises the flag `work` polls. Outside a task it simply runs.
+pub async fn blocking<T: Send + 'static>(
+    step: TaskStep,
+    work: impl FnOnce(&(dyn Fn(u64, u64) + Sync), &AtomicBool) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let current = CURRENT.try_with(Clone::clone).ok();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let watcher = current.as_ref().map(|c| {
+        let (mut cancelled, flag) = (c.cancelled.clone(), cancel.clone());
+        tokio::spawn(async move {
+            if cancelled.wait_for(|c| *c).await.is_ok() {
+                flag.store(true, Ordering::Relaxed);
+            }
+        })
+    });
+    let result = tokio::task::spawn_blocking(move || {
+        let report = |done: u64, total: u64| {
+            if let Some(c) = &current {
+                (c.report)(TaskProgress {
+                    task_id: c.id.clone(),
+                    step,
+                    done: Some(done),
+                    total: Some(total),
+                });
+            }
+        };
+        work(&report, &cancel)
+    })
+    .await
+    .map_err(Error::internal);
+    if let Some(w) = watcher {
+        w.abort();
+    }
+    result?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +232,42 @@ mod tests {
         );
         assert_eq!(tasks.count(), 0, "a finished task leaves the registry");
         assert!(!tasks.cancel("t1"));
+    }
+
+    #[tokio::test]
+    async fn blocking_work_reports_its_progress_and_sees_the_cancel() {
+        let tasks = Arc::new(Tasks::default());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let runner = tasks.clone();
+        let handle = tokio::spawn(async move {
+            runner
+                .run(
+                    "pack",
+                    move |p| log.lock().unwrap().push((p.step, p.done, p.total)),
+                    async {
+                        blocking(TaskStep::Packing, |progress, cancel| {
+                            progress(1, 10);
+                            while !cancel.load(Ordering::Relaxed) {
+                                std::thread::sleep(Duration::from_millis(2));
+                            }
+                            Err(Error::cancelled())
+                        })
+                        .await
+                    },
+                )
+                .await
+        });
+        while seen.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(tasks.cancel("pack"));
+        let result: Result<()> = tokio::time::timeout(Duration::from_secs(2), handle)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(result.unwrap_err().code, crate::ErrorCode::Cancelled);
+        assert_eq!(*seen.lock().unwrap(), [(TaskStep::Packing, Some(1), Some(10))]);
     }
 
     #[tokio::test]

@@ -101,6 +101,22 @@ fn main() {
             commands::profils::import_profils,
             commands::profils::export_profils,
             commands::tasks::cancel_task,
+            commands::prepare::prepare_create,
+            commands::prepare::prepare_summary,
+            commands::prepare::prepare_grid,
+            commands::prepare::prepare_change_grid,
+            commands::prepare::prepare_unplaced,
+            commands::prepare::prepare_import_timetable,
+            commands::prepare::prepare_add_annexes,
+            commands::prepare::prepare_remove_annex,
+            commands::prepare::prepare_users,
+            commands::prepare::prepare_import_users,
+            commands::prepare::prepare_remove_users,
+            commands::prepare::prepare_export_profils,
+            commands::prepare::prepare_pack,
+            commands::prepare::pick_folder,
+            commands::prepare::pick_files,
+            commands::prepare::pick_save,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Planhost console");

@@ -17,6 +17,8 @@ use ts_rs::TS;
 #[ts(export)]
 pub enum CsvDownload {
     UsersTemplate,
+    /// One of the timetable's five templates (offline preparation).
+    TimetableTemplate(crate::api::TimetableFile),
     ImportProblems(Vec<CsvProblem>),
     Passwords(Vec<GeneratedPassword>),
 }
@@ -83,27 +85,38 @@ pub fn save_csv(download: &CsvDownload, french: bool, dir: &Path) -> Result<Path
                 "modele-utilisateurs"
             } else {
                 "users-template"
-            },
+            }
+            .to_owned(),
             template(french),
             false,
         ),
+        CsvDownload::TimetableTemplate(file) => {
+            let (en, fr) = crate::prepare::timetable_file_name(*file);
+            let stem = if french {
+                format!("modele-{fr}")
+            } else {
+                format!("{en}-template")
+            };
+            (stem, crate::prepare::timetable_template(*file, french), false)
+        }
         CsvDownload::ImportProblems(problems) => (
             if french {
                 "erreurs-import-utilisateurs"
             } else {
                 "users-import-errors"
-            },
+            }
+            .to_owned(),
             problems_csv(problems, french),
             false,
         ),
         CsvDownload::Passwords(passwords) => (
-            if french { "mots-de-passe" } else { "passwords" },
+            if french { "mots-de-passe" } else { "passwords" }.to_owned(),
             passwords_csv(passwords, french),
             true,
         ),
     };
     std::fs::create_dir_all(dir).map_err(cannot_write(dir))?;
-    let path = free_name(dir, stem, "csv");
+    let path = free_name(dir, &stem, "csv");
     if private {
         crate::controller::write_private(&path, text.as_bytes())?;
     } else {

@@ -57,6 +57,41 @@ pub struct PreparedAnnex {
     pub bytes: u64,
 }
 
+/// A `.HHYP` generated and checked, as the pane reports it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PackedHhyp {
+    pub file: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub entries: u32,
+}
+
+/// A file the user chose, read whole (at most `max` bytes), or an error that names it.
+pub fn read_chosen(path: &Path, max: usize) -> Result<Vec<u8>> {
+    let refuse = |en: String, fr: String| Error::invalid(en, fr).on("file");
+    let size = std::fs::metadata(path)
+        .map_err(|e| {
+            refuse(
+                format!("Cannot read {}: {e}", path.display()),
+                format!("Impossible de lire {} : {e}", path.display()),
+            )
+        })?
+        .len();
+    if size > max as u64 {
+        return Err(refuse(
+            format!("{} has {size} bytes; at most {max} are read.", path.display()),
+            format!("{} fait {size} octets ; au plus {max} sont lus.", path.display()),
+        ));
+    }
+    std::fs::read(path).map_err(|e| {
+        refuse(
+            format!("Cannot read {}: {e}", path.display()),
+            format!("Impossible de lire {} : {e}", path.display()),
+        )
+    })
+}
+
 pub struct Workspace {
     dir: PathBuf,
 }
@@ -297,6 +332,37 @@ impl Workspace {
         timetable::import(&self.base_path(), files, write)
     }
 
+    /// `import_timetable` on files named by path.
+    pub fn import_timetable_files(&self, files: &[(TimetableFile, PathBuf)], write: bool) -> Result<TimetableImport> {
+        let mut read = Vec::with_capacity(files.len());
+        for (kind, path) in files {
+            read.push((*kind, read_chosen(path, timetable::MAX_BYTES)?));
+        }
+        let borrowed: Vec<_> = read.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+        self.import_timetable(&borrowed, write)
+    }
+
+    /// `import_users` on a file named by path.
+    pub fn import_users_file(&self, path: &Path, write: bool) -> Result<PreparedUsersImport> {
+        self.import_users(&read_chosen(path, users::MAX_BYTES)?, write)
+    }
+
+    /// Writes `export_profils` to `out` (beside it first, then renamed).
+    pub fn write_profils(&self, planning: Option<&str>, out: &Path) -> Result<u32> {
+        let file = self.export_profils(planning)?;
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut part = tempfile::Builder::new()
+            .prefix(".profils.")
+            .suffix(".part")
+            .tempfile_in(dir)?;
+        std::io::Write::write_all(&mut part, &file.to_bytes())?;
+        part.persist(out).map_err(|e| Error::from(e.error))?;
+        Ok(u32::try_from(file.users.len()).unwrap_or(u32::MAX))
+    }
+
     /// The users kept with the base, with their profile.
     pub fn users(&self) -> Result<Vec<PreparedUser>> {
         Ok(users::list(&users::stored(&self.dir, &self.meta()?.name)?))
@@ -328,5 +394,38 @@ impl Workspace {
         cancel: &AtomicBool,
     ) -> Result<Manifest> {
         hhyp::write(out, hosting, &self.base_path(), &self.annexes()?, progress, cancel)
+    }
+
+    /// `pack` as a step of the current background task (progress and cancel), for a hosting number as typed.
+    pub async fn pack_in_task(dir: &Path, hosting: &str, out: &Path) -> Result<PackedHhyp> {
+        let hosting = HostingNumber::parse(hosting).map_err(|e| e.on("hosting_number"))?;
+        if out
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_none_or(|e| !e.eq_ignore_ascii_case("hhyp"))
+        {
+            return Err(Error::invalid(
+                format!(
+                    "{} does not end in .HHYP: the controller takes .HHYP files.",
+                    out.display()
+                ),
+                format!(
+                    "{} ne se termine pas par .HHYP : le contrôleur prend des fichiers .HHYP.",
+                    out.display()
+                ),
+            )
+            .on("output"));
+        }
+        let w = Workspace::open(dir)?;
+        let target = out.to_owned();
+        let manifest = crate::tasks::blocking(crate::tasks::TaskStep::Packing, move |progress, cancel| {
+            w.pack(&hosting, &target, progress, cancel)
+        })
+        .await?;
+        Ok(PackedHhyp {
+            file: out.display().to_string(),
+            bytes: std::fs::metadata(out)?.len(),
+            entries: u32::try_from(manifest.entries.len()).unwrap_or(u32::MAX),
+        })
     }
 }

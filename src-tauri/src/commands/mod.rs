@@ -4,6 +4,7 @@
 pub mod bases;
 pub mod configuration;
 pub mod connexion;
+pub mod prepare;
 pub mod profiles;
 pub mod profils;
 pub mod tasks;

@@ -10,7 +10,7 @@ use planhost::cli::{language, print, tr};
 use planhost::ids::HostingNumber;
 use planhost::prepare::{timetable_file_name, timetable_template, PreparedSummary, Workspace};
 use planhost::Result;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 #[derive(Subcommand)]
@@ -134,15 +134,6 @@ pub enum UsersCommand {
     Remove { dir: PathBuf, logins: Vec<String> },
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
-        planhost::Error::invalid(
-            format!("Cannot read {}: {e}", path.display()),
-            format!("Impossible de lire {} : {e}", path.display()),
-        )
-    })
-}
-
 fn unplaced_lines(list: &[UnplacedCourse]) -> Vec<String> {
     let fr = language() == "fr";
     list.iter()
@@ -263,20 +254,17 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                 (TimetableFile::Subjects, subjects),
                 (TimetableFile::Courses, courses),
             ];
-            let mut files = Vec::new();
-            for (kind, path) in given {
-                if let Some(path) = path {
-                    files.push((kind, read(&path)?));
-                }
-            }
+            let files: Vec<(TimetableFile, PathBuf)> = given
+                .into_iter()
+                .filter_map(|(kind, path)| Some((kind, path?)))
+                .collect();
             if files.is_empty() {
                 return Err(planhost::Error::invalid(
                     "Give at least one file: --teachers, --rooms, --groups, --subjects or --courses.",
                     "Donnez au moins un fichier : --teachers, --rooms, --groups, --subjects ou --courses.",
                 ));
             }
-            let borrowed: Vec<_> = files.iter().map(|(k, b)| (*k, b.as_slice())).collect();
-            let report = w.import_timetable(&borrowed, !check)?;
+            let report = w.import_timetable_files(&files, !check)?;
             print(json, &report, |r| {
                 let fr = language() == "fr";
                 let place = |f: TimetableFile| {
@@ -342,7 +330,7 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
         PrepareCommand::Users {
             command: UsersCommand::Import { dir, file, check },
         } => {
-            let report = Workspace::open(&dir)?.import_users(&read(&file)?, !check)?;
+            let report = Workspace::open(&dir)?.import_users_file(&file, !check)?;
             print(json, &report, |r| {
                 let mut lines = problem_lines(r.problems.iter().map(|p| ("", p)), r.problem_count);
                 lines.push(match (r.problem_count > 0, r.written) {

@@ -3,4 +3,4 @@
 /**
  * Where an operation is, for the progress shown to the user.
  */
-export type TaskStep = "creating_key" | "waiting_for_controller" | "saving_to_keyring" | "renewing_certificate" | "checking_file" | "uploading" | "checking_on_controller" | "downloading";
+export type TaskStep = "creating_key" | "waiting_for_controller" | "saving_to_keyring" | "renewing_certificate" | "checking_file" | "uploading" | "checking_on_controller" | "downloading" | "packing";

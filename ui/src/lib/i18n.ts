@@ -78,6 +78,7 @@ const fr = {
   panePlannings: "Mes plannings",
   paneController: "Contrôleur",
   paneOffline: "Préparation hors ligne",
+  openOffline: "Préparer une base hors ligne, sans connexion",
   paneHistory: "Historique",
   paneInformation: "Informations",
   notYet: "Ce volet n'est pas encore disponible dans cette version de la console.",
@@ -180,6 +181,7 @@ const fr = {
   step_uploading: "Envoi au contrôleur…",
   step_checking_on_controller: "Vérification par le contrôleur, puis mise en service…",
   step_downloading: "Téléchargement…",
+  step_packing: "Empaquetage…",
 };
 
 export type Messages = typeof fr;
@@ -254,6 +256,7 @@ const en: Messages = {
   panePlannings: "My plannings",
   paneController: "Controller",
   paneOffline: "Offline preparation",
+  openOffline: "Prepare a base offline, without signing in",
   paneHistory: "History",
   paneInformation: "Information",
   notYet: "This pane is not available yet in this version of the console.",
@@ -355,6 +358,7 @@ const en: Messages = {
   step_uploading: "Sending to the controller…",
   step_checking_on_controller: "Checked by the controller, then put in service…",
   step_downloading: "Downloading…",
+  step_packing: "Packing…",
 };
 
 export const messages: Record<Language, Messages> = { fr, en };
