@@ -229,7 +229,7 @@ impl Run<'_> {
         }
         let found = self.map(kind).get(&fold(value)).map(|&(id, _)| id);
         if found.is_none() {
-            let (en, fr) = cols::file_name(kind);
+            let (en, fr) = cols::file_words(kind);
             let e = Error::invalid(
                 format!("Not in the base's {en} nor in the {en} file imported with this one."),
                 format!("Absent des {fr} de la base et du fichier des {fr} importé avec celui-ci."),
@@ -314,7 +314,7 @@ fn sheet<'a>(file: TimetableFile, table: &'a Table, problems: &mut Vec<Timetable
         table,
         at: vec![None; cols.len()],
     };
-    let (en, fr) = cols::file_name(file);
+    let (en, fr) = cols::file_words(file);
     for (i, cell) in table.header.iter().enumerate() {
         let e = match cols::recognise(cols, cell) {
             Some(c) if s.at[c].is_none() => {
@@ -359,7 +359,7 @@ fn sheet<'a>(file: TimetableFile, table: &'a Table, problems: &mut Vec<Timetable
 pub fn import(base: &Path, files: &[(TimetableFile, &[u8])], write: bool) -> Result<TimetableImport> {
     for (i, (file, _)) in files.iter().enumerate() {
         if files[..i].iter().any(|(f, _)| f == file) {
-            let (en, fr) = cols::file_name(*file);
+            let (en, fr) = cols::file_words(*file);
             return Err(Error::invalid(
                 format!("Two {en} files: give each kind of file once."),
                 format!("Deux fichiers des {fr} : donnez chaque sorte de fichier une fois."),

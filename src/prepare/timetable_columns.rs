@@ -69,6 +69,14 @@ pub fn file_name(file: TimetableFile) -> (&'static str, &'static str) {
     }
 }
 
+/// What a file holds, as sentences say it, (English, French).
+pub(super) fn file_words(file: TimetableFile) -> (&'static str, &'static str) {
+    match file {
+        TimetableFile::Subjects => ("subjects", "matières"),
+        other => file_name(other),
+    }
+}
+
 /// The column a header cell names, whatever its case, accents or separators.
 pub(super) fn recognise(cols: &[Col], cell: &str) -> Option<usize> {
     let key = header_key(cell);

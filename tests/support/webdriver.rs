@@ -99,6 +99,8 @@ pub fn start_driver(config: &Path, data: &Path) -> Driver {
         .env("PLANHOST_DOWNLOAD_DIR", data.join("downloads"))
         // The native file dialog cannot be driven by WebDriver: the app picks this file instead.
         .env("PLANHOST_TEST_PICK_FILE", data.join("pick.HHYP"))
+        // The other dialogs answer, in turn, the lines of this file (`ui::picks` writes them).
+        .env("PLANHOST_TEST_PICKS", data.join("picks.txt"))
         .stdout(Stdio::null())
         .spawn()
         .expect("tauri-driver (cargo install tauri-driver)");

@@ -18,7 +18,8 @@ export type Packing = {
   packed: PackedHhyp | null;
 };
 
-export const packing = $state<{ current: Packing | null }>({ current: null });
+/// `hosting`: the number typed, kept while the user looks at other tabs.
+export const packing = $state<{ current: Packing | null; hosting: string }>({ current: null, hosting: "" });
 
 export async function pack(dir: string, hostingNumber: string, output: string) {
   const args = newTask((p) => {
