@@ -15,6 +15,10 @@ use std::path::Path;
 use ui::{count, enrolled_machine, Ui};
 use webdriver::{artifacts, launch, start_driver};
 
+fn year_weeks(grid: &planhost::api::TimeGrid) -> u32 {
+    planhost::base::grid::check(grid).weeks
+}
+
 /// What the next native dialogs answer, in turn (several files of one dialog are separated by `|`).
 fn picks(data: &Path, lines: &[String]) {
     std::fs::write(data.join("picks.txt"), lines.join("\n")).unwrap();
@@ -171,6 +175,38 @@ async fn a_base_prepared_offline_is_generated_with_a_progress_bar_and_loaded_on_
     assert_eq!(ui.text("summary-courses").await, "2");
     assert_eq!(ui.text("summary-annexes").await, "2");
     ui.shots("98-prepare-summary", None).await;
+
+    // A shorter grid, ten weeks: the placements after it are kept aside (asked first), listed with why.
+    ui.click("prepare-tab-1").await;
+    ui.click("grid-change").await;
+    ui.wait("grid-last-sunday").await;
+    let year = planhost::base::grid::current_school_year();
+    let first: jiff::civil::Date = year.first_monday.parse().unwrap();
+    let tenth_sunday = first.checked_add(jiff::Span::new().days(69)).unwrap().to_string();
+    let script = "const e = document.getElementById('grid-last-sunday'); e.value = arguments[0]; \
+                  e.dispatchEvent(new Event('change', { bubbles: true })); return e.value;";
+    let took = c.execute(script, vec![tenth_sunday.clone().into()]).await.unwrap();
+    assert_eq!(took.as_str(), Some(tenth_sunday.as_str()));
+    assert!(!ui.exists("grid-name").await, "a grid change asks no name");
+    for (width, height) in [(800, 600), (1280, 860)] {
+        c.set_window_size(width, height).await.unwrap();
+        ui.shot(&format!("98b-prepare-grid-dialog-fr-{width}x{height}")).await;
+    }
+    ui.click("grid-validate").await;
+    let aside = (year_weeks(&year) - 10) + 10;
+    assert!(ui.text("dialog-message").await.contains(&format!("{aside} placements")));
+    ui.click("confirm-yes").await;
+    assert!(ui
+        .text("prepare-notice")
+        .await
+        .contains(&format!("{aside} mis de côté")));
+    ui.click("prepare-tab-0").await;
+    assert!(ui
+        .text("summary-problems")
+        .await
+        .contains(&format!("{aside} placements")));
+    assert!(ui.text("unplaced-0").await.contains("hors de la grille"));
+    ui.shots("98c-prepare-unplaced", None).await;
 
     // Logged in, the file goes to the controller from Mes plannings and is in service.
     ui.click("prepare-back").await;

@@ -46,3 +46,6 @@ export const lastFolder = {
 };
 
 export const fileName = (path: string) => path.split(/[\\/]/).pop() ?? path;
+
+/// A message made when it is shown, so that it follows a change of language.
+export type Say = (() => string) | null;

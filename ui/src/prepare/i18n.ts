@@ -41,6 +41,8 @@ const fr = {
   gridDay: (n: number, minutes: number, start: string, steps: number) =>
     `${n} séquences de ${minutes} min à partir de ${start}, ${steps} pas par séquence`,
   changeGrid: "Changer la grille…",
+  createBase: "Valider, puis choisir le dossier…",
+  applyGrid: "Changer la grille",
   changeTitle: "Changer la grille de la base préparée",
   changeExplain:
     "Les cours sont replacés à la même date et à la même heure. Ceux qui ne tiennent plus dans la nouvelle grille sont mis de côté et listés, jamais supprimés ; une grille qui leur laisse la place les replace.",
@@ -152,6 +154,8 @@ const en: PrepareMessages = {
   gridDay: (n: number, minutes: number, start: string, steps: number) =>
     `${n} sequences of ${minutes} min from ${start}, ${steps} step${steps > 1 ? "s" : ""} per sequence`,
   changeGrid: "Change the grid…",
+  createBase: "Validate, then choose the folder…",
+  applyGrid: "Change the grid",
   changeTitle: "Change the prepared base's grid",
   changeExplain:
     "Courses are placed again on the same date and time. Those that no longer fit the new grid are kept aside and listed, never deleted; a grid with room for them places them again.",

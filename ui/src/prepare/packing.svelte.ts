@@ -1,7 +1,6 @@
 // Generating a .HHYP runs as a background task; its progress lives here, outside the panel, so that the user can
 // look at another tab (or pane) and come back to it still running, or finished with its outcome.
-import { errorText, isApiError } from "../lib/api";
-import { ui, t } from "../lib/state.svelte";
+import { isApiError } from "../lib/api";
 import { cancelTask, newTask } from "../lib/tasks";
 import type { PackedHhyp } from "../bindings/PackedHhyp";
 import { prepare } from "./api";
@@ -12,8 +11,8 @@ export type Packing = {
   done: number;
   total: number;
   outcome: "" | "done" | "cancelled" | "failed";
-  /// The error's text, or the field it is about.
-  message: string;
+  /// What went wrong (shown in the language of the moment), and the field it is about.
+  error: unknown;
   field: string;
   packed: PackedHhyp | null;
 };
@@ -28,7 +27,7 @@ export async function pack(dir: string, hostingNumber: string, output: string) {
     if (p.done !== undefined) current.done = p.done;
     if (p.total !== undefined) current.total = p.total;
   });
-  packing.current = { taskId: args.taskId, dir, done: 0, total: 0, outcome: "", message: "", field: "", packed: null };
+  packing.current = { taskId: args.taskId, dir, done: 0, total: 0, outcome: "", error: null, field: "", packed: null };
   try {
     const packed = await prepare.pack(dir, hostingNumber, output, args);
     if (packing.current?.taskId === args.taskId) (packing.current.packed = packed), (packing.current.outcome = "done");
@@ -36,7 +35,7 @@ export async function pack(dir: string, hostingNumber: string, output: string) {
     const current = packing.current;
     if (current?.taskId !== args.taskId) return;
     current.outcome = isApiError(e) && e.code === "cancelled" ? "cancelled" : "failed";
-    current.message = errorText(e, ui.language, t().unexpected);
+    current.error = e;
     current.field = isApiError(e) ? (e.field ?? "") : "";
   }
 }
