@@ -130,7 +130,7 @@ pub fn write(
     let written = (|| -> Result<Manifest> {
         // The source base's SQLite checks run on their own thread while the workers pack.
         let (spooled, checked) = std::thread::scope(|scope| {
-            let checking = scope.spawn(|| check_source(base));
+            let checking = scope.spawn(|| check_source(base, cancel));
             let spooled = spool_all(&spool_dir, &sources, &sizes, total, progress, cancel);
             let checked = checking
                 .join()
@@ -210,10 +210,10 @@ pub fn write(
 
 /// The source base checked as the verifier checks a base, with the SHA-256 of what was checked: hashed before and
 /// after, so a file changed meanwhile is not taken for the one checked (the packed copy is then checked in full).
-fn check_source(base: &Path) -> Result<Option<CheckedBase>> {
+fn check_source(base: &Path, cancel: &AtomicBool) -> Result<Option<CheckedBase>> {
     let sha256 = |path: &Path| super::file_sha256(path, |_| {}).map(|(_, sha)| sha);
     let before = sha256(base)?;
-    let meta = Base::verify(base)?;
+    let meta = Base::verify_unless(base, cancel)?;
     let after = sha256(base)?;
     Ok((before == after).then_some(CheckedBase { sha256: before, meta }))
 }

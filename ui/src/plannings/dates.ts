@@ -9,6 +9,18 @@ const parse = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (isoDate: string, days: number) => iso(new Date(parse(isoDate).getTime() + days * DAY_MS));
 
+/** "lun. 9 nov. 2026" / "Mon 9 Nov 2026": a date in a table's narrow column. */
+export function shortDate(isoDate: string, language: string): string {
+  const format = new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  return format.format(parse(isoDate));
+}
+
 export function dateLabel(isoDate: string, language: string): string {
   const format = new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
     weekday: "long",
