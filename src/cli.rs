@@ -41,12 +41,15 @@ fn language_from_env() -> &'static str {
 }
 
 /// Prints a value: pretty JSON with `--json`, else the given text.
+/// A reader that went away (`planhost … | head`) ends the output, not the program with a panic.
 pub fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    use std::io::Write;
+    let out = if json {
+        serde_json::to_string_pretty(value).unwrap_or_default()
     } else {
-        println!("{}", text(value));
-    }
+        text(value)
+    };
+    let _ = writeln!(std::io::stdout(), "{out}");
 }
 
 /// Prints an error (JSON on stdout with `--json`, else text on stderr) and exits with status 1.

@@ -106,6 +106,16 @@ pub fn read(bytes: &[u8], max_bytes: usize, max_rows: usize) -> Result<Table> {
             format!("Le fichier fait {} octets ; au plus {max_bytes} sont lus.", bytes.len()),
         ));
     }
+    // UTF-16 with no byte-order mark: every other byte is zero in a file of Latin letters. Read as Windows-1252 it
+    // would give rows full of invisible characters; said plainly instead.
+    let head = &bytes[..bytes.len().min(200)];
+    let zeros = head.iter().filter(|&&b| b == 0).count();
+    if encoding_rs::Encoding::for_bom(bytes).is_none() && head.len() >= 4 && zeros * 3 >= head.len() {
+        return Err(Error::invalid(
+            "This file looks like UTF-16 without its mark: save it as “CSV UTF-8” and choose it again.",
+            "Ce fichier semble en UTF-16 sans marque : enregistrez-le en « CSV UTF-8 » et choisissez-le à nouveau.",
+        ));
+    }
     let (text, encoding) = decode(bytes);
     let separator = separator(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -253,6 +263,11 @@ mod tests {
     #[test]
     fn empty_oversized_and_overlong_files_are_refused() {
         assert!(read(b"", 100, 10).is_err());
+        let no_mark: Vec<u8> = "login;nom\nelodie;Durand\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(read(&no_mark, 1 << 20, 10).unwrap_err().message.contains("UTF-16"));
         assert!(read(b"# only a comment\n\n", 100, 10).is_err());
         assert!(read(&[b'a'; 101], 100, 10).is_err());
         assert!(read(b"h\n1\n2\n3\n", 100, 2)

@@ -161,7 +161,7 @@ async fn a_base_prepared_offline_is_generated_with_a_progress_bar_and_loaded_on_
     watch_progress(&c).await;
     ui.click("pack-generate").await;
     let done = ui.text("pack-done").await;
-    assert!(done.contains("Prêt et vérifié") && done.contains("3 entrées"), "{done}");
+    assert!(done.contains("Prêt et vérifié") && done.contains("la base et 2 annexes"), "{done}");
     let seen = progress_seen(&c).await;
     assert!(
         !seen.is_empty() && seen.iter().all(|v| (0.0..=100.0).contains(v)),
@@ -194,7 +194,7 @@ async fn a_base_prepared_offline_is_generated_with_a_progress_bar_and_loaded_on_
     }
     ui.click("grid-validate").await;
     let aside = (year_weeks(&year) - 10) + 10;
-    assert!(ui.text("dialog-message").await.contains(&format!("{aside} placements")));
+    assert!(ui.text("dialog-message").await.contains(&format!("{aside} séances")));
     ui.click("confirm-yes").await;
     assert!(ui
         .text("prepare-notice")

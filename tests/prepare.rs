@@ -63,14 +63,32 @@ fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
         let outside = tmp.path().join("outside");
         std::fs::create_dir(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, dir.join("annexes/linked")).unwrap();
-        let e = w.add_annex(&notes, Some("linked/n.txt")).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
-        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        for through in ["linked/n.txt", "linked/sub/deep/n.txt"] {
+            let e = w.add_annex(&notes, Some(through)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+            assert_eq!(
+                std::fs::read_dir(&outside).unwrap().count(),
+                0,
+                "nothing made through the link"
+            );
+        }
         assert!(w.annexes().unwrap_err().message.contains("link"));
         std::fs::remove_file(dir.join("annexes/linked")).unwrap();
         std::fs::remove_dir(&outside).unwrap();
     }
     assert!(!tmp.path().join("evil.txt").exists());
+    // Names Windows cannot hold, and one that differs from an annex only by its letters' case.
+    for bad in ["con.txt", "photos/AUX", "x.", "a?b.txt"] {
+        assert_eq!(
+            w.add_annex(&notes, Some(bad)).unwrap_err().code,
+            ErrorCode::InvalidInput,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        w.add_annex(&notes, Some("Photos/Durand.JPG")).unwrap_err().code,
+        ErrorCode::Conflict
+    );
 
     let summary = Workspace::open(&dir).unwrap().summary().unwrap();
     assert_eq!(
@@ -125,6 +143,41 @@ fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
         .collect();
     left.sort();
     assert_eq!(left, ["Lycée Hugo 2026.HHYP", "consignes.txt", "durand.jpg", "hugo"]);
+}
+
+#[test]
+fn a_hhyp_goes_only_where_it_cannot_harm_the_prepared_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("b");
+    let w = Workspace::create(&dir, "Collège Moulin", &grid()).unwrap();
+    let hosting = HostingNumber::parse("123456789012").unwrap();
+    let pack = |out: &std::path::Path| w.pack(&hosting, out, &|_, _| {}, &AtomicBool::new(false));
+    let before = std::fs::read(w.base_path()).unwrap();
+    for out in [
+        dir.join("base.sqlite3"),
+        dir.join("annexes/x.HHYP"),
+        dir.join("x.HHYP"),
+        tmp.path().join("x.zip"),
+    ] {
+        let e = pack(&out).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidInput, Some("output")),
+            "{out:?}"
+        );
+    }
+    assert_eq!(std::fs::read(w.base_path()).unwrap(), before);
+    assert!(w.annexes().unwrap().is_empty());
+    pack(&tmp.path().join("moulin.hhyp")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tmp.path().join("moulin.hhyp"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "readable as any saved document");
+    }
 }
 
 #[test]
@@ -340,6 +393,31 @@ fn the_command_line_prepares_and_packs_with_no_controller() {
         "moulin.HHYP",
     ]);
     assert_eq!(packed["entries"], 2);
+    let again = run(&[
+        "--json",
+        "prepare",
+        "pack",
+        "base",
+        "--hosting-number",
+        "123456789012",
+        "-o",
+        "moulin.HHYP",
+    ]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not replaced without --force"
+    );
+    ok(&[
+        "--json",
+        "prepare",
+        "pack",
+        "base",
+        "--hosting-number",
+        "123456789012",
+        "-o",
+        "moulin.HHYP",
+        "--force",
+    ]);
     let hosting = HostingNumber::parse("123456789012").unwrap();
     hhyp::verify(
         &tmp.path().join("moulin.HHYP"),
@@ -417,7 +495,7 @@ async fn a_base_prepared_offline_is_served_with_the_same_timetable() {
 
     // The users, exported for the planning the base went to, loaded with the controller's own .profils import.
     let name = console.configuration().await.unwrap().plannings[0].name.clone();
-    let profils = w.export_profils(Some(&name)).unwrap();
+    let profils = w.export_profils(&name).unwrap();
     let loaded = console.import_profils(profils.to_bytes(), false).await.unwrap();
     assert!(loaded.applied && loaded.problems.is_empty(), "{:?}", loaded.problems);
     let back = console.export_profils().await.unwrap();

@@ -10,7 +10,7 @@ use std::path::Path;
 
 #[path = "support/prepared_csv.rs"]
 mod prepared_csv;
-use prepared_csv::all_files;
+use prepared_csv::{all_files, COURSES};
 
 fn grid() -> TimeGrid {
     TimeGrid {
@@ -310,7 +310,7 @@ fn users_are_kept_with_the_base_and_exported_as_profils() {
     assert_eq!(w.users().unwrap().len(), 3);
 
     // Exported for the planning the base will be loaded on: the users, no passwords, their assignments.
-    let file = w.export_profils(Some("planning01")).unwrap();
+    let file = w.export_profils("planning01").unwrap();
     let read = ProfilsFile::read(&file.to_bytes()).unwrap();
     assert_eq!(read.users.len(), 3);
     assert!(read.users.iter().all(|u| u.password_hash.is_none()));
@@ -325,8 +325,118 @@ fn users_are_kept_with_the_base_and_exported_as_profils() {
 
     assert_eq!(w.remove_users(&["EMARTIN".into()]).unwrap(), 1);
     assert!(w.remove_users(&["nobody".into()]).is_err());
-    let file = w.export_profils(None).unwrap();
+    assert_eq!(w.export_profils("").unwrap_err().field.as_deref(), Some("planning"));
+    assert!(w.export_profils(&"p".repeat(41)).is_err());
+    let file = w.export_profils("Lycée Hugo").unwrap();
     assert_eq!(file.plannings[0].name, "Lycée Hugo");
     assert_eq!(file.plannings[0].assignments.len(), 1);
     assert_eq!(w.summary().unwrap().users, 2);
+}
+
+#[test]
+fn what_would_lose_courses_silently_is_refused_and_a_look_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = prepared(tmp.path());
+    let before = std::fs::read(w.base_path()).unwrap();
+    let mtime = std::fs::metadata(w.base_path()).unwrap().modified().unwrap();
+    // A row with no subject, weeks that name none, a file with only its header: problems, not lost courses.
+    let courses = "matiere;enseignant;jour;heure;duree;semaines\n;DUR;lundi;08:00;55;\nMATHS;;mardi;08:00;55;,\n";
+    let r = w
+        .import_timetable(&[(TimetableFile::Courses, courses.as_bytes())], true)
+        .unwrap();
+    let found: Vec<(u64, &str)> = r
+        .problems
+        .iter()
+        .map(|p| (p.problem.line, p.problem.column.as_str()))
+        .collect();
+    assert_eq!(found, [(2, "matiere"), (3, "semaines")], "{:#?}", r.problems);
+    assert!(r.problems[0].problem.message_fr.starts_with("Obligatoire"));
+    let header_only = w
+        .import_timetable(
+            &[(TimetableFile::Courses, b"matiere;jour;heure;duree;;\n".as_slice())],
+            true,
+        )
+        .unwrap();
+    assert!(!header_only.written);
+    assert!(
+        header_only.problems[0].problem.message.contains("no course"),
+        "{:?}",
+        header_only.problems
+    );
+    // A check says what a courses file replaces; checks, refusals and summaries leave the file as it was.
+    let check = w
+        .import_timetable(&[(TimetableFile::Courses, COURSES.as_bytes())], false)
+        .unwrap();
+    assert_eq!((check.written, check.replaced_courses), (false, 2));
+    w.change_grid(
+        &TimeGrid {
+            sequence_minutes: 50,
+            ..grid()
+        },
+        false,
+    )
+    .unwrap();
+    w.summary().unwrap();
+    assert_eq!(std::fs::read(w.base_path()).unwrap(), before);
+    assert_eq!(std::fs::metadata(w.base_path()).unwrap().modified().unwrap(), mtime);
+}
+
+#[test]
+fn the_templates_as_they_are_make_a_timetable_even_on_a_short_grid() {
+    for french in [true, false] {
+        let tmp = tempfile::tempdir().unwrap();
+        let short = TimeGrid {
+            last_sunday: "2026-11-08".into(),
+            ..grid()
+        };
+        let w = Workspace::create(&tmp.path().join("b"), "Modèles", &short).unwrap();
+        let templates: Vec<(TimetableFile, String)> = [
+            TimetableFile::Teachers,
+            TimetableFile::Rooms,
+            TimetableFile::Groups,
+            TimetableFile::Subjects,
+            TimetableFile::Courses,
+        ]
+        .into_iter()
+        .map(|f| (f, planhost::prepare::timetable_template(f, french)))
+        .collect();
+        let files: Vec<_> = templates.iter().map(|(f, t)| (*f, t.as_bytes())).collect();
+        let r = w.import_timetable(&files, true).unwrap();
+        assert!(r.written && r.courses == 2, "{:?}", r.problems);
+        let users = w
+            .import_users(planhost::prepare::users_template(french).as_bytes(), true)
+            .unwrap();
+        assert!(users.written && users.added == 2, "{:?}", users.problems);
+    }
+}
+
+#[test]
+fn while_a_base_is_packed_nothing_changes_it_and_the_user_is_told_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = prepared(tmp.path());
+    // What a pack holds (another process here: the lock is the operating system's).
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(tmp.path().join("hugo/.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_planhost"))
+        .env("LC_ALL", "en_GB.UTF-8")
+        .args(["--json", "prepare", "annex", "add"])
+        .arg(tmp.path().join("hugo"))
+        .arg(env!("CARGO_MANIFEST_DIR").to_owned() + "/Cargo.toml")
+        .output()
+        .unwrap();
+    let e: serde_json::Value = serde_json::from_slice(&child.stdout).unwrap();
+    assert_eq!(e["code"], "conflict", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("being generated"), "{e}");
+    assert!(w.annexes().unwrap().is_empty());
+    drop(lock);
+    assert_eq!(
+        w.add_annex(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml").as_path(), None)
+            .unwrap(),
+        "Cargo.toml"
+    );
 }

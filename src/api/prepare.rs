@@ -74,6 +74,9 @@ pub struct TimetableImport {
     pub subjects: u32,
     pub courses: u32,
     pub placements: u32,
+    /// With a courses file: the courses, and the placements kept aside, it replaces (the base's now).
+    pub replaced_courses: u32,
+    pub replaced_unplaced: u32,
 }
 
 /// A user kept with a prepared base, with the built-in profile they get in its planning (if any).

@@ -46,6 +46,7 @@ pub fn check_name(name: &str) -> Result<()> {
         && name == name.trim()
         && name.chars().count() <= NAME_MAX
         && !name.starts_with('.')
+        && crate::hhyp::portable_name(name)
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
@@ -53,8 +54,8 @@ pub fn check_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(
-            format!("“{name}” cannot name a base: 1 to {NAME_MAX} letters, digits, spaces, - _ or . (not first)."),
-            format!("« {name} » ne peut pas nommer une base : de 1 à {NAME_MAX} lettres, chiffres, espaces, - _ ou . (pas en premier)."),
+            format!("“{name}” cannot name a base: 1 to {NAME_MAX} letters, digits, spaces, - _ or . (not first nor last, not a reserved name like CON)."),
+            format!("« {name} » ne peut pas nommer une base : de 1 à {NAME_MAX} lettres, chiffres, espaces, - _ ou . (pas en premier ni en dernier, pas un nom réservé comme CON)."),
         )
         .on("name"))
     }
@@ -85,12 +86,16 @@ impl Base {
     pub fn create(path: &Path, name: &str, grid: &TimeGrid) -> Result<Base> {
         check_name(name)?;
         grid::validated(grid)?;
-        if path.exists() {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                format!("{} already exists.", path.display()),
-                format!("{} existe déjà.", path.display()),
-            ));
+        // Made here, exclusively: a file that appeared meanwhile is not taken over.
+        if let Err(e) = std::fs::File::create_new(path) {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("{} already exists.", path.display()),
+                    format!("{} existe déjà.", path.display()),
+                ));
+            }
+            return Err(e.into());
         }
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
@@ -141,12 +146,15 @@ impl Base {
         conn.pragma_update(None, "foreign_keys", true)?;
         let base = Base { conn };
         let version = base.check_format()?;
-        let tx = base.conn.unchecked_transaction()?;
-        for sql in MIGRATIONS.iter().skip(usize::try_from(version).unwrap_or(0)) {
-            tx.execute_batch(sql)?;
+        // Written only when there is something to migrate: opening a base to look at it changes nothing.
+        if version < SCHEMA_VERSION {
+            let tx = base.conn.unchecked_transaction()?;
+            for sql in MIGRATIONS.iter().skip(usize::try_from(version).unwrap_or(0)) {
+                tx.execute_batch(sql)?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
         }
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        tx.commit()?;
         Ok(base)
     }
 

@@ -17,6 +17,8 @@ use ts_rs::TS;
 #[ts(export)]
 pub enum CsvDownload {
     UsersTemplate,
+    /// The users template of a prepared base (offline preparation).
+    PreparedUsersTemplate,
     /// One of the timetable's five templates (offline preparation).
     TimetableTemplate(crate::api::TimetableFile),
     ImportProblems(Vec<CsvProblem>),
@@ -88,6 +90,16 @@ pub fn save_csv(download: &CsvDownload, french: bool, dir: &Path) -> Result<Path
             }
             .to_owned(),
             template(french),
+            false,
+        ),
+        CsvDownload::PreparedUsersTemplate => (
+            if french {
+                "modele-utilisateurs-base-preparee"
+            } else {
+                "prepared-users-template"
+            }
+            .to_owned(),
+            crate::prepare::users_template(french),
             false,
         ),
         CsvDownload::TimetableTemplate(file) => {

@@ -86,3 +86,29 @@ pub fn safe_path(path: &str) -> bool {
             .split('/')
             .all(|part| !part.is_empty() && part != "." && part != "..")
 }
+
+/// A name Windows can hold as a file name (the console runs there too): not a reserved device name (`CON`, `aux.txt`,
+/// `COM1`…), not ending in a dot or a space, none of `<>"|?*`.
+pub fn portable_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end().to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    !reserved && !name.ends_with('.') && !name.ends_with(' ') && !name.contains(['<', '>', '"', '|', '?', '*'])
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn names_windows_cannot_hold_are_found() {
+        for bad in [
+            "CON", "con.txt", "Aux", "nul.jpg", "COM1", "lpt9.pdf", "x.", "x ", "a?b", "a*b",
+        ] {
+            assert!(!super::portable_name(bad), "{bad}");
+        }
+        for good in ["console.txt", "COM.txt", "COM10", "photo.jpg", "Lycée Hugo 2026"] {
+            assert!(super::portable_name(good), "{good}");
+        }
+    }
+}

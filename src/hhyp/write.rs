@@ -203,6 +203,12 @@ pub fn write(
     })();
     drop(spool);
     let manifest = written?;
+    // Readable as any document the user saves (the temporary file was made owner-only).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(part.path(), std::fs::Permissions::from_mode(0o644))?;
+    }
     part.persist(out).map_err(|e| Error::storage(e.error))?;
     let _ = File::open(&dir).and_then(|d| d.sync_all());
     Ok(manifest)

@@ -7,6 +7,7 @@ mod timetable_columns;
 mod users;
 
 pub use timetable_columns::{file_name as timetable_file_name, template as timetable_template};
+pub use users::template as users_template;
 
 use crate::api::{
     GridConversion, PreparedUser, PreparedUsersImport, TimeGrid, TimetableFile, TimetableImport, UnplacedCourse,
@@ -92,6 +93,40 @@ pub fn read_chosen(path: &Path, max: usize) -> Result<Vec<u8>> {
     })
 }
 
+/// The folder that holds annex `name` under `root`, made one level at a time: a level that exists must be a real
+/// folder, never a link (a link would take the copy, and the folders made, out of the workspace).
+fn folder_within(root: &Path, name: &str) -> Result<PathBuf> {
+    if !root.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::invalid(
+            "The prepared base's annexes folder is a link or missing: it must be a folder of its own.",
+            "Le dossier des annexes de la base préparée est un lien ou manque : ce doit être un vrai dossier.",
+        ));
+    }
+    let mut folder = root.to_owned();
+    let parts: Vec<&str> = name.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        folder.push(part);
+        match folder.symlink_metadata() {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::invalid(
+                    format!("{name} would be written through annexes/{part}, which is a link or a file, not a folder."),
+                    format!(
+                        "{name} serait écrite à travers annexes/{part}, qui est un lien ou un fichier, pas un dossier."
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&folder)?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(folder)
+}
+
+/// A lock file of the workspace: a change waits for no pack, and a pack for no change — one of them is told at once.
+/// The OS releases it if the program dies.
+const LOCK: &str = ".lock";
+
 pub struct Workspace {
     dir: PathBuf,
 }
@@ -99,6 +134,9 @@ pub struct Workspace {
 impl Workspace {
     /// A new prepared base in `dir` (created; refused if it exists and is not empty).
     pub fn create(dir: &Path, name: &str, grid: &TimeGrid) -> Result<Workspace> {
+        // Checked before any folder is made: a refused name leaves nothing behind.
+        crate::base::check_name(name)?;
+        crate::base::grid::validated(grid)?;
         if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
             return Err(Error::new(
                 ErrorCode::Conflict,
@@ -133,6 +171,25 @@ impl Workspace {
         Ok(Workspace { dir: dir.to_owned() })
     }
 
+    /// Held while the base, its annexes or its users change, and while it is packed (then the packed bytes are the
+    /// ones checked). Refused at once, with why, when a pack holds it.
+    fn locked(&self) -> Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(LOCK))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
+                ErrorCode::Conflict,
+                "A .HHYP is being generated from this base: wait for it to end, or cancel it, then try again.",
+                "Un fichier .HHYP est en cours de génération pour cette base : attendez la fin ou annulez-la, puis recommencez.",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
+    }
+
     pub fn base_path(&self) -> PathBuf {
         self.dir.join(BASE)
     }
@@ -151,6 +208,9 @@ impl Workspace {
     /// Copies several files in, all or none: every one is checked before the first is copied, and those copied are
     /// removed again if a later copy fails.
     pub fn add_annexes(&self, files: &[(&Path, Option<&str>)]) -> Result<Vec<String>> {
+        let _lock = self.locked()?;
+        // Names compared without regard to case: Windows and macOS would make two of them one file.
+        let mut taken: Vec<String> = self.annexes()?.iter().map(|a| a.name.to_lowercase()).collect();
         let mut planned: Vec<(String, &Path, PathBuf)> = Vec::new();
         for &(file, name) in files {
             let name = match name {
@@ -162,10 +222,11 @@ impl Workspace {
             };
             let last = name.rsplit('/').next().unwrap_or("");
             let copying = last.starts_with('.') && last.ends_with(COPYING);
-            if name.is_empty() || copying || !hhyp::safe_path(&format!("{}{name}", hhyp::ANNEXES)) {
+            let portable = name.split('/').all(hhyp::portable_name);
+            if name.is_empty() || copying || !portable || !hhyp::safe_path(&format!("{}{name}", hhyp::ANNEXES)) {
                 return Err(Error::invalid(
-                    format!("“{name}” cannot name an annex: a relative path, without “..”."),
-                    format!("« {name} » ne peut pas nommer une annexe : un chemin relatif, sans « .. »."),
+                    format!("“{name}” cannot name an annex: a relative path, without “..”, whose names Windows can hold (not CON, AUX…, not ending in a dot)."),
+                    format!("« {name} » ne peut pas nommer une annexe : un chemin relatif, sans « .. », dont les noms sont possibles sous Windows (pas CON, AUX…, pas de point final)."),
                 ));
             }
             if !file.is_file() {
@@ -175,40 +236,44 @@ impl Workspace {
                     format!("{} n'est pas un fichier.", file.display()),
                 ));
             }
-            let target = self.dir.join(ANNEXES).join(&name);
-            if target.symlink_metadata().is_ok() || planned.iter().any(|(n, ..)| *n == name) {
+            if taken.contains(&name.to_lowercase()) {
                 return Err(Error::new(
                     ErrorCode::Conflict,
-                    format!("An annex is already named {name}: remove it or choose another name."),
-                    format!("Une annexe s'appelle déjà {name} : retirez-la ou choisissez un autre nom."),
+                    format!("An annex is already named {name} (or the same in other letter case): remove it or choose another name."),
+                    format!("Une annexe s'appelle déjà {name} (ou de même avec d'autres majuscules) : retirez-la ou choisissez un autre nom."),
                 ));
             }
+            taken.push(name.to_lowercase());
+            let target = self.dir.join(ANNEXES).join(&name);
             planned.push((name, file, target));
         }
-        let root = self.dir.join(ANNEXES).canonicalize()?;
+        let root = self.dir.join(ANNEXES);
         let mut copied: Vec<PathBuf> = Vec::new();
         let result = (|| -> Result<()> {
             for (name, file, target) in &planned {
-                let parent = target.parent().unwrap_or(&root);
-                std::fs::create_dir_all(parent)?;
-                // A folder of the workspace that is a link to elsewhere would take the copy out of it.
-                if !parent.canonicalize()?.starts_with(&root) {
-                    return Err(Error::invalid(
-                        format!("{name} would be written out of the prepared base's annexes folder (a link)."),
-                        format!("{name} serait écrite hors du dossier des annexes de la base préparée (un lien)."),
-                    ));
-                }
-                // Copied under a hidden temporary name first: an interrupted copy never passes for the annex.
+                let parent = folder_within(&root, name)?;
+                // Copied under a hidden temporary name of its own first, then given its name only if that is still
+                // free: an interrupted copy never passes for the annex, two copies never mix.
                 let file_name = target
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let part = parent.join(format!(".{file_name}{COPYING}"));
-                std::fs::copy(file, &part)
-                    .and_then(|_| std::fs::rename(&part, target))
-                    .inspect_err(|_| {
-                        let _ = std::fs::remove_file(&part);
-                    })?;
+                let mut part = tempfile::Builder::new()
+                    .prefix(&format!(".{file_name}."))
+                    .suffix(COPYING)
+                    .tempfile_in(&parent)?;
+                std::io::copy(&mut std::fs::File::open(file)?, part.as_file_mut())?;
+                part.persist_noclobber(target).map_err(|e| {
+                    if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                        Error::new(
+                            ErrorCode::Conflict,
+                            format!("An annex named {name} was added meanwhile."),
+                            format!("Une annexe {name} a été ajoutée entre-temps."),
+                        )
+                    } else {
+                        Error::from(e.error)
+                    }
+                })?;
                 copied.push(target.clone());
             }
             Ok(())
@@ -222,8 +287,41 @@ impl Workspace {
         Ok(planned.into_iter().map(|(name, ..)| name).collect())
     }
 
+    /// Files and folders dropped or chosen: a folder's files are added under its name, with their sub-folders.
+    pub fn add_paths(&self, paths: &[PathBuf]) -> Result<Vec<String>> {
+        let mut files: Vec<(PathBuf, String)> = Vec::new();
+        for path in paths {
+            let base = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if path.symlink_metadata()?.is_dir() {
+                let mut folders = vec![(path.clone(), base)];
+                while let Some((folder, prefix)) = folders.pop() {
+                    for entry in std::fs::read_dir(&folder)? {
+                        let entry = entry?;
+                        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+                        let kind = entry.file_type()?;
+                        if kind.is_dir() {
+                            folders.push((entry.path(), name));
+                        } else {
+                            // A link or a special file is refused by `add_annexes` with its name.
+                            files.push((entry.path(), name));
+                        }
+                    }
+                }
+            } else {
+                files.push((path.clone(), base));
+            }
+        }
+        files.sort_by(|a, b| a.1.cmp(&b.1));
+        let asked: Vec<(&Path, Option<&str>)> = files.iter().map(|(p, n)| (p.as_path(), Some(n.as_str()))).collect();
+        self.add_annexes(&asked)
+    }
+
     /// Removes an annex by name.
     pub fn remove_annex(&self, name: &str) -> Result<()> {
+        let _lock = self.locked()?;
         let found = self.annexes()?.into_iter().find(|a| a.name == name);
         let Some(annex) = found else {
             return Err(Error::new(
@@ -315,6 +413,7 @@ impl Workspace {
 
     /// Sets a new time grid, carrying the timetable into it; `apply` false only says what it would do.
     pub fn change_grid(&self, grid: &TimeGrid, apply: bool) -> Result<GridConversion> {
+        let _lock = self.locked()?;
         Base::open(&self.base_path())?.change_grid(grid, apply)
     }
 
@@ -329,6 +428,7 @@ impl Workspace {
 
     /// Reads timetable CSV files in, all or nothing (`write` false: checked only).
     pub fn import_timetable(&self, files: &[(TimetableFile, &[u8])], write: bool) -> Result<TimetableImport> {
+        let _lock = self.locked()?;
         timetable::import(&self.base_path(), files, write)
     }
 
@@ -348,7 +448,7 @@ impl Workspace {
     }
 
     /// Writes `export_profils` to `out` (beside it first, then renamed).
-    pub fn write_profils(&self, planning: Option<&str>, out: &Path) -> Result<u32> {
+    pub fn write_profils(&self, planning: &str, out: &Path) -> Result<u32> {
         let file = self.export_profils(planning)?;
         let dir = out
             .parent()
@@ -370,18 +470,20 @@ impl Workspace {
 
     /// Reads a users file (the controller's users template) in, all or nothing (`write` false: checked only).
     pub fn import_users(&self, csv: &[u8], write: bool) -> Result<PreparedUsersImport> {
+        let _lock = self.locked()?;
         users::import(&self.dir, &self.meta()?.name, csv, write)
     }
 
     pub fn remove_users(&self, logins: &[String]) -> Result<u32> {
+        let _lock = self.locked()?;
         users::remove(&self.dir, &self.meta()?.name, logins)
     }
 
-    /// The users and their assignments as a `.profils` v1 file for the planning named `planning` (the base's name
-    /// when none).
-    pub fn export_profils(&self, planning: Option<&str>) -> Result<ProfilsFile> {
-        let name = self.meta()?.name;
-        users::export(&self.dir, &name, planning.unwrap_or(&name))
+    /// The users and their assignments as a `.profils` v1 file for the planning named `planning` on the controller
+    /// (a planning's name: the controller's import finds the planning by it).
+    pub fn export_profils(&self, planning: &str) -> Result<ProfilsFile> {
+        let planning = crate::controller::configuration::planning_name(planning).map_err(|e| e.on("planning"))?;
+        users::export(&self.dir, &self.meta()?.name, &planning)
     }
 
     /// The `.HHYP` for `hosting` at `out`: written beside it under a temporary name, checked with the controller's
@@ -393,7 +495,49 @@ impl Workspace {
         progress: Progress,
         cancel: &AtomicBool,
     ) -> Result<Manifest> {
+        self.check_output(out)?;
+        let _lock = self.locked()?;
         hhyp::write(out, hosting, &self.base_path(), &self.annexes()?, progress, cancel)
+    }
+
+    /// A `.HHYP` goes out of the prepared base's folder (inside it, it could replace the base or become an annex).
+    fn check_output(&self, out: &Path) -> Result<()> {
+        if out
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_none_or(|e| !e.eq_ignore_ascii_case("hhyp"))
+        {
+            return Err(Error::invalid(
+                format!(
+                    "{} does not end in .HHYP: the controller takes .HHYP files.",
+                    out.display()
+                ),
+                format!(
+                    "{} ne se termine pas par .HHYP : le contrôleur prend des fichiers .HHYP.",
+                    out.display()
+                ),
+            )
+            .on("output"));
+        }
+        let folder = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (folder, own) = (folder.canonicalize()?, self.dir.canonicalize()?);
+        if folder.starts_with(&own) {
+            return Err(Error::invalid(
+                format!(
+                    "{} is inside the prepared base's folder: write the .HHYP elsewhere.",
+                    out.display()
+                ),
+                format!(
+                    "{} est dans le dossier de la base préparée : écrivez le .HHYP ailleurs.",
+                    out.display()
+                ),
+            )
+            .on("output"));
+        }
+        Ok(())
     }
 
     /// `pack` as a step of the current background task (progress and cancel), for a hosting number as typed.

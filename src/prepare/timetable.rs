@@ -60,6 +60,10 @@ impl Sheet<'_> {
     }
 }
 
+fn required() -> Error {
+    Error::invalid("Required: this cell is empty.", "Obligatoire : cette cellule est vide.")
+}
+
 /// The rows of one kind already in the base or in the files: folded key → (id, the line that defined it here).
 type Known = HashMap<String, (i64, Option<u64>)>;
 
@@ -92,10 +96,14 @@ impl Run<'_> {
     fn text(&mut self, s: &Sheet, row: &Row, col: usize, max: usize) -> Option<String> {
         let c = &cols::columns(s.file)[col];
         let value = s.cell(row, col);
-        if value.is_empty() && !c.required {
-            return Some(String::new());
+        if value.is_empty() {
+            return if c.required {
+                self.keep(s, row, col, Err(required()))
+            } else {
+                Some(String::new())
+            };
         }
-        let checked = display_name(value, max, ("This cell", "Cette cellule"));
+        let checked = display_name(value, max, ("This cell's text", "Le contenu de cette cellule"));
         self.keep(s, row, col, checked)
     }
 
@@ -154,8 +162,8 @@ impl Run<'_> {
                         .map(|c| rusqlite::types::Value::Integer(c.into()))
                         .ok_or_else(|| {
                             Error::invalid(
-                                format!("Not a number of seats: a whole number from 0 to {CAPACITY_MAX}."),
-                                format!("Nombre de places illisible : un nombre entier de 0 à {CAPACITY_MAX}."),
+                                format!("A number of seats is a whole number from 0 to {CAPACITY_MAX}."),
+                                format!("Un nombre de places est un nombre entier de 0 à {CAPACITY_MAX}."),
                             )
                         })
                 };
@@ -225,14 +233,19 @@ impl Run<'_> {
     fn reference(&mut self, s: &Sheet, row: &Row, col: usize, kind: TimetableFile) -> Option<Option<i64>> {
         let value = s.cell(row, col);
         if value.is_empty() {
-            return (!cols::COURSES[col].required).then_some(None);
+            if cols::COURSES[col].required {
+                self.problems.push(s.problem(row.line, Some(col), value, &required()));
+                return None;
+            }
+            return Some(None);
         }
         let found = self.map(kind).get(&fold(value)).map(|&(id, _)| id);
         if found.is_none() {
             let (en, fr) = cols::file_words(kind);
+            let (unknown_en, unknown_fr) = cols::unknown(kind);
             let e = Error::invalid(
-                format!("Not in the base's {en} nor in the {en} file imported with this one."),
-                format!("Absent des {fr} de la base et du fichier des {fr} importé avec celui-ci."),
+                format!("{unknown_en}: neither in the base nor in the {en} file."),
+                format!("{unknown_fr} : ni dans la base, ni dans le fichier des {fr}."),
             );
             self.problems.push(s.problem(row.line, Some(col), value, &e));
             return None;
@@ -316,6 +329,10 @@ fn sheet<'a>(file: TimetableFile, table: &'a Table, problems: &mut Vec<Timetable
     };
     let (en, fr) = cols::file_words(file);
     for (i, cell) in table.header.iter().enumerate() {
+        // Spreadsheets often end the header with empty cells: a column with no name and nothing in it is no column.
+        if cell.is_empty() && table.rows.iter().all(|r| r.field(i).unwrap_or("").is_empty()) {
+            continue;
+        }
         let e = match cols::recognise(cols, cell) {
             Some(c) if s.at[c].is_none() => {
                 s.at[c] = Some(i);
@@ -403,6 +420,16 @@ pub fn import(base: &Path, files: &[(TimetableFile, &[u8])], write: bool) -> Res
         let s = sheet(*file, table, &mut run.problems);
         let header = table.header.len();
         if *file == TimetableFile::Courses {
+            if table.rows.is_empty() {
+                let e = Error::invalid(
+                    "This courses file has no course: it would replace every course of the base with nothing.",
+                    "Ce fichier des cours n'a aucun cours : il remplacerait tous les cours de la base par rien.",
+                );
+                run.problems.push(s.problem(table.header_line, None, "", &e));
+            }
+            let count = |sql: &str| tx.query_row(sql, [], |r| r.get::<_, u32>(0));
+            run.out.replaced_courses = count("SELECT count(*) FROM courses")?;
+            run.out.replaced_unplaced = count("SELECT count(*) FROM unplaced")?;
             tx.execute_batch("DELETE FROM placements; DELETE FROM unplaced; DELETE FROM courses;")?;
         }
         for row in &table.rows {
@@ -433,6 +460,18 @@ pub fn import(base: &Path, files: &[(TimetableFile, &[u8])], write: bool) -> Res
     out.written = write && out.problem_count == 0;
     if out.written {
         tx.commit()?;
+        // A timetable replaced by a smaller one leaves free pages the .HHYP would carry: given back when they are a
+        // quarter of the file or more.
+        let c = base.connection();
+        let (free, pages): (i64, i64) = (
+            c.query_row("PRAGMA freelist_count", [], |r| r.get(0))?,
+            c.query_row("PRAGMA page_count", [], |r| r.get(0))?,
+        );
+        if free * 4 >= pages && free > 0 {
+            c.execute_batch("VACUUM")?;
+        }
+    } else {
+        drop(tx);
     }
     Ok(out)
 }

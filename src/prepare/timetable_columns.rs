@@ -77,6 +77,16 @@ pub(super) fn file_words(file: TimetableFile) -> (&'static str, &'static str) {
     }
 }
 
+/// "Unknown teacher"…, as a problem starts, (English, French).
+pub(super) fn unknown(file: TimetableFile) -> (&'static str, &'static str) {
+    match file {
+        TimetableFile::Teachers => ("Unknown teacher", "Enseignant inconnu"),
+        TimetableFile::Rooms => ("Unknown room", "Salle inconnue"),
+        TimetableFile::Groups => ("Unknown group", "Classe inconnue"),
+        TimetableFile::Subjects | TimetableFile::Courses => ("Unknown subject", "Matière inconnue"),
+    }
+}
+
 /// The column a header cell names, whatever its case, accents or separators.
 pub(super) fn recognise(cols: &[Col], cell: &str) -> Option<usize> {
     let key = header_key(cell);
@@ -96,7 +106,7 @@ pub(super) fn day(value: &str) -> Result<u8, Error> {
         ("saturday", "samedi"),
         ("sunday", "dimanche"),
     ];
-    let key = fold(value);
+    let key = fold(value.trim_end_matches('.'));
     let found = NAMES.iter().position(|(en, fr)| {
         key == *en || key == *fr || (key.len() >= 3 && (en.starts_with(&key) || fr.starts_with(&key)))
     });
@@ -145,31 +155,48 @@ pub(super) fn minutes(value: &str) -> Result<u32, Error> {
     }
 }
 
-/// Weeks of the grid, `1-10, 12, 14-20`; empty means every week of the grid.
+/// Weeks of the grid, `1-10, 12, 14-20` (also `1 – 10`); empty means every week of the grid.
 pub(super) fn weeks(value: &str, grid_weeks: u32) -> Result<Vec<u32>, Error> {
     if value.trim().is_empty() {
         return Ok((1..=grid_weeks).collect());
     }
-    let bad = || {
+    let unreadable = || {
         Error::invalid(
-            format!("Not a list of weeks of this grid: write them as 1-10, 12, between 1 and {grid_weeks}."),
-            format!("Liste de semaines illisible : écrivez-les 1-10, 12, entre 1 et {grid_weeks}."),
+            "Not a list of weeks: write them as 1-10, 12.",
+            "Liste de semaines illisible : écrivez-les 1-10, 12.",
         )
     };
+    let mut text = value.replace(['–', '—'], "-");
+    while text.contains(" -") || text.contains("- ") {
+        text = text.replace(" -", "-").replace("- ", "-");
+    }
     let mut list = Vec::new();
-    for part in value.split([',', ' ']).filter(|p| !p.trim().is_empty()) {
+    for part in text.split([',', ';', ' ']).filter(|p| !p.trim().is_empty()) {
         let (from, to) = part.split_once('-').unwrap_or((part, part));
-        let (from, to): (u32, u32) = (
-            from.trim().parse().map_err(|_| bad())?,
-            to.trim().parse().map_err(|_| bad())?,
+        let (from, to): (u64, u64) = (
+            from.trim().parse().map_err(|_| unreadable())?,
+            to.trim().parse().map_err(|_| unreadable())?,
         );
-        if from < 1 || from > to || to > grid_weeks {
-            return Err(bad());
+        if from > to {
+            return Err(Error::invalid(
+                format!("{from}-{to}: a range of weeks goes from the first to the last."),
+                format!("{from}-{to} : une plage de semaines va de la première à la dernière."),
+            ));
         }
-        list.extend(from..=to);
+        if from < 1 || to > u64::from(grid_weeks) {
+            let week = if from < 1 { from } else { to };
+            return Err(Error::invalid(
+                format!("Week {week} is not in the grid (weeks 1 to {grid_weeks})."),
+                format!("La semaine {week} n'est pas dans la grille (semaines 1 à {grid_weeks})."),
+            ));
+        }
+        list.extend(u32::try_from(from).unwrap_or(0)..=u32::try_from(to).unwrap_or(0));
     }
     list.sort_unstable();
     list.dedup();
+    if list.is_empty() {
+        return Err(unreadable());
+    }
     Ok(list)
 }
 
@@ -209,7 +236,7 @@ pub fn template(file: TimetableFile, french: bool) -> String {
                 "jour : lundi … dimanche. heure : le début, 08:00 ou 8h00. duree : en minutes (55) ou 1h30. Le cours doit tomber sur les pas de la grille.",
                 "semaines : les semaines de la grille, 1-10, 12 ; vide pour toutes.",
             ],
-            &[&["MATHS", "DUR", "2nde A", "Salle 101", "lundi", "08:00", "55", ""], &["FR", "LEF", "2nde A", "Salle 101", "mardi", "08:55", "1h50", "1-20"]],
+            &[&["MATHS", "DUR", "2nde A", "Salle 101", "lundi", "08:00", "55", ""], &["FR", "LEF", "2nde A", "Salle 101", "mardi", "08:55", "1h50", "1-10"]],
         ),
         (TimetableFile::Courses, false) => (
             &[
@@ -218,7 +245,7 @@ pub fn template(file: TimetableFile, french: bool) -> String {
                 "day: Monday … Sunday. start: 08:00 or 8h00. minutes: 55 or 1h30. The course must fall on the grid's steps.",
                 "weeks: the grid's weeks, 1-10, 12; empty for every week.",
             ],
-            &[&["MATHS", "DUR", "2nde A", "Salle 101", "Monday", "08:00", "55", ""], &["FR", "LEF", "2nde A", "Salle 101", "Tuesday", "08:55", "1h50", "1-20"]],
+            &[&["MATHS", "DUR", "2nde A", "Salle 101", "Monday", "08:00", "55", ""], &["FR", "LEF", "2nde A", "Salle 101", "Tuesday", "08:55", "1h50", "1-10"]],
         ),
     };
     let (en, fr) = file_name(file);
@@ -277,7 +304,13 @@ mod tests {
         assert_eq!(weeks("1-3, 5", 10).unwrap(), [1, 2, 3, 5]);
         assert_eq!(weeks("", 3).unwrap(), [1, 2, 3]);
         assert!(weeks("0-3", 10).is_err() && weeks("5-2", 10).is_err() && weeks("11", 10).is_err());
-        assert!(weeks("4294967295", 10).is_err() && weeks("a", 10).is_err());
+        assert!(weeks("4294967295", 10).is_err() && weeks("a", 10).is_err() && weeks(",", 10).is_err());
+        assert_eq!(weeks("1 – 3; 5", 10).unwrap(), [1, 2, 3, 5]);
+        assert!(weeks("1-20", 16)
+            .unwrap_err()
+            .message_fr
+            .contains("semaine 20 n'est pas dans la grille"));
+        assert_eq!(day("lun.").unwrap(), 1);
     }
 
     #[test]

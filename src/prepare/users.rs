@@ -23,6 +23,58 @@ fn generator() -> String {
     format!("Planhost {}", env!("CARGO_PKG_VERSION"))
 }
 
+/// The template for a prepared base's users: the controller's columns without console access and planning (given on
+/// the controller), instructions as `#` lines, two example rows.
+pub fn template(french: bool) -> String {
+    let (sep, lines, header, rows): (&str, &[&str], &[&str], [&[&str]; 2]) = if french {
+        (
+            ";",
+            &[
+                "# Modèle des utilisateurs d'une base préparée (Planhost). Une ligne par utilisateur. Les lignes qui commencent par # sont ignorées.",
+                "# identifiant : obligatoire, 2 à 40 lettres, chiffres, points, tirets, soulignés ou @, unique. prenom, nom : obligatoires. email : facultatif.",
+                "# statut : Utilisateur (par défaut), Superadministrateur ou Administrateur de base.",
+                "# profil : facultatif, Administration (administrateurs seulement), Modification ou Consultation.",
+                "# Le contrôleur donne un mot de passe à chacun quand le fichier .profils exporté y est chargé.",
+                "# Enregistrez en CSV (UTF-8 ou Windows-1252, séparateur point-virgule ou virgule).",
+            ],
+            &["identifiant", "prenom", "nom", "email", "statut", "profil"],
+            [
+                &["jdupont", "Jean", "Dupont", "jean.dupont@lycee-hugo.fr", "Administrateur de base", "Administration"],
+                &["emartin", "Élodie", "Martin", "", "Utilisateur", "Consultation"],
+            ],
+        )
+    } else {
+        (
+            ",",
+            &[
+                "# Users of a prepared base (Planhost). One row per user. Rows starting with # are skipped.",
+                "# login: required, 2 to 40 letters, digits, dots, hyphens, underscores or @, unique. first_name, last_name: required. email: optional.",
+                "# status: User (the default), Superadministrator or Base administrator.",
+                "# profile: optional, Administration (administrators only), Modification or Consultation.",
+                "# The controller gives each one a password when the exported .profils file is loaded there.",
+                "# Save as CSV (UTF-8 or Windows-1252, comma or semicolon separated).",
+            ],
+            &["login", "first_name", "last_name", "email", "status", "profile"],
+            [
+                &["jdupont", "Jean", "Dupont", "jean.dupont@lycee-hugo.fr", "Base administrator", "Administration"],
+                &["emartin", "Élodie", "Martin", "", "User", "Consultation"],
+            ],
+        )
+    };
+    let mut out = String::from("\u{feff}");
+    let rows: Vec<String> = rows.iter().map(|r| r.join(sep)).collect();
+    for line in lines
+        .iter()
+        .copied()
+        .chain([header.join(sep).as_str()])
+        .chain(rows.iter().map(String::as_str))
+    {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// The users kept with the prepared base in `dir` (none yet: an empty file).
 pub(super) fn stored(dir: &Path, planning: &str) -> Result<ProfilsFile> {
     match std::fs::read(dir.join(FILE)) {
@@ -97,6 +149,10 @@ pub(super) fn import(dir: &Path, base_name: &str, bytes: &[u8], write: bool) -> 
         message_fr: e.message_fr.clone(),
     };
     for (i, cell) in table.header.iter().enumerate() {
+        // An unnamed, empty column at the end of a spreadsheet's header is no column.
+        if cell.is_empty() && table.rows.iter().all(|r| r.field(i).unwrap_or("").is_empty()) {
+            continue;
+        }
         match Column::recognise(cell) {
             Some(c) if at[c as usize].is_none() => at[c as usize] = Some(i),
             _ => problems.push(problem(
@@ -268,4 +324,16 @@ pub(super) fn remove(dir: &Path, base_name: &str, remove: &[String]) -> Result<u
     }
     store(dir, &file)?;
     Ok(u32::try_from(before - file.users.len()).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_template_imports_as_it_is() {
+        for french in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let read = super::import(dir.path(), "Lycée Hugo", super::template(french).as_bytes(), true).unwrap();
+            assert!(read.written && read.added == 2, "{:?}", read.problems);
+        }
+    }
 }

@@ -14,29 +14,36 @@ use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
+/// SQLite and file work, off the async runtime's threads (a grid change of a large base takes seconds).
+async fn off_the_runtime<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(planhost::Error::internal)?
+}
+
 #[tauri::command]
 pub async fn prepare_create(dir: String, name: String, grid: TimeGrid) -> Result<PreparedSummary> {
-    Workspace::create(Path::new(&dir), &name, &grid)?.summary()
+    off_the_runtime(move || Workspace::create(Path::new(&dir), &name, &grid)?.summary()).await
 }
 
 #[tauri::command]
 pub async fn prepare_summary(dir: String) -> Result<PreparedSummary> {
-    Workspace::open(Path::new(&dir))?.summary()
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.summary()).await
 }
 
 #[tauri::command]
 pub async fn prepare_grid(dir: String) -> Result<TimeGrid> {
-    Workspace::open(Path::new(&dir))?.grid()
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.grid()).await
 }
 
 #[tauri::command]
 pub async fn prepare_change_grid(dir: String, grid: TimeGrid, apply: bool) -> Result<GridConversion> {
-    Workspace::open(Path::new(&dir))?.change_grid(&grid, apply)
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.change_grid(&grid, apply)).await
 }
 
 #[tauri::command]
 pub async fn prepare_unplaced(dir: String) -> Result<Vec<UnplacedCourse>> {
-    Workspace::open(Path::new(&dir))?.unplaced()
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.unplaced()).await
 }
 
 #[tauri::command]
@@ -45,39 +52,45 @@ pub async fn prepare_import_timetable(
     files: Vec<(TimetableFile, String)>,
     write: bool,
 ) -> Result<TimetableImport> {
-    let files: Vec<(TimetableFile, PathBuf)> = files.into_iter().map(|(k, p)| (k, PathBuf::from(p))).collect();
-    Workspace::open(Path::new(&dir))?.import_timetable_files(&files, write)
+    off_the_runtime(move || {
+        let files: Vec<(TimetableFile, PathBuf)> = files.into_iter().map(|(k, p)| (k, PathBuf::from(p))).collect();
+        Workspace::open(Path::new(&dir))?.import_timetable_files(&files, write)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn prepare_add_annexes(dir: String, paths: Vec<String>) -> Result<Vec<String>> {
-    let asked: Vec<(&Path, Option<&str>)> = paths.iter().map(|p| (Path::new(p.as_str()), None)).collect();
-    Workspace::open(Path::new(&dir))?.add_annexes(&asked)
+    off_the_runtime(move || {
+        let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+        Workspace::open(Path::new(&dir))?.add_paths(&paths)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn prepare_remove_annex(dir: String, name: String) -> Result<()> {
-    Workspace::open(Path::new(&dir))?.remove_annex(&name)
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.remove_annex(&name)).await
 }
 
 #[tauri::command]
 pub async fn prepare_users(dir: String) -> Result<Vec<PreparedUser>> {
-    Workspace::open(Path::new(&dir))?.users()
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.users()).await
 }
 
 #[tauri::command]
 pub async fn prepare_import_users(dir: String, path: String, write: bool) -> Result<PreparedUsersImport> {
-    Workspace::open(Path::new(&dir))?.import_users_file(Path::new(&path), write)
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.import_users_file(Path::new(&path), write)).await
 }
 
 #[tauri::command]
 pub async fn prepare_remove_users(dir: String, logins: Vec<String>) -> Result<u32> {
-    Workspace::open(Path::new(&dir))?.remove_users(&logins)
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.remove_users(&logins)).await
 }
 
 #[tauri::command]
-pub async fn prepare_export_profils(dir: String, planning: Option<String>, output: String) -> Result<u32> {
-    Workspace::open(Path::new(&dir))?.write_profils(planning.as_deref(), Path::new(&output))
+pub async fn prepare_export_profils(dir: String, planning: String, output: String) -> Result<u32> {
+    off_the_runtime(move || Workspace::open(Path::new(&dir))?.write_profils(&planning, Path::new(&output))).await
 }
 
 /// Generates the `.HHYP` (checked by the controller's verifier before it gets its name); progress to `on_progress`.

@@ -68,9 +68,9 @@ pub enum PrepareCommand {
     /// Writes the users and their assignments as a .profils v1 file for the controller's import.
     ExportProfils {
         dir: PathBuf,
-        /// The planning's name on the controller (the base's name if none).
+        /// The planning's name on the controller (planning01…): its import finds the planning by it.
         #[arg(long)]
-        planning: Option<String>,
+        planning: String,
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -90,6 +90,9 @@ pub enum PrepareCommand {
         /// The .HHYP to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// Replace the output if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -144,9 +147,24 @@ fn unplaced_lines(list: &[UnplacedCourse]) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(" ");
             let why = if fr { &u.reason_fr } else { &u.reason };
-            format!("{} {} ({} min) {who}: {why}", u.date, u.start, u.minutes)
+            format!(
+                "{} {} ({} min) {who}{} {why}",
+                u.date,
+                u.start,
+                u.minutes,
+                tr(":", " :")
+            )
         })
         .collect()
+}
+
+fn status_words(status: planhost::api::UserStatus) -> &'static str {
+    use planhost::api::UserStatus;
+    match status {
+        UserStatus::User => tr("User", "Utilisateur"),
+        UserStatus::Superadministrator => tr("Superadministrator", "Superadministrateur"),
+        UserStatus::BaseAdministrator => tr("Base administrator", "Administrateur de base"),
+    }
 }
 
 fn conversion_text(c: &GridConversion) -> String {
@@ -315,7 +333,7 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
         PrepareCommand::Template { file, output } => {
             let fr = language() == "fr";
             let text = match file {
-                TemplateKind::Users => planhost::controller::users_import::template(fr),
+                TemplateKind::Users => planhost::prepare::users_template(fr),
                 TemplateKind::Teachers => timetable_template(TimetableFile::Teachers, fr),
                 TemplateKind::Rooms => timetable_template(TimetableFile::Rooms, fr),
                 TemplateKind::Groups => timetable_template(TimetableFile::Groups, fr),
@@ -324,7 +342,10 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
             };
             match output {
                 Some(path) => crate::users_import::write(&path, &text)?,
-                None => print!("{}", text.trim_start_matches('\u{feff}')),
+                None => {
+                    use std::io::Write;
+                    let _ = write!(std::io::stdout(), "{}", text.trim_start_matches('\u{feff}'));
+                }
             }
         }
         PrepareCommand::Users {
@@ -370,7 +391,7 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                             u.login,
                             u.first_name,
                             u.last_name,
-                            u.status.as_str()
+                            status_words(u.status)
                         )
                     })
                     .collect::<Vec<_>>()
@@ -386,17 +407,15 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
             });
         }
         PrepareCommand::ExportProfils { dir, planning, output } => {
-            let file = Workspace::open(&dir)?.export_profils(planning.as_deref())?;
-            crate::users_import::write(&output, &String::from_utf8_lossy(&file.to_bytes()))?;
+            let users = Workspace::open(&dir)?.write_profils(&planning, &output)?;
             print(
                 json,
-                &serde_json::json!({ "file": output.display().to_string(), "users": file.users.len() }),
+                &serde_json::json!({ "file": output.display().to_string(), "users": users }),
                 |_| {
                     format!(
-                        "{} {} ({} {})",
+                        "{} {} ({users} {})",
                         tr("Written:", "Écrit :"),
                         output.display(),
-                        file.users.len(),
                         tr("users", "utilisateurs")
                     )
                 },
@@ -420,8 +439,16 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
             dir,
             hosting_number,
             output,
+            force,
         } => {
             let hosting = HostingNumber::parse(&hosting_number)?;
+            if output.exists() && !force {
+                return Err(planhost::Error::new(
+                    planhost::ErrorCode::Conflict,
+                    format!("{} exists: give --force to replace it.", output.display()),
+                    format!("{} existe : donnez --force pour le remplacer.", output.display()),
+                ));
+            }
             let w = Workspace::open(&dir)?;
             let cancel = std::sync::Arc::new(AtomicBool::new(false));
             let stop = cancel.clone();

@@ -6,4 +6,4 @@ import type { TimetableFile } from "./TimetableFile";
 /**
  * What to save.
  */
-export type CsvDownload = { "kind": "users_template" } | { "kind": "timetable_template", "rows": TimetableFile } | { "kind": "import_problems", "rows": Array<CsvProblem> } | { "kind": "passwords", "rows": Array<GeneratedPassword> };
+export type CsvDownload = { "kind": "users_template" } | { "kind": "prepared_users_template" } | { "kind": "timetable_template", "rows": TimetableFile } | { "kind": "import_problems", "rows": Array<CsvProblem> } | { "kind": "passwords", "rows": Array<GeneratedPassword> };

@@ -12,4 +12,8 @@ problems: Array<TimetableProblem>, problem_count: number,
 /**
  * Rows added or changed, by file: teachers, rooms, groups, subjects, then courses and their placements.
  */
-teachers: number, rooms: number, groups: number, subjects: number, courses: number, placements: number, };
+teachers: number, rooms: number, groups: number, subjects: number, courses: number, placements: number, 
+/**
+ * With a courses file: the courses, and the placements kept aside, it replaces (the base's now).
+ */
+replaced_courses: number, replaced_unplaced: number, };

@@ -22,13 +22,13 @@ const fr = {
   groups: "Classes",
   subjects: "Matières",
   courses: "Cours",
-  placements: "Placements",
+  placements: "Séances",
   annexes: "Annexes",
   users: "Utilisateurs",
   size: "Taille",
   problems: "Problèmes",
-  noProblem: "Aucun : tous les cours placés tiennent dans la grille.",
-  unplacedCount: (n: number) => `${n} placement${n > 1 ? "s" : ""} mis de côté par un changement de grille (pas supprimés) :`,
+  noProblem: "Aucun. Tous les cours placés tiennent dans la grille.",
+  unplacedCount: (n: number) => `${n} séance${n > 1 ? "s" : ""} mise${n > 1 ? "s" : ""} de côté par un changement de grille (pas supprimée${n > 1 ? "s" : ""}) :`,
   colDate: "Date",
   colStart: "Début",
   colLength: "Durée",
@@ -47,25 +47,29 @@ const fr = {
   changeExplain:
     "Les cours sont replacés à la même date et à la même heure. Ceux qui ne tiennent plus dans la nouvelle grille sont mis de côté et listés, jamais supprimés ; une grille qui leur laisse la place les replace.",
   confirmGrid: (n: number) =>
-    `${n} placement${n > 1 ? "s" : ""} ne tiendr${n > 1 ? "ont" : "a"} plus dans cette grille : ${n > 1 ? "ils seront mis" : "il sera mis"} de côté (pas supprimé${n > 1 ? "s" : ""}). Changer la grille ?`,
+    `${n} séance${n > 1 ? "s" : ""} ne tiendr${n > 1 ? "ont" : "a"} plus dans cette grille : ${n > 1 ? "elles seront mises" : "elle sera mise"} de côté (pas supprimée${n > 1 ? "s" : ""}). Changer la grille ?`,
   gridChanged: (placed: number, again: number, aside: number) =>
-    `Grille changée : ${placed} placements dans la nouvelle grille (${again} replacés), ${aside} mis de côté.`,
+    `Grille changée : ${placed} séance${placed > 1 ? "s" : ""} dans la nouvelle grille (${again} replacée${again > 1 ? "s" : ""}), ${aside} mise${aside > 1 ? "s" : ""} de côté.`,
   // Timetable
   timetableExplain:
     "Un fichier CSV par modèle, enregistré depuis un tableur. Tous les fichiers choisis sont lus ensemble : rien n'est importé tant qu'une ligne est fausse. Le fichier des cours remplace tous les cours.",
   fileLabels: { teachers: "Enseignants", rooms: "Salles", groups: "Classes", subjects: "Matières", courses: "Cours et créneaux" } as Record<TimetableFile, string>,
   template: "Modèle",
   choose: "Choisir…",
+  change: "Changer…",
   remove: "Retirer",
   noFile: "aucun fichier",
   checking: "Vérification…",
   importing: "Import…",
   importRun: "Importer",
   templateSaved: (path: string) => `Modèle enregistré : ${path}`,
-  timetableReady: (courses: number, placements: number) => `Les fichiers sont valides (${courses} cours, ${placements} placements). Rien n'est encore importé.`,
+  timetableReady: (courses: number, placements: number, replaced: number) =>
+    `Les fichiers sont valides (${courses} cours, ${placements} séance${placements > 1 ? "s" : ""}). Rien n'est encore importé.` +
+    (replaced > 0 ? ` L'import remplacera les ${replaced} cours actuels de la base.` : ""),
   timetableDone: (t: number, r: number, g: number, s: number, c: number, p: number) =>
-    `Importé : ${t} enseignants, ${r} salles, ${g} classes, ${s} matières, ${c} cours (${p} placements).`,
-  problemsFound: (n: number) => `${n} problème${n > 1 ? "s" : ""} : rien n'a été importé. Corrigez les fichiers et choisissez-les à nouveau.`,
+    `Importé : ${t} enseignant${t > 1 ? "s" : ""}, ${r} salle${r > 1 ? "s" : ""}, ${g} classe${g > 1 ? "s" : ""}, ${s} matière${s > 1 ? "s" : ""}, ${c} cours (${p} séance${p > 1 ? "s" : ""}).`,
+  problemsFound: (n: number, files: boolean) =>
+    `${n} problème${n > 1 ? "s" : ""} : rien n'a été importé. ${files ? "Corrigez les fichiers et choisissez-les à nouveau." : "Corrigez le fichier et choisissez-le à nouveau."}`,
   moreProblems: (n: number) => `… et ${n} autres problèmes.`,
   colFile: "Fichier",
   colLine: "Ligne",
@@ -97,12 +101,13 @@ const fr = {
   colProfile: "Profil",
   statuses: { user: "Utilisateur", superadministrator: "Superadministrateur", base_administrator: "Administrateur de base" } as Record<string, string>,
   planningName: "Nom du planning sur le contrôleur",
-  planningHint: "Le planning où la base sera chargée (planning01…).",
+  planningHint: "Le planning où la base sera chargée, tel qu'il s'appelle sur le contrôleur (planning01…).",
+  planningRequired: "Indiquez le nom du planning : le contrôleur retrouve le planning par son nom.",
   exportProfils: "Exporter en .profils…",
   exported: (n: number, path: string) => `${n} utilisateurs exportés : ${path}`,
   // .HHYP
   hhypExplain:
-    "Le fichier .HHYP est fait pour un numéro d'hébergement. Il est vérifié comme le fera le contrôleur avant d'être annoncé prêt ; rien n'est laissé sous son nom s'il est interrompu.",
+    "Le fichier .HHYP est propre à un numéro d'hébergement. Il est vérifié comme le fera le contrôleur avant d'être annoncé prêt ; si la génération est interrompue, aucun fichier incomplet n'est laissé.",
   hostingNumber: "Numéro d'hébergement",
   hostingHint: "12 chiffres, sur votre bon de commande.",
   hostingWrong: (n: number) => `Le numéro d'hébergement a 12 chiffres (${n} saisi${n > 1 ? "s" : ""}).`,
@@ -110,7 +115,8 @@ const fr = {
   packing: "Empaquetage…",
   cancel: "Annuler",
   packCancelled: "Génération annulée : aucun fichier n'a été laissé.",
-  packDone: (path: string, size: string, entries: number) => `Prêt et vérifié : ${path} (${size}, ${entries} entrées). Chargez-le dans Mes plannings.`,
+  packDone: (path: string, size: string, annexes: number) =>
+    `Prêt et vérifié : ${path} (${size} : la base et ${annexes} annexe${annexes > 1 ? "s" : ""}). Chargez-le dans Mes plannings.`,
   packFailed: "La génération a échoué :",
   dismiss: "Fermer",
 };
@@ -136,13 +142,13 @@ const en: PrepareMessages = {
   groups: "Groups",
   subjects: "Subjects",
   courses: "Courses",
-  placements: "Placements",
+  placements: "Lessons",
   annexes: "Annexes",
   users: "Users",
   size: "Size",
   problems: "Problems",
-  noProblem: "None: every placed course fits the grid.",
-  unplacedCount: (n: number) => `${n} placement${n > 1 ? "s" : ""} kept aside by a grid change (not deleted):`,
+  noProblem: "None. Every placed course fits the grid.",
+  unplacedCount: (n: number) => `${n} lesson${n > 1 ? "s" : ""} kept aside by a grid change (not deleted):`,
   colDate: "Date",
   colStart: "Start",
   colLength: "Length",
@@ -160,24 +166,28 @@ const en: PrepareMessages = {
   changeExplain:
     "Courses are placed again on the same date and time. Those that no longer fit the new grid are kept aside and listed, never deleted; a grid with room for them places them again.",
   confirmGrid: (n: number) =>
-    `${n} placement${n > 1 ? "s" : ""} will no longer fit this grid: kept aside (not deleted). Change the grid?`,
+    `${n} lesson${n > 1 ? "s" : ""} will no longer fit this grid: kept aside (not deleted). Change the grid?`,
   gridChanged: (placed: number, again: number, aside: number) =>
-    `Grid changed: ${placed} placements in the new grid (${again} placed again), ${aside} kept aside.`,
+    `Grid changed: ${placed} lesson${placed === 1 ? "" : "s"} in the new grid (${again} placed again), ${aside} kept aside.`,
   timetableExplain:
     "One CSV file per template, saved from a spreadsheet. The files chosen are read together: nothing is imported while a row is wrong. The courses file replaces every course.",
   fileLabels: { teachers: "Teachers", rooms: "Rooms", groups: "Groups", subjects: "Subjects", courses: "Courses and slots" } as Record<TimetableFile, string>,
   template: "Template",
   choose: "Choose…",
+  change: "Change…",
   remove: "Remove",
   noFile: "no file",
   checking: "Checking…",
   importing: "Importing…",
   importRun: "Import",
   templateSaved: (path: string) => `Template saved: ${path}`,
-  timetableReady: (courses: number, placements: number) => `The files are valid (${courses} courses, ${placements} placements). Nothing imported yet.`,
+  timetableReady: (courses: number, placements: number, replaced: number) =>
+    `The files are valid (${courses} course${courses === 1 ? "" : "s"}, ${placements} lesson${placements === 1 ? "" : "s"}). Nothing imported yet.` +
+    (replaced > 0 ? ` Importing replaces the base's ${replaced} current courses.` : ""),
   timetableDone: (t: number, r: number, g: number, s: number, c: number, p: number) =>
-    `Imported: ${t} teachers, ${r} rooms, ${g} groups, ${s} subjects, ${c} courses (${p} placements).`,
-  problemsFound: (n: number) => `${n} problem${n > 1 ? "s" : ""}: nothing was imported. Correct the files and choose them again.`,
+    `Imported: ${t} teachers, ${r} rooms, ${g} groups, ${s} subjects, ${c} courses (${p} lessons).`,
+  problemsFound: (n: number, files: boolean) =>
+    `${n} problem${n > 1 ? "s" : ""}: nothing was imported. ${files ? "Correct the files and choose them again." : "Correct the file and choose it again."}`,
   moreProblems: (n: number) => `… and ${n} more problems.`,
   colFile: "File",
   colLine: "Line",
@@ -207,11 +217,12 @@ const en: PrepareMessages = {
   colProfile: "Profile",
   statuses: { user: "User", superadministrator: "Superadministrator", base_administrator: "Base administrator" } as Record<string, string>,
   planningName: "Planning's name on the controller",
-  planningHint: "The planning the base will be loaded on (planning01…).",
+  planningHint: "The planning the base will be loaded on, as it is named on the controller (planning01…).",
+  planningRequired: "Give the planning's name: the controller finds the planning by its name.",
   exportProfils: "Export as .profils…",
   exported: (n: number, path: string) => `${n} users exported: ${path}`,
   hhypExplain:
-    "A .HHYP file is made for one hosting number. It is checked as the controller will check it before it is reported ready; nothing is left under its name if it is interrupted.",
+    "A .HHYP file belongs to one hosting number. It is checked as the controller will check it before it is reported ready; if generating is interrupted, no incomplete file is left.",
   hostingNumber: "Hosting number",
   hostingHint: "12 digits, on your order form.",
   hostingWrong: (n: number) => `A hosting number has 12 digits (${n} typed).`,
@@ -219,7 +230,8 @@ const en: PrepareMessages = {
   packing: "Packing…",
   cancel: "Cancel",
   packCancelled: "Generation cancelled: no file was left.",
-  packDone: (path: string, size: string, entries: number) => `Ready and checked: ${path} (${size}, ${entries} entries). Load it in My plannings.`,
+  packDone: (path: string, size: string, annexes: number) =>
+    `Ready and checked: ${path} (${size}: the base and ${annexes} annex${annexes === 1 ? "" : "es"}). Load it in My plannings.`,
   packFailed: "Generation failed:",
   dismiss: "Close",
 };
