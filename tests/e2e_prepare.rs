@@ -199,12 +199,12 @@ async fn a_base_prepared_offline_is_generated_with_a_progress_bar_and_loaded_on_
     assert!(ui
         .text("prepare-notice")
         .await
-        .contains(&format!("{aside} mis de côté")));
+        .contains(&format!("{aside} mises de côté")));
     ui.click("prepare-tab-0").await;
     assert!(ui
         .text("summary-problems")
         .await
-        .contains(&format!("{aside} placements")));
+        .contains(&format!("{aside} séances")));
     assert!(ui.text("unplaced-0").await.contains("hors de la grille"));
     ui.shots("98c-prepare-unplaced", None).await;
 
