@@ -226,7 +226,7 @@ async fn a_base_is_created_with_its_grid_and_its_planning_goes_online() {
     set(&c, "grid-last-sunday", &last).await;
     let label = chosen(&c, "grid-last-sunday").await;
     assert!(
-        label.starts_with("dimanche ") && label.ends_with(&format!("{} ({weeks} semaines)", &last[..4])),
+        label.starts_with("dim. ") && label.ends_with(&format!("{} ({weeks} sem.)", &last[..4])),
         "{label}"
     );
     c.execute(

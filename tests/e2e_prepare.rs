@@ -161,7 +161,10 @@ async fn a_base_prepared_offline_is_generated_with_a_progress_bar_and_loaded_on_
     watch_progress(&c).await;
     ui.click("pack-generate").await;
     let done = ui.text("pack-done").await;
-    assert!(done.contains("Prêt et vérifié") && done.contains("la base et 2 annexes"), "{done}");
+    assert!(
+        done.contains("Prêt et vérifié") && done.contains("la base et 2 annexes"),
+        "{done}"
+    );
     let seen = progress_seen(&c).await;
     assert!(
         !seen.is_empty() && seen.iter().all(|v| (0.0..=100.0).contains(v)),
@@ -201,10 +204,7 @@ async fn a_base_prepared_offline_is_generated_with_a_progress_bar_and_loaded_on_
         .await
         .contains(&format!("{aside} mises de côté")));
     ui.click("prepare-tab-0").await;
-    assert!(ui
-        .text("summary-problems")
-        .await
-        .contains(&format!("{aside} séances")));
+    assert!(ui.text("summary-problems").await.contains(&format!("{aside} séances")));
     assert!(ui.text("unplaced-0").await.contains("hors de la grille"));
     ui.shots("98c-prepare-unplaced", None).await;
 

@@ -18,6 +18,7 @@ const fr = {
   restored: (name: string) => `La base ${name} est en service.`,
   created: (name: string) => `La base ${name} est créée et en service.`,
   weeks: (n: number) => `${n} semaine${n > 1 ? "s" : ""}`,
+  weeksShort: (n: number) => `${n} sem.`,
   counts: (courses: number, placements: number, teachers: number) =>
     `${courses} cours, ${placements} placements, ${teachers} enseignants`,
   addedAt: (when: string) => `ajoutée le ${when}`,
@@ -78,6 +79,7 @@ const en: PlanningsMessages = {
   restored: (name: string) => `Base ${name} is in service.`,
   created: (name: string) => `Base ${name} is created and in service.`,
   weeks: (n: number) => `${n} week${n > 1 ? "s" : ""}`,
+  weeksShort: (n: number) => `${n} wk`,
   counts: (courses: number, placements: number, teachers: number) =>
     `${courses} courses, ${placements} placements, ${teachers} teachers`,
   addedAt: (when: string) => `added ${when}`,
