@@ -117,7 +117,7 @@ impl Frame {
             ));
         }
         let at = |m: u32| grid::hh_mm(m);
-        if s.start < self.start || (s.start - self.start) % self.step_minutes != 0 {
+        if s.start < self.start || !(s.start - self.start).is_multiple_of(self.step_minutes) {
             return Err(misfit(
                 "start",
                 format!(
@@ -134,7 +134,7 @@ impl Frame {
                 ),
             ));
         }
-        if s.minutes == 0 || s.minutes % self.step_minutes != 0 {
+        if s.minutes == 0 || !s.minutes.is_multiple_of(self.step_minutes) {
             return Err(misfit(
                 "minutes",
                 format!(

@@ -142,7 +142,7 @@ pub fn check(grid: &TimeGrid) -> GridCheck {
             )
             .on("steps_per_sequence"),
         );
-    } else if SEQUENCE_MINUTES.contains(&length) && length % u16::from(steps) != 0 {
+    } else if SEQUENCE_MINUTES.contains(&length) && !length.is_multiple_of(u16::from(steps)) {
         problems.push(
             Error::invalid(
                 format!("{length} minutes do not divide into {steps} steps of whole minutes."),
