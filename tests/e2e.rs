@@ -116,7 +116,7 @@ async fn first_launch_installs_the_certificate_and_a_relaunch_does_not_ask_again
     assert_eq!(ui.text("info-fingerprint").await, fingerprint);
     assert!(ui.text("info-controller-address").await.contains(&address));
     ui.shot("06-console-information").await;
-    ui.click("pane-offline").await;
+    ui.click("pane-history").await;
     assert!(ui.text("not-available").await.contains("pas encore disponible"));
 
     // Switch to English: every label follows, and the choice is remembered.
