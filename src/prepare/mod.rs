@@ -543,24 +543,8 @@ impl Workspace {
     /// `pack` as a step of the current background task (progress and cancel), for a hosting number as typed.
     pub async fn pack_in_task(dir: &Path, hosting: &str, out: &Path) -> Result<PackedHhyp> {
         let hosting = HostingNumber::parse(hosting).map_err(|e| e.on("hosting_number"))?;
-        if out
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_none_or(|e| !e.eq_ignore_ascii_case("hhyp"))
-        {
-            return Err(Error::invalid(
-                format!(
-                    "{} does not end in .HHYP: the controller takes .HHYP files.",
-                    out.display()
-                ),
-                format!(
-                    "{} ne se termine pas par .HHYP : le contrôleur prend des fichiers .HHYP.",
-                    out.display()
-                ),
-            )
-            .on("output"));
-        }
         let w = Workspace::open(dir)?;
+        w.check_output(out)?;
         let target = out.to_owned();
         let manifest = crate::tasks::blocking(crate::tasks::TaskStep::Packing, move |progress, cancel| {
             w.pack(&hosting, &target, progress, cancel)
