@@ -102,7 +102,7 @@ fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
     assert_eq!(e.code, ErrorCode::Conflict);
 
     let hosting = HostingNumber::parse("123456789012").unwrap();
-    // An output that cannot take the name (a folder is there): refused, and no temporary file left.
+    // An output that cannot take the name (a folder is there): refused before anything is written.
     std::fs::create_dir(tmp.path().join("taken.HHYP")).unwrap();
     let e = w
         .pack(
@@ -112,7 +112,12 @@ fn a_prepared_base_takes_annexes_and_packs_into_a_verified_hhyp() {
             &AtomicBool::new(false),
         )
         .unwrap_err();
-    assert_eq!(e.code, ErrorCode::Storage, "{}", e.message);
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("output")),
+        "{}",
+        e.message
+    );
     std::fs::remove_dir(tmp.path().join("taken.HHYP")).unwrap();
     let out = tmp.path().join("Lycée Hugo 2026.HHYP");
     let manifest = w.pack(&hosting, &out, &|_, _| {}, &AtomicBool::new(false)).unwrap();

@@ -440,3 +440,44 @@ fn while_a_base_is_packed_nothing_changes_it_and_the_user_is_told_why() {
         "Cargo.toml"
     );
 }
+
+#[test]
+fn a_profils_export_never_lands_in_the_prepared_base_and_changes_take_turns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = prepared(tmp.path());
+    let dir = tmp.path().join("hugo");
+    let base = std::fs::read(w.base_path()).unwrap();
+    for out in [
+        dir.join("base.sqlite3"),
+        dir.join("users.profils"),
+        dir.join("annexes/u.profils"),
+        tmp.path().join("u.txt"),
+        tmp.path().join("missing/u.profils"),
+    ] {
+        let e = w.write_profils("planning01", &out).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("output"), "{out:?}: {}", e.message);
+    }
+    assert_eq!(std::fs::read(w.base_path()).unwrap(), base);
+    assert!(w.annexes().unwrap().is_empty());
+    // A folder and a file of one name in other letter case would be one on Windows and macOS.
+    let photo = tmp.path().join("p.jpg");
+    std::fs::write(&photo, b"\xFF\xD8\xFF\xE0").unwrap();
+    w.add_annex(&photo, Some("photos")).unwrap();
+    assert!(w.add_annex(&photo, Some("Photos/a.jpg")).is_err());
+    w.add_annex(&photo, Some("classes/a.jpg")).unwrap();
+    assert!(w.add_annex(&photo, Some("Classes/b.jpg")).is_err());
+    w.add_annex(&photo, Some("classes/b.jpg")).unwrap();
+    // Removing a folder's last annex takes the folder away.
+    w.remove_annex("classes/a.jpg").unwrap();
+    w.remove_annex("classes/b.jpg").unwrap();
+    assert!(!dir.join("annexes/classes").exists());
+    // Two changes at once take turns: both users files land, neither is refused.
+    let a = "identifiant;prenom;nom\nalpha;A;A\n";
+    let b = "identifiant;prenom;nom\nbravo;B;B\n";
+    std::thread::scope(|s| {
+        let first = s.spawn(|| w.import_users(a.as_bytes(), true).unwrap());
+        let second = s.spawn(|| w.import_users(b.as_bytes(), true).unwrap());
+        assert!(first.join().unwrap().written && second.join().unwrap().written);
+    });
+    assert_eq!(w.users().unwrap().len(), 2);
+}

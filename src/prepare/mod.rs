@@ -123,9 +123,46 @@ fn folder_within(root: &Path, name: &str) -> Result<PathBuf> {
     Ok(folder)
 }
 
+/// The annexes' names and folders, compared without letter case: Windows and macOS would make `Photos/a.jpg` and
+/// `photos` (a file), or `A.jpg` and `a.jpg`, one and the same.
+#[derive(Default)]
+struct Taken {
+    files: std::collections::HashMap<String, String>,
+    folders: std::collections::HashMap<String, String>,
+}
+
+impl Taken {
+    fn folders_of(name: &str) -> impl Iterator<Item = &str> {
+        name.match_indices('/').map(move |(i, _)| &name[..i])
+    }
+
+    fn add(&mut self, name: &str) {
+        self.files.insert(name.to_lowercase(), name.to_owned());
+        for folder in Self::folders_of(name) {
+            self.folders.insert(folder.to_lowercase(), folder.to_owned());
+        }
+    }
+
+    /// The name already there that `name` would clash with.
+    fn clash(&self, name: &str) -> Option<String> {
+        let key = name.to_lowercase();
+        if let Some(other) = self.files.get(&key).or_else(|| self.folders.get(&key)) {
+            return Some(other.clone());
+        }
+        Self::folders_of(name).find_map(|folder| {
+            let key = folder.to_lowercase();
+            self.files
+                .get(&key)
+                .or_else(|| self.folders.get(&key).filter(|exact| *exact != folder))
+                .cloned()
+        })
+    }
+}
+
 /// A lock file of the workspace: a change waits for no pack, and a pack for no change — one of them is told at once.
 /// The OS releases it if the program dies.
 const LOCK: &str = ".lock";
+const CHANGING: &str = ".changing";
 
 pub struct Workspace {
     dir: PathBuf,
@@ -137,7 +174,11 @@ impl Workspace {
         // Checked before any folder is made: a refused name leaves nothing behind.
         crate::base::check_name(name)?;
         crate::base::grid::validated(grid)?;
-        if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+        let holds_something = std::fs::read_dir(dir).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| !matches!(e.file_name().to_str(), Some(LOCK | CHANGING)))
+        });
+        if holds_something {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 format!("{} is not empty: choose a new folder for a new base.", dir.display()),
@@ -171,23 +212,61 @@ impl Workspace {
         Ok(Workspace { dir: dir.to_owned() })
     }
 
-    /// Held while the base, its annexes or its users change, and while it is packed (then the packed bytes are the
-    /// ones checked). Refused at once, with why, when a pack holds it.
-    fn locked(&self) -> Result<std::fs::File> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join(LOCK))?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
-                ErrorCode::Conflict,
-                "A .HHYP is being generated from this base: wait for it to end, or cancel it, then try again.",
-                "Un fichier .HHYP est en cours de génération pour cette base : attendez la fin ou annulez-la, puis recommencez.",
-            )),
-            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    /// Held while the base, its annexes or its users change (`packing` false) or while it is packed (true): a pack
+    /// holds `.lock` alone, changes share it and take turns on `.changing` (two imports of users never read the same
+    /// list). A change during a pack, or a pack during a change, is refused at once with why. On a read-only disk
+    /// nothing can change the base: a pack goes on without a lock, a change fails on its first write.
+    fn locked(&self, packing: bool) -> Result<Vec<std::fs::File>> {
+        let open = |name: &str| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(self.dir.join(name))
+        };
+        let lock = match open(LOCK) {
+            Ok(f) => f,
+            Err(e)
+                if packing
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                    ) =>
+            {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let taken = if packing {
+            lock.try_lock()
+        } else {
+            lock.try_lock_shared()
+        };
+        match taken {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) if packing => {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "This base is being changed (an import, annexes, a grid): try again in a moment.",
+                    "Cette base est en cours de modification (un import, des annexes, une grille) : recommencez dans un instant.",
+                ))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "A .HHYP is being generated from this base: wait for it to end, or cancel the generation, then try again.",
+                    "Un fichier .HHYP est en cours de génération pour cette base : attendez la fin ou annulez la génération, puis recommencez.",
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
+        let mut held = vec![lock];
+        if !packing {
+            let turn = open(CHANGING)?;
+            turn.lock()?;
+            held.push(turn);
+        }
+        Ok(held)
     }
 
     pub fn base_path(&self) -> PathBuf {
@@ -208,9 +287,12 @@ impl Workspace {
     /// Copies several files in, all or none: every one is checked before the first is copied, and those copied are
     /// removed again if a later copy fails.
     pub fn add_annexes(&self, files: &[(&Path, Option<&str>)]) -> Result<Vec<String>> {
-        let _lock = self.locked()?;
+        let _lock = self.locked(false)?;
         // Names compared without regard to case: Windows and macOS would make two of them one file.
-        let mut taken: Vec<String> = self.annexes()?.iter().map(|a| a.name.to_lowercase()).collect();
+        let mut taken = Taken::default();
+        for a in self.annexes()? {
+            taken.add(&a.name);
+        }
         let mut planned: Vec<(String, &Path, PathBuf)> = Vec::new();
         for &(file, name) in files {
             let name = match name {
@@ -236,14 +318,14 @@ impl Workspace {
                     format!("{} n'est pas un fichier.", file.display()),
                 ));
             }
-            if taken.contains(&name.to_lowercase()) {
+            if let Some(clash) = taken.clash(&name) {
                 return Err(Error::new(
                     ErrorCode::Conflict,
-                    format!("An annex is already named {name} (or the same in other letter case): remove it or choose another name."),
-                    format!("Une annexe s'appelle déjà {name} (ou de même avec d'autres majuscules) : retirez-la ou choisissez un autre nom."),
+                    format!("{name}: an annex or a folder is already named {clash} (letter case aside): remove it or choose another name."),
+                    format!("{name} : une annexe ou un dossier s'appelle déjà {clash} (aux majuscules près) : retirez-la ou choisissez un autre nom."),
                 ));
             }
-            taken.push(name.to_lowercase());
+            taken.add(&name);
             let target = self.dir.join(ANNEXES).join(&name);
             planned.push((name, file, target));
         }
@@ -304,8 +386,12 @@ impl Workspace {
                         let kind = entry.file_type()?;
                         if kind.is_dir() {
                             folders.push((entry.path(), name));
-                        } else {
-                            // A link or a special file is refused by `add_annexes` with its name.
+                        } else if !matches!(
+                            entry.file_name().to_str(),
+                            Some(".DS_Store" | "Thumbs.db" | "desktop.ini")
+                        ) {
+                            // What the desktop leaves in folders is not an annex. A link is followed, as the file
+                            // dialog would; a link to a folder is refused by `add_annexes` ("not a file").
                             files.push((entry.path(), name));
                         }
                     }
@@ -321,7 +407,7 @@ impl Workspace {
 
     /// Removes an annex by name.
     pub fn remove_annex(&self, name: &str) -> Result<()> {
-        let _lock = self.locked()?;
+        let _lock = self.locked(false)?;
         let found = self.annexes()?.into_iter().find(|a| a.name == name);
         let Some(annex) = found else {
             return Err(Error::new(
@@ -330,7 +416,16 @@ impl Workspace {
                 format!("Aucune annexe ne s'appelle {name}."),
             ));
         };
-        std::fs::remove_file(annex.file)?;
+        std::fs::remove_file(&annex.file)?;
+        // Folders it leaves empty go too (up to annexes/ itself, kept).
+        let root = self.dir.join(ANNEXES);
+        let mut folder = annex.file.parent().map(Path::to_owned);
+        while let Some(f) = folder.filter(|f| *f != root && f.starts_with(&root)) {
+            if std::fs::remove_dir(&f).is_err() {
+                break;
+            }
+            folder = f.parent().map(Path::to_owned);
+        }
         Ok(())
     }
 
@@ -413,7 +508,7 @@ impl Workspace {
 
     /// Sets a new time grid, carrying the timetable into it; `apply` false only says what it would do.
     pub fn change_grid(&self, grid: &TimeGrid, apply: bool) -> Result<GridConversion> {
-        let _lock = self.locked()?;
+        let _lock = self.locked(false)?;
         Base::open(&self.base_path())?.change_grid(grid, apply)
     }
 
@@ -428,7 +523,7 @@ impl Workspace {
 
     /// Reads timetable CSV files in, all or nothing (`write` false: checked only).
     pub fn import_timetable(&self, files: &[(TimetableFile, &[u8])], write: bool) -> Result<TimetableImport> {
-        let _lock = self.locked()?;
+        let _lock = self.locked(false)?;
         timetable::import(&self.base_path(), files, write)
     }
 
@@ -449,6 +544,7 @@ impl Workspace {
 
     /// Writes `export_profils` to `out` (beside it first, then renamed).
     pub fn write_profils(&self, planning: &str, out: &Path) -> Result<u32> {
+        self.check_output(out, "profils")?;
         let file = self.export_profils(planning)?;
         let dir = out
             .parent()
@@ -470,12 +566,12 @@ impl Workspace {
 
     /// Reads a users file (the controller's users template) in, all or nothing (`write` false: checked only).
     pub fn import_users(&self, csv: &[u8], write: bool) -> Result<PreparedUsersImport> {
-        let _lock = self.locked()?;
+        let _lock = self.locked(false)?;
         users::import(&self.dir, &self.meta()?.name, csv, write)
     }
 
     pub fn remove_users(&self, logins: &[String]) -> Result<u32> {
-        let _lock = self.locked()?;
+        let _lock = self.locked(false)?;
         users::remove(&self.dir, &self.meta()?.name, logins)
     }
 
@@ -495,47 +591,45 @@ impl Workspace {
         progress: Progress,
         cancel: &AtomicBool,
     ) -> Result<Manifest> {
-        self.check_output(out)?;
-        let _lock = self.locked()?;
+        self.check_output(out, "hhyp")?;
+        let _lock = self.locked(true)?;
         hhyp::write(out, hosting, &self.base_path(), &self.annexes()?, progress, cancel)
     }
 
-    /// A `.HHYP` goes out of the prepared base's folder (inside it, it could replace the base or become an annex).
-    fn check_output(&self, out: &Path) -> Result<()> {
+    /// A file written from the base (`.HHYP`, `.profils`) ends in its extension, goes into a folder that exists, and
+    /// out of the prepared base's folder (inside, it could replace the base, its users, or become an annex).
+    fn check_output(&self, out: &Path, extension: &str) -> Result<()> {
+        let refuse = |en: String, fr: String| Err(Error::invalid(en, fr).on("output"));
+        let shown = out.display();
         if out
             .extension()
             .and_then(|e| e.to_str())
-            .is_none_or(|e| !e.eq_ignore_ascii_case("hhyp"))
+            .is_none_or(|e| !e.eq_ignore_ascii_case(extension))
         {
-            return Err(Error::invalid(
-                format!(
-                    "{} does not end in .HHYP: the controller takes .HHYP files.",
-                    out.display()
-                ),
-                format!(
-                    "{} ne se termine pas par .HHYP : le contrôleur prend des fichiers .HHYP.",
-                    out.display()
-                ),
-            )
-            .on("output"));
+            let upper = extension.to_uppercase();
+            return refuse(
+                format!("{shown} does not end in .{upper}."),
+                format!("{shown} ne se termine pas par .{upper}."),
+            );
+        }
+        if out.is_dir() {
+            return refuse(format!("{shown} is a folder."), format!("{shown} est un dossier."));
         }
         let folder = out
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let (folder, own) = (folder.canonicalize()?, self.dir.canonicalize()?);
-        if folder.starts_with(&own) {
-            return Err(Error::invalid(
-                format!(
-                    "{} is inside the prepared base's folder: write the .HHYP elsewhere.",
-                    out.display()
-                ),
-                format!(
-                    "{} est dans le dossier de la base préparée : écrivez le .HHYP ailleurs.",
-                    out.display()
-                ),
-            )
-            .on("output"));
+        let Ok(folder) = folder.canonicalize() else {
+            return refuse(
+                format!("The folder {} does not exist.", folder.display()),
+                format!("Le dossier {} n'existe pas.", folder.display()),
+            );
+        };
+        if folder.starts_with(self.dir.canonicalize()?) {
+            return refuse(
+                format!("{shown} is inside the prepared base's folder: write it elsewhere."),
+                format!("{shown} est dans le dossier de la base préparée : écrivez-le ailleurs."),
+            );
         }
         Ok(())
     }
@@ -544,7 +638,7 @@ impl Workspace {
     pub async fn pack_in_task(dir: &Path, hosting: &str, out: &Path) -> Result<PackedHhyp> {
         let hosting = HostingNumber::parse(hosting).map_err(|e| e.on("hosting_number"))?;
         let w = Workspace::open(dir)?;
-        w.check_output(out)?;
+        w.check_output(out, "hhyp")?;
         let target = out.to_owned();
         let manifest = crate::tasks::blocking(crate::tasks::TaskStep::Packing, move |progress, cancel| {
             w.pack(&hosting, &target, progress, cancel)

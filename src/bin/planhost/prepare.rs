@@ -73,6 +73,9 @@ pub enum PrepareCommand {
         planning: String,
         #[arg(short, long)]
         output: PathBuf,
+        /// Replace the output if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Annex files (photos, documents) of a prepared base.
     Annex {
@@ -102,6 +105,7 @@ pub enum AnnexCommand {
     /// sub-folder).
     Add {
         dir: PathBuf,
+        #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long = "as")]
         name: Option<String>,
@@ -158,6 +162,18 @@ fn unplaced_lines(list: &[UnplacedCourse]) -> Vec<String> {
         .collect()
 }
 
+/// A file already there is replaced only when asked (`--force`).
+fn refuse_existing(output: &std::path::Path, force: bool) -> Result<()> {
+    if output.exists() && !force {
+        return Err(planhost::Error::new(
+            planhost::ErrorCode::Conflict,
+            format!("{} exists: give --force to replace it.", output.display()),
+            format!("{} existe : donnez --force pour le remplacer.", output.display()),
+        ));
+    }
+    Ok(())
+}
+
 fn status_words(status: planhost::api::UserStatus) -> &'static str {
     use planhost::api::UserStatus;
     match status {
@@ -170,7 +186,7 @@ fn status_words(status: planhost::api::UserStatus) -> &'static str {
 fn conversion_text(c: &GridConversion) -> String {
     let mut lines = vec![match (c.applied, language() == "fr") {
         (true, true) => format!(
-            "Grille changée : {} placements dans la nouvelle grille ({} replacés), {} mis de côté.",
+            "Grille changée : {} séances dans la nouvelle grille ({} replacées), {} mises de côté.",
             c.placed,
             c.placed_again,
             c.unplaced.len()
@@ -182,7 +198,7 @@ fn conversion_text(c: &GridConversion) -> String {
             c.unplaced.len()
         ),
         (false, true) => format!(
-            "Rien n'a changé. Avec cette grille : {} placements ({} replacés), {} mis de côté.",
+            "Rien n'a changé. Avec cette grille : {} séances ({} replacées), {} mises de côté.",
             c.placed,
             c.placed_again,
             c.unplaced.len()
@@ -208,7 +224,7 @@ fn describe(s: &PreparedSummary) -> String {
         s.courses,
         tr("courses", "cours"),
         s.placements,
-        tr("placements", "placements"),
+        tr("lessons", "séances"),
         s.teachers,
         tr("teachers", "enseignants"),
         s.unplaced,
@@ -238,10 +254,11 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                     "--as nomme un seul fichier : donnez un seul fichier avec.",
                 ));
             }
-            // All or none: every file checked before the first is copied.
-            let asked: Vec<(&std::path::Path, Option<&str>)> =
-                files.iter().map(|f| (f.as_path(), name.as_deref())).collect();
-            let added = w.add_annexes(&asked)?;
+            // All or none: every file checked before the first is copied; a folder brings its files.
+            let added = match &name {
+                Some(name) => w.add_annexes(&[(files[0].as_path(), Some(name.as_str()))])?,
+                None => w.add_paths(&files)?,
+            };
             print(json, &serde_json::json!({ "added": added }), |_| {
                 format!("{} {}", tr("Added:", "Ajoutées :"), added.join(", "))
             });
@@ -307,7 +324,7 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                     r.courses,
                     tr("courses", "cours"),
                     r.placements,
-                    tr("placements", "placements")
+                    tr("lessons", "séances")
                 );
                 lines.push(match (r.problem_count > 0, r.written) {
                     (true, _) => format!(
@@ -324,6 +341,16 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                         tr("Valid, nothing imported yet:", "Valide, rien n'est encore importé :")
                     ),
                 });
+                if r.replaced_courses + r.replaced_unplaced > 0 && r.problem_count == 0 {
+                    lines.push(format!(
+                        "{} {} {}, {} {}",
+                        tr("The courses file replaces", "Le fichier des cours remplace"),
+                        r.replaced_courses,
+                        tr("courses of the base", "cours de la base"),
+                        r.replaced_unplaced,
+                        tr("lessons kept aside included.", "séances mises de côté comprises.")
+                    ));
+                }
                 lines.join("\n")
             });
             if report.problem_count > 0 {
@@ -406,7 +433,13 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                 format!("{n} {}", tr("removed.", "retiré(s)."))
             });
         }
-        PrepareCommand::ExportProfils { dir, planning, output } => {
+        PrepareCommand::ExportProfils {
+            dir,
+            planning,
+            output,
+            force,
+        } => {
+            refuse_existing(&output, force)?;
             let users = Workspace::open(&dir)?.write_profils(&planning, &output)?;
             print(
                 json,
@@ -442,13 +475,7 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
             force,
         } => {
             let hosting = HostingNumber::parse(&hosting_number)?;
-            if output.exists() && !force {
-                return Err(planhost::Error::new(
-                    planhost::ErrorCode::Conflict,
-                    format!("{} exists: give --force to replace it.", output.display()),
-                    format!("{} existe : donnez --force pour le remplacer.", output.display()),
-                ));
-            }
+            refuse_existing(&output, force)?;
             let w = Workspace::open(&dir)?;
             let cancel = std::sync::Arc::new(AtomicBool::new(false));
             let stop = cancel.clone();

@@ -14,7 +14,7 @@ const fr = {
   backToLogin: "Retour à la connexion",
   close: "Fermer la base",
   folder: "Dossier",
-  tabs: ["Résumé", "Grille", "Emploi du temps", "Annexes", "Utilisateurs", "Fichier .HHYP"],
+  tabs: ["Résumé", "Grille", "Emploi du temps", "Annexes", "Utilisateurs", "Générer"],
   // Summary
   weeks: "Semaines",
   teachers: "Enseignants",
@@ -63,9 +63,10 @@ const fr = {
   importing: "Import…",
   importRun: "Importer",
   templateSaved: (path: string) => `Modèle enregistré : ${path}`,
-  timetableReady: (courses: number, placements: number, replaced: number) =>
+  timetableReady: (courses: number, placements: number, replaced: number, aside: number) =>
     `Les fichiers sont valides (${courses} cours, ${placements} séance${placements > 1 ? "s" : ""}). Rien n'est encore importé.` +
-    (replaced > 0 ? ` L'import remplacera les ${replaced} cours actuels de la base.` : ""),
+    (replaced > 0 ? ` L'import remplacera les ${replaced} cours actuels de la base` : "") +
+    (replaced > 0 && aside > 0 ? `, avec les ${aside} séances mises de côté.` : replaced > 0 ? "." : ""),
   timetableDone: (t: number, r: number, g: number, s: number, c: number, p: number) =>
     `Importé : ${t} enseignant${t > 1 ? "s" : ""}, ${r} salle${r > 1 ? "s" : ""}, ${g} classe${g > 1 ? "s" : ""}, ${s} matière${s > 1 ? "s" : ""}, ${c} cours (${p} séance${p > 1 ? "s" : ""}).`,
   problemsFound: (n: number, files: boolean) =>
@@ -81,7 +82,7 @@ const fr = {
   annexesExplain: "Photos des enseignants, documents joints : copiés dans la base préparée, puis mis dans le fichier .HHYP.",
   addFiles: "Ajouter des fichiers…",
   copying: "Copie des fichiers…",
-  dropHere: "Ou déposez des fichiers ici.",
+  dropHere: "Ou déposez ici des fichiers ou des dossiers.",
   noAnnex: "Aucune annexe.",
   added: (n: number) => `${n} annexe${n > 1 ? "s" : ""} ajoutée${n > 1 ? "s" : ""}.`,
   removed: (name: string) => `${name} est retirée.`,
@@ -114,7 +115,7 @@ const fr = {
   generate: "Générer le fichier .HHYP…",
   packing: "Empaquetage…",
   cancel: "Annuler",
-  packCancelled: "Génération annulée : aucun fichier n'a été laissé.",
+  packCancelled: "Génération annulée : aucun fichier n'a été créé.",
   packDone: (path: string, size: string, annexes: number) =>
     `Prêt et vérifié : ${path} (${size} : la base et ${annexes} annexe${annexes > 1 ? "s" : ""}). Chargez-le dans Mes plannings.`,
   packFailed: "La génération a échoué :",
@@ -135,7 +136,7 @@ const en: PrepareMessages = {
   backToLogin: "Back to sign in",
   close: "Close the base",
   folder: "Folder",
-  tabs: ["Summary", "Grid", "Timetable", "Annexes", "Users", ".HHYP file"],
+  tabs: ["Summary", "Grid", "Timetable", "Annexes", "Users", "Generate"],
   weeks: "Weeks",
   teachers: "Teachers",
   rooms: "Rooms",
@@ -181,9 +182,10 @@ const en: PrepareMessages = {
   importing: "Importing…",
   importRun: "Import",
   templateSaved: (path: string) => `Template saved: ${path}`,
-  timetableReady: (courses: number, placements: number, replaced: number) =>
+  timetableReady: (courses: number, placements: number, replaced: number, aside: number) =>
     `The files are valid (${courses} course${courses === 1 ? "" : "s"}, ${placements} lesson${placements === 1 ? "" : "s"}). Nothing imported yet.` +
-    (replaced > 0 ? ` Importing replaces the base's ${replaced} current courses.` : ""),
+    (replaced > 0 ? ` Importing replaces the base's ${replaced} current courses` : "") +
+    (replaced > 0 && aside > 0 ? `, with the ${aside} lessons kept aside.` : replaced > 0 ? "." : ""),
   timetableDone: (t: number, r: number, g: number, s: number, c: number, p: number) =>
     `Imported: ${t} teachers, ${r} rooms, ${g} groups, ${s} subjects, ${c} courses (${p} lessons).`,
   problemsFound: (n: number, files: boolean) =>
@@ -198,7 +200,7 @@ const en: PrepareMessages = {
   annexesExplain: "Teachers' photos, attached documents: copied into the prepared base, then put in the .HHYP file.",
   addFiles: "Add files…",
   copying: "Copying the files…",
-  dropHere: "Or drop files here.",
+  dropHere: "Or drop files or folders here.",
   noAnnex: "No annex.",
   added: (n: number) => `${n} annex${n > 1 ? "es" : ""} added.`,
   removed: (name: string) => `${name} is removed.`,
@@ -229,7 +231,7 @@ const en: PrepareMessages = {
   generate: "Generate the .HHYP file…",
   packing: "Packing…",
   cancel: "Cancel",
-  packCancelled: "Generation cancelled: no file was left.",
+  packCancelled: "Generation cancelled: no file was created.",
   packDone: (path: string, size: string, annexes: number) =>
     `Ready and checked: ${path} (${size}: the base and ${annexes} annex${annexes === 1 ? "" : "es"}). Load it in My plannings.`,
   packFailed: "Generation failed:",
