@@ -354,6 +354,7 @@ impl ControllerClient {
 
     /// Sends a users CSV file: checked only, or imported whole when every row is valid.
     pub async fn import_users(&self, file: Vec<u8>, check_only: bool) -> Result<UsersImport> {
+        too_large(&file, crate::controller::users_import::IMPORT_MAX_BYTES)?;
         self.call_with(
             Method::POST,
             "/users/import",
@@ -468,6 +469,18 @@ pub(crate) fn transport_error(e: &reqwest::Error, address: &str) -> Error {
             )
         }
     }
+}
+
+/// A file larger than the controller reads is refused here, before it is sent: the controller would refuse it at
+/// once, and a client still sending megabytes then sees a broken connection rather than the controller's answer.
+fn too_large(file: &[u8], max: usize) -> Result<()> {
+    if file.len() > max {
+        return Err(crate::Error::invalid(
+            format!("The file has {} bytes; at most {max} are read.", file.len()),
+            format!("Le fichier fait {} octets ; au plus {max} sont lus.", file.len()),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
