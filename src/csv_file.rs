@@ -187,6 +187,24 @@ pub fn header_key(name: &str) -> String {
         .collect()
 }
 
+/// A template to download, as every importer writes it: a byte-order mark (spreadsheets then read UTF-8), the
+/// instructions as `#` lines (skipped on import), the header, example rows; CRLF line ends.
+pub fn template(instructions: &[&str], header: &[&str], rows: &[&[&str]], separator: &str) -> String {
+    let mut out = String::from("\u{feff}");
+    let mut line = |text: &str| {
+        out.push_str(text);
+        out.push_str("\r\n");
+    };
+    for l in instructions {
+        line(l);
+    }
+    line(&header.join(separator));
+    for row in rows {
+        line(&row.join(separator));
+    }
+    out
+}
+
 /// A file for a spreadsheet to open: semicolons, UTF-8 with a BOM (so accents read right), a header then the rows.
 pub fn spreadsheet<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());

@@ -250,34 +250,23 @@ pub fn template(file: TimetableFile, french: bool) -> String {
     };
     let (en, fr) = file_name(file);
     let sep = if french { ";" } else { "," };
-    let mut out = String::from("\u{feff}");
     let title = if french {
         format!("# Modèle d'import : {fr} (Planhost). Les lignes qui commencent par # sont ignorées.")
     } else {
         format!("# Import template: {en} (Planhost). Rows starting with # are skipped.")
     };
-    for line in std::iter::once(title.as_str()).chain(intro.iter().map(|l| l.to_owned())) {
-        if !line.starts_with('#') {
-            out.push_str("# ");
-        }
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
     let last = if french {
         "# Enregistrez en CSV (UTF-8 ou Windows-1252, séparateur point-virgule ou virgule)."
     } else {
         "# Save as CSV (UTF-8 or Windows-1252, comma or semicolon separated)."
     };
-    out.push_str(last);
-    out.push_str("\r\n");
+    let body: Vec<String> = intro.iter().map(|l| format!("# {l}")).collect();
+    let lines: Vec<&str> = std::iter::once(title.as_str())
+        .chain(body.iter().map(String::as_str))
+        .chain([last])
+        .collect();
     let header: Vec<&str> = columns(file).iter().map(|c| if french { c.fr } else { c.en }).collect();
-    out.push_str(&header.join(sep));
-    out.push_str("\r\n");
-    for row in rows {
-        out.push_str(&row.join(sep));
-        out.push_str("\r\n");
-    }
-    out
+    crate::csv_file::template(&lines, &header, rows, sep)
 }
 
 #[cfg(test)]

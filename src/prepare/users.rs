@@ -61,18 +61,7 @@ pub fn template(french: bool) -> String {
             ],
         )
     };
-    let mut out = String::from("\u{feff}");
-    let rows: Vec<String> = rows.iter().map(|r| r.join(sep)).collect();
-    for line in lines
-        .iter()
-        .copied()
-        .chain([header.join(sep).as_str()])
-        .chain(rows.iter().map(String::as_str))
-    {
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out
+    crate::csv_file::template(lines, header, &rows, sep)
 }
 
 /// The users kept with the prepared base in `dir` (none yet: an empty file).

@@ -151,18 +151,7 @@ pub fn template(french: bool) -> String {
             ],
         ]
     };
-    let mut out = String::from("\u{feff}");
-    for line in lines {
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out.push_str(&header.join(sep));
-    out.push_str("\r\n");
-    for row in examples {
-        out.push_str(&row.join(sep));
-        out.push_str("\r\n");
-    }
-    out
+    crate::csv_file::template(lines, &header, &examples, sep)
 }
 
 pub(crate) fn status(value: &str) -> std::result::Result<UserStatus, Error> {
