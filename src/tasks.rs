@@ -170,17 +170,12 @@ pub async fn blocking<T: Send + 'static>(
         })
     });
     let result = tokio::task::spawn_blocking(move || {
-        let report = |done: u64, total: u64| {
-            if let Some(c) = &current {
-                (c.report)(TaskProgress {
-                    task_id: c.id.clone(),
-                    step,
-                    done: Some(done),
-                    total: Some(total),
-                });
-            }
-        };
-        work(&report, &cancel)
+        // The task's scope again on this thread: `progress` reports as it does on the task's own.
+        let report = |done: u64, total: u64| progress(step, Some(done), Some(total));
+        match current {
+            Some(c) => CURRENT.sync_scope(c, || work(&report, &cancel)),
+            None => work(&report, &cancel),
+        }
     })
     .await
     .map_err(Error::internal);

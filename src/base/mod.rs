@@ -161,7 +161,7 @@ impl Base {
     /// What the `.HHYP` verifier and the controller check before a base goes in service: a whole SQLite file
     /// (`PRAGMA integrity_check`), a known schema, its meta and a valid grid.
     pub fn verify(path: &Path) -> Result<BaseMeta> {
-        Base::verify_unless(path, &AtomicBool::new(false))
+        Base::open_read_only(path)?.verify_open()
     }
 
     /// `verify`, stopped within a few milliseconds when `cancel` is raised (the integrity check of a large base takes

@@ -174,41 +174,27 @@ fn refuse_existing(output: &std::path::Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn status_words(status: planhost::api::UserStatus) -> &'static str {
-    use planhost::api::UserStatus;
-    match status {
-        UserStatus::User => tr("User", "Utilisateur"),
-        UserStatus::Superadministrator => tr("Superadministrator", "Superadministrateur"),
-        UserStatus::BaseAdministrator => tr("Base administrator", "Administrateur de base"),
-    }
-}
-
 fn conversion_text(c: &GridConversion) -> String {
-    let mut lines = vec![match (c.applied, language() == "fr") {
-        (true, true) => format!(
-            "Grille changée : {} séances dans la nouvelle grille ({} replacées), {} mises de côté.",
-            c.placed,
-            c.placed_again,
-            c.unplaced.len()
-        ),
-        (true, false) => format!(
-            "Grid changed: {} placements in the new grid ({} placed again), {} kept aside.",
-            c.placed,
-            c.placed_again,
-            c.unplaced.len()
-        ),
-        (false, true) => format!(
-            "Rien n'a changé. Avec cette grille : {} séances ({} replacées), {} mises de côté.",
-            c.placed,
-            c.placed_again,
-            c.unplaced.len()
-        ),
-        (false, false) => format!(
-            "Nothing changed. With this grid: {} placements ({} placed again), {} kept aside.",
-            c.placed,
-            c.placed_again,
-            c.unplaced.len()
-        ),
+    let (placed, again, aside) = (c.placed, c.placed_again, c.unplaced.len());
+    let mut lines = vec![if c.applied {
+        format!(
+            "{} {placed} {} ({again} {}), {aside} {}",
+            tr("Grid changed:", "Grille changée :"),
+            tr("lessons in the new grid", "séances dans la nouvelle grille"),
+            tr("placed again", "replacées"),
+            tr("kept aside.", "mises de côté.")
+        )
+    } else {
+        format!(
+            "{} {placed} {} ({again} {}), {aside} {}",
+            tr(
+                "Nothing changed. With this grid:",
+                "Rien n'a changé. Avec cette grille :"
+            ),
+            tr("lessons", "séances"),
+            tr("placed again", "replacées"),
+            tr("kept aside.", "mises de côté.")
+        )
     }];
     lines.extend(unplaced_lines(&c.unplaced));
     lines.join("\n")
@@ -418,7 +404,7 @@ pub async fn run(json: bool, command: PrepareCommand) -> Result<()> {
                             u.login,
                             u.first_name,
                             u.last_name,
-                            status_words(u.status)
+                            crate::users::status_text(u.status)
                         )
                     })
                     .collect::<Vec<_>>()

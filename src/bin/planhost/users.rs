@@ -146,7 +146,7 @@ pub struct Person {
     last_name: String,
 }
 
-fn status_text(s: UserStatus) -> &'static str {
+pub fn status_text(s: UserStatus) -> &'static str {
     match s {
         UserStatus::User => tr("user", "utilisateur"),
         UserStatus::Superadministrator => tr("superadministrator", "superadministrateur"),
