@@ -68,6 +68,26 @@ pub struct PackedHhyp {
     pub entries: u32,
 }
 
+/// Writes `path` whole or not at all: beside it under a hidden temporary name, synced, then renamed over it.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut part = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".part")
+        .tempfile_in(dir)?;
+    std::io::Write::write_all(&mut part, bytes)?;
+    part.as_file().sync_all()?;
+    part.persist(path).map_err(|e| Error::from(e.error))?;
+    Ok(())
+}
+
 /// A file the user chose, read whole (at most `max` bytes), or an error that names it.
 pub fn read_chosen(path: &Path, max: usize) -> Result<Vec<u8>> {
     let refuse = |en: String, fr: String| Error::invalid(en, fr).on("file");
@@ -546,16 +566,7 @@ impl Workspace {
     pub fn write_profils(&self, planning: &str, out: &Path) -> Result<u32> {
         self.check_output(out, "profils")?;
         let file = self.export_profils(planning)?;
-        let dir = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut part = tempfile::Builder::new()
-            .prefix(".profils.")
-            .suffix(".part")
-            .tempfile_in(dir)?;
-        std::io::Write::write_all(&mut part, &file.to_bytes())?;
-        part.persist(out).map_err(|e| Error::from(e.error))?;
+        write_whole(out, &file.to_bytes())?;
         Ok(u32::try_from(file.users.len()).unwrap_or(u32::MAX))
     }
 

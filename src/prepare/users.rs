@@ -81,16 +81,9 @@ pub(super) fn stored(dir: &Path, planning: &str) -> Result<ProfilsFile> {
     }
 }
 
-/// Written beside under a temporary name, then renamed: a crash leaves the old list or the new one.
+/// A crash leaves the old list or the new one.
 fn store(dir: &Path, file: &ProfilsFile) -> Result<()> {
-    let mut part = tempfile::Builder::new()
-        .prefix(".users.")
-        .suffix(".part")
-        .tempfile_in(dir)?;
-    std::io::Write::write_all(&mut part, &file.to_bytes())?;
-    part.as_file().sync_all()?;
-    part.persist(dir.join(FILE)).map_err(|e| Error::from(e.error))?;
-    Ok(())
+    super::write_whole(&dir.join(FILE), &file.to_bytes())
 }
 
 pub(super) fn list(file: &ProfilsFile) -> Vec<PreparedUser> {
